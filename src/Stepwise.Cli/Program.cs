@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Stepwise.Cli;
+
+return StepwiseCli.Run(args, Console.Out, Console.Error);

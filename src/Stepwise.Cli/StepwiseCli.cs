@@ -1,0 +1,40 @@
+using System.CommandLine;
+
+namespace Stepwise.Cli;
+
+/// <summary>Builds the <c>stepwise</c> command tree and runs it. Each command lives in its own file under Commands/.</summary>
+public static class StepwiseCli
+{
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("Stepwise: a release controller that makes version skew safe by construction.");
+        foreach (var command in Commands())
+        {
+            root.Subcommands.Add(command);
+        }
+        return root;
+    }
+
+    // One line per command; a command is defined entirely in its own file.
+    private static IEnumerable<Command> Commands()
+    {
+        yield break;
+    }
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = BuildRoot();
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                stderr.WriteLine($"error: {error.Message}");
+            }
+            stderr.WriteLine("Run 'stepwise --help' for usage.");
+            return ExitCodes.BadInput;
+        }
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr };
+        return parsed.Invoke(config);
+    }
+}
