@@ -1,0 +1,147 @@
+using System.Text.Json;
+
+namespace Stepwise.Contracts.Json;
+
+/// <summary>An element of a parsed contract file together with where it lives (file and JSON pointer).</summary>
+internal readonly record struct Node(JsonSource Source, JsonElement Element, string Pointer)
+{
+    /// <summary>Identity of the element across the document set: file plus pointer.</summary>
+    public string Key => Source.Path + "#" + Pointer;
+
+    public bool IsObject => Element.ValueKind == JsonValueKind.Object;
+
+    public bool TryGet(string name, out Node child)
+    {
+        if (Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty(name, out var value))
+        {
+            child = new Node(Source, value, JsonPointer.Append(Pointer, name));
+            return true;
+        }
+        child = default;
+        return false;
+    }
+
+    public Node? Get(string name) => TryGet(name, out var child) ? child : null;
+
+    public string? GetString(string name) =>
+        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    public bool GetBool(string name) =>
+        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
+
+    public IEnumerable<(string Name, Node Value)> Properties()
+    {
+        if (Element.ValueKind != JsonValueKind.Object)
+        {
+            yield break;
+        }
+        foreach (var p in Element.EnumerateObject())
+        {
+            yield return (p.Name, new Node(Source, p.Value, JsonPointer.Append(Pointer, p.Name)));
+        }
+    }
+
+    public IEnumerable<Node> Items()
+    {
+        if (Element.ValueKind != JsonValueKind.Array)
+        {
+            yield break;
+        }
+        var i = 0;
+        foreach (var item in Element.EnumerateArray())
+        {
+            yield return new Node(Source, item, JsonPointer.Append(Pointer, i++));
+        }
+    }
+}
+
+/// <summary>
+/// The files of one side of a comparison: the root file plus every file its $refs reach, each parsed once,
+/// with $ref resolution memoized per (file, reference text).
+/// </summary>
+internal sealed class DocumentSet
+{
+    private readonly Dictionary<string, JsonSource> _sources = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string File, string Ref), Node> _resolved = new();
+    private readonly string _baseDirectory;
+
+    public DocumentSet(JsonSource root)
+    {
+        Root = root;
+        _sources[root.Path] = root;
+        _baseDirectory = Path.GetDirectoryName(root.Path) ?? "";
+    }
+
+    public JsonSource Root { get; }
+
+    public Node RootNode => new(Root, Root.Root, "");
+
+    public IEnumerable<JsonSource> Sources => _sources.Values;
+
+    /// <summary>Follows $ref (and chains of them) until an element that is not a reference. Elements that are not references come back unchanged.</summary>
+    public Node Resolve(Node node)
+    {
+        var hops = 0;
+        while (node.Element.ValueKind == JsonValueKind.Object
+               && node.Element.TryGetProperty("$ref", out var reference)
+               && reference.ValueKind == JsonValueKind.String)
+        {
+            if (++hops > 64)
+            {
+                throw Error(node, $"$ref chain is circular or longer than 64 hops at '{reference.GetString()}'");
+            }
+            node = ResolveReference(node, reference.GetString()!);
+        }
+        return node;
+    }
+
+    /// <summary>Resolves one $ref written in <paramref name="at"/>.</summary>
+    public Node ResolveReference(Node at, string reference)
+    {
+        var key = (at.Source.Path, reference);
+        if (_resolved.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+        var hash = reference.IndexOf('#', StringComparison.Ordinal);
+        var filePart = hash < 0 ? reference : reference[..hash];
+        var fragment = hash < 0 ? "" : JsonPointer.DecodeFragment(reference[(hash + 1)..]);
+        var source = at.Source;
+        if (filePart.Length > 0)
+        {
+            if (filePart.Contains("://", StringComparison.Ordinal))
+            {
+                throw Error(at, $"remote $ref '{reference}' is not supported: download the file and refer to it by a relative path");
+            }
+            var directory = Path.GetDirectoryName(at.Source.Path) ?? _baseDirectory;
+            var full = Path.GetFullPath(Path.Combine(directory, Uri.UnescapeDataString(filePart)));
+            if (!_sources.TryGetValue(full, out var loaded))
+            {
+                if (!File.Exists(full))
+                {
+                    throw Error(at, $"unresolved $ref '{reference}': the file '{full}' does not exist");
+                }
+                loaded = JsonSource.Load(full, Path.GetRelativePath(_baseDirectory, full));
+                _sources[full] = loaded;
+            }
+            source = loaded;
+        }
+        if (fragment.Length > 0 && fragment[0] != '/')
+        {
+            throw Error(at, $"unresolved $ref '{reference}': only JSON-pointer fragments ('#/...') are supported, not anchors");
+        }
+        if (!JsonPointer.TryEvaluate(source.Root, fragment, out var target))
+        {
+            throw Error(at, $"unresolved $ref '{reference}': nothing at '{JsonPointer.Display(fragment)}' in {source.DisplayPath}");
+        }
+        var node = new Node(source, target, fragment);
+        _resolved[key] = node;
+        return node;
+    }
+
+    public static ContractInputException Error(Node at, string message)
+    {
+        var (line, column) = at.Source.Locate(at.Pointer);
+        return new ContractInputException(message, at.Source.DisplayPath, line, column);
+    }
+}

@@ -1,0 +1,538 @@
+using System.Globalization;
+using Stepwise.Contracts.Json;
+
+namespace Stepwise.Contracts.Schemas;
+
+/// <summary>Which pairing of schemas a finding is about: a reader on one version with data written on the other.</summary>
+internal enum Pairing
+{
+    /// <summary>A reader on the new schema reads what a writer on the old schema wrote (narrowing breaks it).</summary>
+    NewReadsOld = 0,
+
+    /// <summary>A reader on the old schema reads what a writer on the new schema wrote (widening breaks it).</summary>
+    OldReadsNew = 1,
+}
+
+/// <summary>Who reads the data a schema describes, which sets the rule prefix and how pairings map to directions.</summary>
+internal sealed class SchemaChannel
+{
+    private SchemaChannel(string scope, Direction newReadsOld, string newReadsOldEffect, string oldReadsNewEffect, bool dropsReadOnly, bool dropsWriteOnly)
+    {
+        Scope = scope;
+        NewReadsOldDirection = newReadsOld;
+        NewReadsOldEffect = newReadsOldEffect;
+        OldReadsNewEffect = oldReadsNewEffect;
+        DropsReadOnly = dropsReadOnly;
+        DropsWriteOnly = dropsWriteOnly;
+    }
+
+    /// <summary>Request data: written by callers, read by the server. New server with old callers is backward.</summary>
+    public static readonly SchemaChannel Request = new("request", Direction.Backward,
+        "the new server rejects what callers built against the old contract send",
+        "old servers (rollback, mixed fleet) reject or misread what callers built against the new contract send",
+        dropsReadOnly: true, dropsWriteOnly: false);
+
+    /// <summary>Response data: written by the server, read by callers. Old callers reading the new server is backward.</summary>
+    public static readonly SchemaChannel Response = new("response", Direction.Forward,
+        "callers built against the new contract reject or misread what old servers (rollback, mixed fleet) return",
+        "callers built against the old contract reject or misread what the new server returns",
+        dropsReadOnly: false, dropsWriteOnly: true);
+
+    /// <summary>A JSON Schema data contract; role reader: the compared schemas are what the deployed release reads.</summary>
+    public static readonly SchemaChannel ReaderSchema = new("schema", Direction.Backward,
+        "readers on the new schema reject data written under the old schema",
+        "readers on the old schema (rollback, mixed fleet) reject or misread data written under the new schema",
+        dropsReadOnly: false, dropsWriteOnly: false);
+
+    /// <summary>A JSON Schema data contract; role writer: the compared schemas are what the deployed release writes.</summary>
+    public static readonly SchemaChannel WriterSchema = new("schema", Direction.Forward,
+        "readers on the new schema (new consumers during a rollback) reject data old writers wrote",
+        "readers on the old schema reject or misread data the new writers write",
+        dropsReadOnly: false, dropsWriteOnly: false);
+
+    public string Scope { get; }
+    public Direction NewReadsOldDirection { get; }
+    public string NewReadsOldEffect { get; }
+    public string OldReadsNewEffect { get; }
+
+    /// <summary>readOnly properties are never sent in requests: they do not count there.</summary>
+    public bool DropsReadOnly { get; }
+
+    /// <summary>writeOnly properties are never returned in responses.</summary>
+    public bool DropsWriteOnly { get; }
+
+    public Direction DirectionOf(Pairing pairing) =>
+        pairing == Pairing.NewReadsOld ? NewReadsOldDirection : NewReadsOldDirection == Direction.Backward ? Direction.Forward : Direction.Backward;
+
+    public string EffectOf(Pairing pairing) => pairing == Pairing.NewReadsOld ? NewReadsOldEffect : OldReadsNewEffect;
+}
+
+/// <summary>
+/// Compares two schemas structurally after resolving references. Every (old schema, new schema, channel) pair is
+/// compared once: this bounds the work on large descriptions where components are shared by hundreds of
+/// operations, and it ends recursion through cyclic references.
+/// </summary>
+internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Builder newViews, FindingCollector findings)
+{
+    private readonly HashSet<(string Old, string New, string Scope)> _compared = [];
+
+    /// <summary>Compares <paramref name="old"/> with <paramref name="new"/>; <paramref name="where"/> names what the schema describes ("POST /pets request body").</summary>
+    public void Compare(Node old, Node @new, SchemaChannel channel, string where) => Compare(old, @new, channel, where, "");
+
+    private void Compare(Node oldRaw, Node newRaw, SchemaChannel channel, string where, string path)
+    {
+        var o = oldViews.Get(oldRaw);
+        var n = newViews.Get(newRaw);
+        if (!_compared.Add((o.Key, n.Key, channel.Scope + (channel.DropsReadOnly ? "/r" : channel.DropsWriteOnly ? "/w" : ""))))
+        {
+            return;
+        }
+        var at = n.Origin;
+        var ctx = new Ctx(this, channel, where, path, at, oldRaw, newRaw);
+
+        if (o.RejectsEverything || n.RejectsEverything)
+        {
+            if (o.RejectsEverything && !n.RejectsEverything)
+            {
+                ctx.Emit("type-widened", Pairing.OldReadsNew, "the schema was false (nothing allowed) and now allows values");
+            }
+            else if (!o.RejectsEverything)
+            {
+                ctx.Emit("type-narrowed", Pairing.NewReadsOld, "the schema is now false: nothing is allowed");
+            }
+            return;
+        }
+
+        if (!CompareTypes(o, n, ctx))
+        {
+            return; // unrelated types: the keywords below no longer describe the same thing
+        }
+        CompareEnums(o, n, ctx);
+        CompareRanges(o, n, ctx);
+        CompareStrings(o, n, ctx);
+        CompareProperties(o, n, ctx);
+        CompareArrays(o, n, ctx);
+        CompareVariants(o.OneOf, n.OneOf, "oneOf", ctx);
+        CompareVariants(o.AnyOf, n.AnyOf, "anyOf", ctx);
+    }
+
+    private static string TypeName(SchemaTypes? types)
+    {
+        if (types is null)
+        {
+            return "any";
+        }
+        if (types == SchemaTypes.None)
+        {
+            return "null";
+        }
+        var names = new List<string>();
+        foreach (var t in Enum.GetValues<SchemaTypes>())
+        {
+            if (t != SchemaTypes.None && types.Value.HasFlag(t))
+            {
+                names.Add(t.ToString().ToLowerInvariant());
+            }
+        }
+        return string.Join(" | ", names);
+    }
+
+    private static bool Covers(SchemaTypes outer, SchemaTypes inner)
+    {
+        var uncovered = inner & ~outer;
+        if (outer.HasFlag(SchemaTypes.Number))
+        {
+            uncovered &= ~SchemaTypes.Integer;
+        }
+        return uncovered == SchemaTypes.None;
+    }
+
+    private static bool CompareTypes(SchemaView o, SchemaView n, Ctx ctx)
+    {
+        if (o.Types is null && n.Types is null)
+        {
+            return true;
+        }
+        if (o.Types is null)
+        {
+            ctx.Emit("type-narrowed", Pairing.NewReadsOld, $"the type is now restricted to {TypeName(n.Types)} (any type was allowed)");
+            return true;
+        }
+        if (n.Types is null)
+        {
+            ctx.Emit("type-widened", Pairing.OldReadsNew, $"the type is no longer restricted to {TypeName(o.Types)}");
+            return true;
+        }
+        var oldCoversNew = Covers(o.Types.Value, n.Types.Value);
+        var newCoversOld = Covers(n.Types.Value, o.Types.Value);
+        if (!oldCoversNew && !newCoversOld)
+        {
+            ctx.Emit("type-changed", Pairing.NewReadsOld, $"the type changed from {TypeName(o.Types)} to {TypeName(n.Types)}");
+            ctx.Emit("type-changed", Pairing.OldReadsNew, $"the type changed from {TypeName(o.Types)} to {TypeName(n.Types)}");
+            return false;
+        }
+        if (!newCoversOld)
+        {
+            ctx.Emit("type-narrowed", Pairing.NewReadsOld, $"the type narrowed from {TypeName(o.Types)} to {TypeName(n.Types)}");
+        }
+        else if (!oldCoversNew)
+        {
+            ctx.Emit("type-widened", Pairing.OldReadsNew, $"the type widened from {TypeName(o.Types)} to {TypeName(n.Types)}");
+        }
+        if (o.Nullable && !n.Nullable)
+        {
+            ctx.Emit("nullable-removed", Pairing.NewReadsOld, "null is no longer allowed");
+        }
+        else if (!o.Nullable && n.Nullable)
+        {
+            ctx.Emit("nullable-added", Pairing.OldReadsNew, "null is now allowed");
+        }
+        return true;
+    }
+
+    private static void CompareEnums(SchemaView o, SchemaView n, Ctx ctx)
+    {
+        if (o.Enum is null && n.Enum is null)
+        {
+            return;
+        }
+        if (o.Enum is null)
+        {
+            ctx.Emit("enum-constraint-added", Pairing.NewReadsOld, $"values are now restricted to [{string.Join(", ", n.Enum!)}]");
+            return;
+        }
+        if (n.Enum is null)
+        {
+            ctx.Emit("enum-constraint-removed", Pairing.OldReadsNew, $"values are no longer restricted to [{string.Join(", ", o.Enum)}]");
+            return;
+        }
+        var removed = o.Enum.Where(v => !n.Enum.Contains(v)).ToList();
+        var added = n.Enum.Where(v => !o.Enum.Contains(v)).ToList();
+        if (removed.Count > 0)
+        {
+            ctx.Emit("enum-value-removed", Pairing.NewReadsOld, $"enum value{Plural(removed)} {string.Join(", ", removed)} removed");
+        }
+        if (added.Count > 0)
+        {
+            ctx.Emit("enum-value-added", Pairing.OldReadsNew, $"enum value{Plural(added)} {string.Join(", ", added)} added");
+        }
+    }
+
+    private static string Plural<T>(ICollection<T> items) => items.Count == 1 ? "" : "s";
+
+    private static void CompareRanges(SchemaView o, SchemaView n, Ctx ctx)
+    {
+        var narrowed = new List<string>();
+        var widened = new List<string>();
+        CompareBound("minimum", o.Minimum, n.Minimum, lower: true, narrowed, widened);
+        CompareBound("maximum", o.Maximum, n.Maximum, lower: false, narrowed, widened);
+        Report(ctx, "numeric-range", narrowed, widened);
+
+        CompareLimit("minLength", o.MinLength, n.MinLength, lower: true, narrowed = [], widened = []);
+        CompareLimit("maxLength", o.MaxLength, n.MaxLength, lower: false, narrowed, widened);
+        Report(ctx, "length-range", narrowed, widened);
+
+        CompareLimit("minItems", o.MinItems, n.MinItems, lower: true, narrowed = [], widened = []);
+        CompareLimit("maxItems", o.MaxItems, n.MaxItems, lower: false, narrowed, widened);
+        Report(ctx, "item-count", narrowed, widened);
+
+        CompareLimit("minProperties", o.MinProperties, n.MinProperties, lower: true, narrowed = [], widened = []);
+        CompareLimit("maxProperties", o.MaxProperties, n.MaxProperties, lower: false, narrowed, widened);
+        Report(ctx, "property-count", narrowed, widened);
+
+        if (o.MultipleOf != n.MultipleOf)
+        {
+            var text = $"multipleOf changed from {Show(o.MultipleOf)} to {Show(n.MultipleOf)}";
+            ctx.Emit("multiple-of-changed", Pairing.NewReadsOld, text);
+            ctx.Emit("multiple-of-changed", Pairing.OldReadsNew, text);
+        }
+    }
+
+    private static string Show(decimal? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "none";
+
+    private static string Show(Bound? bound) => bound is null ? "none" : (bound.Value.Exclusive ? "exclusive " : "") + bound.Value.Value.ToString(CultureInfo.InvariantCulture);
+
+    private static void Report(Ctx ctx, string rule, List<string> narrowed, List<string> widened)
+    {
+        if (narrowed.Count > 0)
+        {
+            ctx.Emit(rule + "-narrowed", Pairing.NewReadsOld, string.Join("; ", narrowed));
+        }
+        if (widened.Count > 0)
+        {
+            ctx.Emit(rule + "-widened", Pairing.OldReadsNew, string.Join("; ", widened));
+        }
+    }
+
+    private static void CompareBound(string name, Bound? o, Bound? n, bool lower, List<string> narrowed, List<string> widened)
+    {
+        if (o == n)
+        {
+            return;
+        }
+        var text = $"{name} changed from {Show(o)} to {Show(n)}";
+        if (o is null)
+        {
+            narrowed.Add(text);
+            return;
+        }
+        if (n is null)
+        {
+            widened.Add(text);
+            return;
+        }
+        var tighter = SchemaView.Builder.Tighter(o.Value, n.Value, lower);
+        (tighter == n.Value ? narrowed : widened).Add(text);
+    }
+
+    private static void CompareLimit(string name, decimal? o, decimal? n, bool lower, List<string> narrowed, List<string> widened)
+    {
+        if (o == n)
+        {
+            return;
+        }
+        var text = $"{name} changed from {Show(o)} to {Show(n)}";
+        // An absent minimum is 0 and an absent maximum is unbounded.
+        var oldValue = o ?? (lower ? 0 : decimal.MaxValue);
+        var newValue = n ?? (lower ? 0 : decimal.MaxValue);
+        if (oldValue == newValue)
+        {
+            return;
+        }
+        var isNarrower = lower ? newValue > oldValue : newValue < oldValue;
+        (isNarrower ? narrowed : widened).Add(text);
+    }
+
+    private static void CompareStrings(SchemaView o, SchemaView n, Ctx ctx)
+    {
+        if (o.Pattern != n.Pattern)
+        {
+            if (o.Pattern is null)
+            {
+                ctx.Emit("pattern-added", Pairing.NewReadsOld, $"pattern '{n.Pattern}' added");
+            }
+            else if (n.Pattern is null)
+            {
+                ctx.Emit("pattern-removed", Pairing.OldReadsNew, $"pattern '{o.Pattern}' removed");
+            }
+            else
+            {
+                var text = $"pattern changed from '{o.Pattern}' to '{n.Pattern}'";
+                ctx.Emit("pattern-changed", Pairing.NewReadsOld, text);
+                ctx.Emit("pattern-changed", Pairing.OldReadsNew, text);
+            }
+        }
+        if (o.Format != n.Format)
+        {
+            if (o.Format is null)
+            {
+                ctx.Emit("format-added", Pairing.NewReadsOld, $"format '{n.Format}' added");
+            }
+            else if (n.Format is null)
+            {
+                ctx.Emit("format-removed", Pairing.OldReadsNew, $"format '{o.Format}' removed");
+            }
+            else
+            {
+                var text = $"format changed from '{o.Format}' to '{n.Format}'";
+                ctx.Emit("format-changed", Pairing.NewReadsOld, text);
+                ctx.Emit("format-changed", Pairing.OldReadsNew, text);
+            }
+        }
+    }
+
+    private bool Counts(SchemaChannel channel, SchemaView property) =>
+        !((channel.DropsReadOnly && property.ReadOnly) || (channel.DropsWriteOnly && property.WriteOnly));
+
+    private void CompareProperties(SchemaView o, SchemaView n, Ctx ctx)
+    {
+        foreach (var (name, oldProp) in o.Properties)
+        {
+            var oldView = oldViews.Get(oldProp);
+            var childPath = ctx.Path + "." + name;
+            if (n.Properties.TryGetValue(name, out var newProp))
+            {
+                var newView = newViews.Get(newProp);
+                var counts = Counts(ctx.Channel, oldView) && Counts(ctx.Channel, newView);
+                if (counts && n.Required.Contains(name) && !o.Required.Contains(name))
+                {
+                    ctx.At(newProp, childPath).Emit("property-required-added", Pairing.NewReadsOld, $"property '{name}' is now required");
+                }
+                else if (counts && o.Required.Contains(name) && !n.Required.Contains(name))
+                {
+                    ctx.At(newProp, childPath).Emit("property-required-removed", Pairing.OldReadsNew, $"property '{name}' is no longer required");
+                }
+                Compare(oldProp, newProp, ctx.Channel, ctx.Where, childPath);
+                continue;
+            }
+            if (!Counts(ctx.Channel, oldView))
+            {
+                continue;
+            }
+            var removed = ctx.At(oldProp, childPath);
+            var wasRequired = o.Required.Contains(name);
+            removed.Emit("property-removed", Pairing.OldReadsNew,
+                wasRequired ? $"required property '{name}' was removed" : $"property '{name}' was removed",
+                wasRequired ? Severity.Error : Severity.Warning);
+            if (n.Additional == AdditionalProperties.Closed)
+            {
+                removed.Emit("property-removed", Pairing.NewReadsOld, $"property '{name}' was removed and the new schema rejects unknown properties", Severity.Error);
+            }
+            else if (n.Additional == AdditionalProperties.Schema)
+            {
+                Compare(oldProp, n.AdditionalSchema!.Value, ctx.Channel, ctx.Where, childPath);
+            }
+        }
+        foreach (var (name, newProp) in n.Properties)
+        {
+            if (o.Properties.ContainsKey(name))
+            {
+                continue;
+            }
+            var newView = newViews.Get(newProp);
+            if (!Counts(ctx.Channel, newView))
+            {
+                continue;
+            }
+            var childPath = ctx.Path + "." + name;
+            var added = ctx.At(newProp, childPath);
+            if (n.Required.Contains(name) && !o.Required.Contains(name))
+            {
+                added.Emit("property-required-added", Pairing.NewReadsOld, $"new property '{name}' is required");
+            }
+            if (o.Additional == AdditionalProperties.Closed)
+            {
+                added.Emit("property-added", Pairing.OldReadsNew, $"property '{name}' was added but the old schema rejects unknown properties");
+            }
+            else if (o.Additional == AdditionalProperties.Schema)
+            {
+                Compare(o.AdditionalSchema!.Value, newProp, ctx.Channel, ctx.Where, childPath);
+            }
+        }
+
+        switch (o.Additional, n.Additional)
+        {
+            case (AdditionalProperties.Open, AdditionalProperties.Closed):
+            case (AdditionalProperties.Schema, AdditionalProperties.Closed):
+                ctx.Emit("additional-properties-closed", Pairing.NewReadsOld, "additionalProperties is now false: unknown properties are rejected");
+                break;
+            case (AdditionalProperties.Open, AdditionalProperties.Schema):
+                ctx.Emit("additional-properties-closed", Pairing.NewReadsOld, "additionalProperties now constrains unknown properties with a schema");
+                break;
+            case (AdditionalProperties.Closed, AdditionalProperties.Open):
+            case (AdditionalProperties.Closed, AdditionalProperties.Schema):
+                ctx.Emit("additional-properties-opened", Pairing.OldReadsNew, "additionalProperties is no longer false: unknown properties are allowed");
+                break;
+            case (AdditionalProperties.Schema, AdditionalProperties.Open):
+                ctx.Emit("additional-properties-opened", Pairing.OldReadsNew, "additionalProperties no longer constrains unknown properties");
+                break;
+            case (AdditionalProperties.Schema, AdditionalProperties.Schema):
+                Compare(o.AdditionalSchema!.Value, n.AdditionalSchema!.Value, ctx.Channel, ctx.Where, ctx.Path + ".*");
+                break;
+        }
+    }
+
+    private void CompareArrays(SchemaView o, SchemaView n, Ctx ctx)
+    {
+        if (o.UniqueItems != n.UniqueItems)
+        {
+            if (n.UniqueItems)
+            {
+                ctx.Emit("unique-items-added", Pairing.NewReadsOld, "uniqueItems is now true");
+            }
+            else
+            {
+                ctx.Emit("unique-items-removed", Pairing.OldReadsNew, "uniqueItems is no longer true");
+            }
+        }
+        if (o.PrefixItems is not null || n.PrefixItems is not null)
+        {
+            var oldCount = o.PrefixItems?.Count ?? 0;
+            var newCount = n.PrefixItems?.Count ?? 0;
+            for (var i = 0; i < Math.Min(oldCount, newCount); i++)
+            {
+                Compare(o.PrefixItems![i], n.PrefixItems![i], ctx.Channel, ctx.Where, $"{ctx.Path}[{i}]");
+            }
+            if (oldCount != newCount)
+            {
+                var text = $"the tuple changed from {oldCount} to {newCount} positions";
+                ctx.Emit("tuple-length-changed", Pairing.NewReadsOld, text);
+                ctx.Emit("tuple-length-changed", Pairing.OldReadsNew, text);
+            }
+        }
+        if (o.Items is { } oldItems && n.Items is { } newItems)
+        {
+            Compare(oldItems, newItems, ctx.Channel, ctx.Where, ctx.Path + "[]");
+        }
+    }
+
+    private void CompareVariants(List<Node>? oldVariants, List<Node>? newVariants, string keyword, Ctx ctx)
+    {
+        if (oldVariants is null && newVariants is null)
+        {
+            return;
+        }
+        // One side lists alternatives and the other is a single schema: the single schema is its one alternative.
+        var oldList = oldVariants ?? [ctx.OldRaw];
+        var newList = newVariants ?? [ctx.NewRaw];
+        var recurse = oldVariants is not null && newVariants is not null;
+        var oldTags = oldList.Select(v => SchemaView.VariantTag(v, oldViews.Get(v))).ToList();
+        var newTags = newList.Select(v => SchemaView.VariantTag(v, newViews.Get(v))).ToList();
+        var newMatched = new bool[newList.Count];
+        var oldUnmatched = new List<int>();
+        for (var i = 0; i < oldList.Count; i++)
+        {
+            var j = -1;
+            for (var k = 0; k < newList.Count; k++)
+            {
+                if (!newMatched[k] && newTags[k] == oldTags[i])
+                {
+                    j = k;
+                    break;
+                }
+            }
+            if (j < 0)
+            {
+                oldUnmatched.Add(i);
+                continue;
+            }
+            newMatched[j] = true;
+            if (recurse)
+            {
+                Compare(oldList[i], newList[j], ctx.Channel, ctx.Where, $"{ctx.Path}<{keyword} {j}>");
+            }
+        }
+        var newUnmatched = Enumerable.Range(0, newList.Count).Where(k => !newMatched[k]).ToList();
+        if (recurse && oldUnmatched.Count == 1 && newUnmatched.Count == 1)
+        {
+            // One alternative changed in place: compare it instead of calling it removed and added.
+            Compare(oldList[oldUnmatched[0]], newList[newUnmatched[0]], ctx.Channel, ctx.Where, $"{ctx.Path}<{keyword} {newUnmatched[0]}>");
+            return;
+        }
+        foreach (var i in oldUnmatched)
+        {
+            ctx.At(oldList[i], ctx.Path).Emit("variant-removed", Pairing.NewReadsOld, $"{keyword} alternative {Describe(oldTags[i])} was removed");
+        }
+        foreach (var k in newUnmatched)
+        {
+            ctx.At(newList[k], ctx.Path).Emit("variant-added", Pairing.OldReadsNew, $"{keyword} alternative {Describe(newTags[k])} was added");
+        }
+    }
+
+    private static string Describe(string tag) => tag.StartsWith("ref:", StringComparison.Ordinal) ? $"'{tag[4..]}'" : tag.StartsWith("title:", StringComparison.Ordinal) ? $"'{tag[6..]}'" : $"({tag})";
+
+    /// <summary>Findings are made in one place so that every message reads the same: where, what, whom it breaks.</summary>
+    private readonly record struct Ctx(SchemaComparer Owner, SchemaChannel Channel, string Where, string Path, Node Location, Node OldRaw, Node NewRaw)
+    {
+        public Ctx At(Node location, string path) => this with { Location = location, Path = path };
+
+        public void Emit(string suffix, Pairing pairing, string what, Severity? severity = null)
+        {
+            var rule = $"{Channel.Scope}-{suffix}";
+            var field = Path.Length == 0 ? "" : $" at {Path.TrimStart('.')}";
+            Owner.Findings.Add(rule, Channel.DirectionOf(pairing), Location, $"{Where}{field}: {what}; {Channel.EffectOf(pairing)}.", severity);
+        }
+    }
+
+    private FindingCollector Findings => findings;
+}
