@@ -153,6 +153,10 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
         {
             return true;
         }
+        if ((o.Types is null && (o.OneOf ?? o.AnyOf) is not null) || (n.Types is null && (n.OneOf ?? n.AnyOf) is not null))
+        {
+            return true; // the types live in the alternatives, which are compared one by one
+        }
         if (o.Types is null)
         {
             ctx.Emit("type-narrowed", Pairing.NewReadsOld, $"the type is now restricted to {TypeName(n.Types)} (any type was allowed)");
@@ -472,18 +476,19 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
         {
             return;
         }
-        // One side lists alternatives and the other is a single schema: the single schema is its one alternative.
-        var oldList = oldVariants ?? [ctx.OldRaw];
-        var newList = newVariants ?? [ctx.NewRaw];
-        var recurse = oldVariants is not null && newVariants is not null;
-        var oldTags = oldList.Select(v => SchemaView.VariantTag(v, oldViews.Get(v))).ToList();
-        var newTags = newList.Select(v => SchemaView.VariantTag(v, newViews.Get(v))).ToList();
-        var newMatched = new bool[newList.Count];
+        if (oldVariants is null || newVariants is null)
+        {
+            CompareOneSidedVariants(oldVariants, newVariants, keyword, ctx);
+            return;
+        }
+        var oldTags = oldVariants.Select(v => SchemaView.VariantTag(v, oldViews.Get(v))).ToList();
+        var newTags = newVariants.Select(v => SchemaView.VariantTag(v, newViews.Get(v))).ToList();
+        var newMatched = new bool[newVariants.Count];
         var oldUnmatched = new List<int>();
-        for (var i = 0; i < oldList.Count; i++)
+        for (var i = 0; i < oldVariants.Count; i++)
         {
             var j = -1;
-            for (var k = 0; k < newList.Count; k++)
+            for (var k = 0; k < newVariants.Count; k++)
             {
                 if (!newMatched[k] && newTags[k] == oldTags[i])
                 {
@@ -497,26 +502,97 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
                 continue;
             }
             newMatched[j] = true;
-            if (recurse)
+            Compare(oldVariants[i], newVariants[j], ctx.Channel, ctx.Where, $"{ctx.Path}<{keyword} {j}>");
+        }
+        // Alternatives written differently but equal (no findings between them) are the same alternative.
+        foreach (var i in oldUnmatched.ToList())
+        {
+            for (var k = 0; k < newVariants.Count; k++)
             {
-                Compare(oldList[i], newList[j], ctx.Channel, ctx.Where, $"{ctx.Path}<{keyword} {j}>");
+                if (!newMatched[k] && TrialFindings(oldVariants[i], newVariants[k], ctx.Channel) == 0)
+                {
+                    newMatched[k] = true;
+                    oldUnmatched.Remove(i);
+                    break;
+                }
             }
         }
-        var newUnmatched = Enumerable.Range(0, newList.Count).Where(k => !newMatched[k]).ToList();
-        if (recurse && oldUnmatched.Count == 1 && newUnmatched.Count == 1)
+        var newUnmatched = Enumerable.Range(0, newVariants.Count).Where(k => !newMatched[k]).ToList();
+        if (oldUnmatched.Count == 1 && newUnmatched.Count == 1)
         {
             // One alternative changed in place: compare it instead of calling it removed and added.
-            Compare(oldList[oldUnmatched[0]], newList[newUnmatched[0]], ctx.Channel, ctx.Where, $"{ctx.Path}<{keyword} {newUnmatched[0]}>");
+            Compare(oldVariants[oldUnmatched[0]], newVariants[newUnmatched[0]], ctx.Channel, ctx.Where, $"{ctx.Path}<{keyword} {newUnmatched[0]}>");
             return;
         }
         foreach (var i in oldUnmatched)
         {
-            ctx.At(oldList[i], ctx.Path).Emit("variant-removed", Pairing.NewReadsOld, $"{keyword} alternative {Describe(oldTags[i])} was removed");
+            ctx.At(oldVariants[i], ctx.Path).Emit("variant-removed", Pairing.NewReadsOld, $"{keyword} alternative {Describe(oldTags[i])} was removed");
         }
         foreach (var k in newUnmatched)
         {
-            ctx.At(newList[k], ctx.Path).Emit("variant-added", Pairing.OldReadsNew, $"{keyword} alternative {Describe(newTags[k])} was added");
+            ctx.At(newVariants[k], ctx.Path).Emit("variant-added", Pairing.OldReadsNew, $"{keyword} alternative {Describe(newTags[k])} was added");
         }
+    }
+
+    /// <summary>
+    /// One side is a single schema, the other lists alternatives. Alternatives that only refine the schema around them
+    /// (no type of their own, e.g. "oneOf: [{required: [id]}, {required: [owner, repo]}]") are judged by the keywords
+    /// beside them. Otherwise the single schema is paired with its closest alternative and the rest were added or removed.
+    /// </summary>
+    private void CompareOneSidedVariants(List<Node>? oldVariants, List<Node>? newVariants, string keyword, Ctx ctx)
+    {
+        var listIsNew = newVariants is not null;
+        var list = (listIsNew ? newVariants : oldVariants)!;
+        var views = listIsNew ? newViews : oldViews;
+        var owner = views.Get(listIsNew ? ctx.NewRaw : ctx.OldRaw);
+        if (owner.Types is not null && list.All(v => views.Get(v).Types is null))
+        {
+            return;
+        }
+        var single = listIsNew ? ctx.OldRaw : ctx.NewRaw;
+        var best = -1;
+        var bestCount = int.MaxValue;
+        for (var k = 0; k < list.Count; k++)
+        {
+            var count = listIsNew ? TrialFindings(single, list[k], ctx.Channel) : TrialFindings(list[k], single, ctx.Channel);
+            if (count < bestCount)
+            {
+                best = k;
+                bestCount = count;
+            }
+        }
+        for (var k = 0; k < list.Count; k++)
+        {
+            if (k == best)
+            {
+                if (listIsNew)
+                {
+                    Compare(single, list[k], ctx.Channel, ctx.Where, $"{ctx.Path}<{keyword} {k}>");
+                }
+                else
+                {
+                    Compare(list[k], single, ctx.Channel, ctx.Where, ctx.Path);
+                }
+                continue;
+            }
+            var tag = Describe(SchemaView.VariantTag(list[k], views.Get(list[k])));
+            if (listIsNew)
+            {
+                ctx.At(list[k], ctx.Path).Emit("variant-added", Pairing.OldReadsNew, $"{keyword} alternative {tag} was added");
+            }
+            else
+            {
+                ctx.At(list[k], ctx.Path).Emit("variant-removed", Pairing.NewReadsOld, $"{keyword} alternative {tag} was removed");
+            }
+        }
+    }
+
+    /// <summary>How many findings comparing two schemas would produce, without reporting them.</summary>
+    private int TrialFindings(Node old, Node @new, SchemaChannel channel)
+    {
+        var scratch = new FindingCollector();
+        new SchemaComparer(oldViews, newViews, scratch).Compare(old, @new, channel, "");
+        return scratch.Count;
     }
 
     private static string Describe(string tag) => tag.StartsWith("ref:", StringComparison.Ordinal) ? $"'{tag[4..]}'" : tag.StartsWith("title:", StringComparison.Ordinal) ? $"'{tag[6..]}'" : $"({tag})";

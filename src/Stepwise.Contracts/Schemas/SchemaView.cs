@@ -190,6 +190,9 @@ internal sealed class SchemaView
                 members.Add(singleAny[0]);
                 view.AnyOf = null;
             }
+            // oneOf/anyOf of plain enum values ("oneOf: [{enum: [a]}, {enum: [b]}]") is one enum [a, b].
+            FoldEnumVariants(view, view.OneOf, isOneOf: true);
+            FoldEnumVariants(view, view.AnyOf, isOneOf: false);
             var ownTypes = view.Types;
             var allMembersNullable = members.Count > 0;
             foreach (var member in members)
@@ -334,6 +337,46 @@ internal sealed class SchemaView
             if (node.TryGet("anyOf", out var anyOf) && anyOf.Element.ValueKind == JsonValueKind.Array)
             {
                 view.AnyOf = anyOf.Items().ToList();
+            }
+        }
+
+        private void FoldEnumVariants(SchemaView view, List<Node>? variants, bool isOneOf)
+        {
+            if (variants is not { Count: > 1 })
+            {
+                return;
+            }
+            var values = new HashSet<string>(StringComparer.Ordinal);
+            SchemaTypes? types = SchemaTypes.None;
+            foreach (var v in variants)
+            {
+                var resolved = HasSiblingsBesideRef(v) ? v : documents.Resolve(v);
+                if (_building.Contains(resolved.Key))
+                {
+                    return;
+                }
+                var variant = Get(v);
+                if (variant.Enum is null || variant.Properties.Count > 0 || variant.Items is not null || variant.OneOf is not null || variant.AnyOf is not null
+                    || variant.Pattern is not null || variant.Minimum is not null || variant.Maximum is not null || variant.MinLength is not null || variant.MaxLength is not null)
+                {
+                    return;
+                }
+                values.UnionWith(variant.Enum);
+                types = types is null || variant.Types is null ? null : types | variant.Types;
+                view.Nullable |= variant.Nullable;
+            }
+            view.Enum = view.Enum is null ? values : view.Enum.Intersect(values).ToHashSet(StringComparer.Ordinal);
+            if (types is { } t)
+            {
+                view.Types = view.Types is { } own ? Intersect(own, t) : t;
+            }
+            if (isOneOf)
+            {
+                view.OneOf = null;
+            }
+            else
+            {
+                view.AnyOf = null;
             }
         }
 
