@@ -69,7 +69,7 @@ public static class ContractKindDetector
         {
             throw new ContractInputException("the file is empty: expected an OpenAPI description, a JSON Schema or a protobuf contract", path);
         }
-        if (content.IndexOf((byte)0) >= 0 || !System.Text.Unicode.Utf8.IsValid(content))
+        if (IsBinary(content))
         {
             if (IsFileDescriptorSet(content))
             {
@@ -98,6 +98,12 @@ public static class ContractKindDetector
         throw new ContractInputException(
             $"cannot tell the kind: no 'openapi' field and no JSON Schema keyword at the top level (found: {string.Join(", ", keys.Take(8))}); pass --kind openapi|protobuf|jsonschema", path);
     }
+
+    /// <summary>Text contracts hold no control bytes other than tab, line feed, form feed and carriage return.</summary>
+    private static readonly System.Buffers.SearchValues<byte> ControlBytes = System.Buffers.SearchValues.Create(
+        Enumerable.Range(0, 0x20).Where(b => b is not ('\t' or '\n' or '\r' or 0x0C)).Select(b => (byte)b).ToArray());
+
+    private static bool IsBinary(ReadOnlySpan<byte> content) => content.IndexOfAny(ControlBytes) >= 0 || !System.Text.Unicode.Utf8.IsValid(content);
 
     /// <summary>A FileDescriptorSet is a sequence of field-1 length-delimited records (FileDescriptorProto) filling the file exactly.</summary>
     internal static bool IsFileDescriptorSet(ReadOnlySpan<byte> bytes)
