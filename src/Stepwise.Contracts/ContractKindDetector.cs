@@ -206,6 +206,10 @@ public static class ContractKindDetector
         {
             throw new ContractInputException($"invalid YAML: {e.InnerException?.Message ?? e.Message}", path, (int)e.Start.Line, (int)e.Start.Column, e);
         }
+        catch (InvalidOperationException e)
+        {
+            throw new ContractInputException(Json.JsonSource.UnreadableYaml, path, inner: e);
+        }
         return keys;
     }
 }

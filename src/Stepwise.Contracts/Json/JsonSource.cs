@@ -293,6 +293,8 @@ internal sealed class JsonSource
 
     // ---- YAML ----
 
+    internal const string UnreadableYaml = "invalid YAML: the parser could not read the file; check quoting, indentation and flow collections ({...} and [...])";
+
     private static byte[] YamlToJson(string text, string displayPath, Dictionary<string, (int, int)> positions)
     {
         var stream = new YamlStream();
@@ -303,6 +305,11 @@ internal sealed class JsonSource
         catch (YamlException e)
         {
             throw new ContractInputException($"invalid YAML: {e.InnerException?.Message ?? e.Message}", displayPath, (int)e.Start.Line, (int)e.Start.Column, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner fails this way on some malformed input instead of raising a YamlException.
+            throw new ContractInputException(UnreadableYaml, displayPath, inner: e);
         }
         if (stream.Documents.Count == 0)
         {
