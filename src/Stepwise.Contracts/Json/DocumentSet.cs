@@ -139,6 +139,101 @@ internal sealed class DocumentSet
         return node;
     }
 
+    /// <summary>
+    /// Resolves every $ref in the root file and the files it reaches, so that a broken reference is bad input even
+    /// where the comparison would not have followed it.
+    /// </summary>
+    public void ValidateReferences()
+    {
+        var pending = new Queue<JsonSource>([Root]);
+        var seen = new HashSet<string>(StringComparer.Ordinal) { Root.Path };
+        while (pending.Count > 0)
+        {
+            var source = pending.Dequeue();
+            var references = new HashSet<string>(StringComparer.Ordinal);
+            CollectReferences(source.Root, references);
+            var at = new Node(source, source.Root, "");
+            foreach (var reference in references)
+            {
+                Node target;
+                try
+                {
+                    target = ResolveReference(at, reference);
+                }
+                catch (ContractInputException e)
+                {
+                    var pointer = FindReference(source.Root, reference, "") ?? "";
+                    var (line, column) = source.Locate(pointer);
+                    throw new ContractInputException(e.Message, source.DisplayPath, line, column, e);
+                }
+                if (seen.Add(target.Source.Path))
+                {
+                    pending.Enqueue(target.Source);
+                }
+            }
+        }
+    }
+
+    private static bool IsExampleKey(string name) => name is "example" or "examples" || name.StartsWith("x-", StringComparison.Ordinal);
+
+    private static void CollectReferences(JsonElement element, HashSet<string> references)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in element.EnumerateObject())
+            {
+                if (property.Value.ValueKind == JsonValueKind.String)
+                {
+                    if (property.NameEquals("$ref"))
+                    {
+                        references.Add(property.Value.GetString()!);
+                    }
+                }
+                else if (!IsExampleKey(property.Name))
+                {
+                    CollectReferences(property.Value, references);
+                }
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray())
+            {
+                CollectReferences(item, references);
+            }
+        }
+    }
+
+    private static string? FindReference(JsonElement element, string reference, string pointer)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in element.EnumerateObject())
+            {
+                if (property.NameEquals("$ref") && property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() == reference)
+                {
+                    return JsonPointer.Append(pointer, "$ref");
+                }
+                if (!IsExampleKey(property.Name) && FindReference(property.Value, reference, JsonPointer.Append(pointer, property.Name)) is { } found)
+                {
+                    return found;
+                }
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var item in element.EnumerateArray())
+            {
+                if (FindReference(item, reference, JsonPointer.Append(pointer, i++)) is { } found)
+                {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
     public static ContractInputException Error(Node at, string message)
     {
         var (line, column) = at.Source.Locate(at.Pointer);

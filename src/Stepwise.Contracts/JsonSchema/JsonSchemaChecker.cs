@@ -24,6 +24,8 @@ public sealed class JsonSchemaChecker(SchemaRole role = SchemaRole.Reader) : ICo
         cancellationToken.ThrowIfCancellationRequested();
         var oldDocs = new DocumentSet(oldSource);
         var newDocs = new DocumentSet(newSource);
+        oldDocs.ValidateReferences();
+        newDocs.ValidateReferences();
         var findings = new FindingCollector();
         var comparer = new SchemaComparer(new SchemaView.Builder(oldDocs, openApi30: false), new SchemaView.Builder(newDocs, openApi30: false), findings);
         var channel = role == SchemaRole.Reader ? SchemaChannel.ReaderSchema : SchemaChannel.WriterSchema;

@@ -66,6 +66,7 @@ public sealed class OpenApiChecker : IContractChecker
                 throw DocumentSet.Error(version, $"OpenAPI version '{v}' is not supported: Stepwise reads OpenAPI 3.0 and 3.1");
             }
             var side = new Side(new DocumentSet(source), openApi30: v.StartsWith("3.0", StringComparison.Ordinal));
+            side.Documents.ValidateReferences();
             if (root.TryGet("paths", out var paths))
             {
                 if (paths.Element.ValueKind != JsonValueKind.Object)
