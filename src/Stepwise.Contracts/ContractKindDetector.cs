@@ -54,6 +54,12 @@ public static class ContractKindDetector
         byte[] bytes;
         try
         {
+            // The top-level keys that tell the kind come first in nearly every contract: look at the start of
+            // the file and read the rest only when the start does not decide.
+            if (DetectFromPrefix(path) is { } early)
+            {
+                return early;
+            }
             bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -97,6 +103,57 @@ public static class ContractKindDetector
         }
         throw new ContractInputException(
             $"cannot tell the kind: no 'openapi' field and no JSON Schema keyword at the top level (found: {string.Join(", ", keys.Take(8))}); pass --kind openapi|protobuf|jsonschema", path);
+    }
+
+    private const int PrefixLength = 64 * 1024;
+
+    private static ContractKind? DetectFromPrefix(string path)
+    {
+        var buffer = new byte[PrefixLength];
+        int read;
+        using (var stream = File.OpenRead(path))
+        {
+            read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        }
+        var content = buffer.AsSpan(0, read);
+        if (content.StartsWith("\uFEFF"u8))
+        {
+            content = content[3..];
+        }
+        var trimmed = content.TrimStart(" \t\r\n"u8);
+        if (trimmed.IsEmpty || trimmed[0] != (byte)'{' || content.IndexOfAny(ControlBytes) >= 0)
+        {
+            return null;
+        }
+        var reader = new Utf8JsonReader(content, isFinalBlock: false, state: default);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var key = reader.GetString()!;
+                if (key is "openapi" or "swagger")
+                {
+                    return ContractKind.OpenApi;
+                }
+                if (key is "$schema" or "$defs" or "definitions" or "properties")
+                {
+                    return ContractKind.JsonSchema;
+                }
+                if (!reader.TrySkip())
+                {
+                    return null;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return null; // the full read reports the error with its position
+        }
+        return null;
     }
 
     /// <summary>Text contracts hold no control bytes other than tab, line feed, form feed and carriage return.</summary>
