@@ -54,7 +54,9 @@ public sealed class KindDetectionTests
         Should.Throw<ContractInputException>(() => ContractKindDetector.Detect(files.Write("x.bin", [0xFF, 0x00, 0x13]))).Message.ShouldContain("binary");
         Should.Throw<ContractInputException>(() => ContractKindDetector.Detect(files.Write("e.json", ""))).Message.ShouldContain("empty");
         Should.Throw<ContractInputException>(() => ContractKindDetector.Detect(files.Write("u.json", """{"hello": "world"}"""))).Message.ShouldContain("--kind");
-        Should.Throw<ContractInputException>(() => ContractKindDetector.Detect(files.Write("bad.json", "{\"openapi\": "))).Message.ShouldContain("invalid JSON");
+        var truncated = files.Write("bad.json", "{\"openapi\": ");
+        Should.Throw<ContractInputException>(() => CompatRunner.Run(truncated, truncated)).Message.ShouldContain("invalid JSON");
+        Should.Throw<ContractInputException>(() => ContractKindDetector.Detect(files.Write("bad2.json", "{\"info\": {"))).Message.ShouldContain("invalid JSON");
         Should.Throw<ContractInputException>(() => ContractKindDetector.Detect(Path.Combine(files.Directory, "nothing-here"))).Message.ShouldContain("no such file");
     }
 
