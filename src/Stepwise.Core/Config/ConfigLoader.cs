@@ -733,10 +733,6 @@ public static class ConfigLoader
                 {
                     relOld.Add(id);
                 }
-                foreach (var id in relNeeds.Intersect(relOld))
-                {
-                    y.Error(r.Node, $"release {s.Name}@{r.Version} both needs data change '{id}' and uses its old shape", "a release that needs the change's new shape may still read the old one only until the contract: keep it in needs, and list under usesOldShapeOf only releases that must run before the contract");
-                }
                 releases.Add(new Release(s.Name, r.Version, releases.Count, r.Provides, r.Deprecates, calls, relNeeds.ToList(), relOld.ToList()));
             }
             services.Add(new Service(s.Name, deps, releases));

@@ -66,7 +66,8 @@ public class G1VersionWindow : Guarantee
             var max = -1;
             foreach (var node in index.Nodes)
             {
-                if (ctx.StateOf(node) is NodeState.Decommissioned or NodeState.Quarantined)
+                // Quarantined nodes count: they run the release even while they do not serve.
+                if (ctx.StateOf(node) == NodeState.Decommissioned)
                 {
                     continue;
                 }
