@@ -30,7 +30,7 @@ internal static class RateMetricJudge
             $"Canary rate {Text.Percent(canaryRate)} ({samples.CanaryEvents} of {samples.CanaryTotal}) vs baseline {Text.Percent(baselineRate)} " +
             $"({samples.BaselineEvents} of {samples.BaselineTotal}); difference {Text.Signed(effect * 100)} points, " +
             $"{Text.Percent(confidence)} CI [{Text.Signed(lower * 100)}, {Text.Signed(upper * 100)}], p = {Text.PValue(pValue)}; " +
-            $"tolerance +{Text.Number(band * 100)} points ({Text.Percent(spec.Tolerance)} of the baseline rate).";
+            $"tolerance ±{Text.Number(band * 100)} points ({Text.Percent(spec.Tolerance)} of the baseline rate).";
 
         string ceilingNote = string.Empty;
         if (spec.MaxRate is { } maxRate)

@@ -2,10 +2,10 @@ using System.Globalization;
 
 namespace Stepwise.Core.Analysis;
 
-/// <summary>Number formatting for reasons and summaries: invariant culture, four significant digits.</summary>
+/// <summary>Number formatting for reasons and summaries: invariant culture, six significant digits.</summary>
 internal static class Text
 {
-    public static string Number(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
+    public static string Number(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 
     public static string Signed(double value) => (value > 0 ? "+" : string.Empty) + Number(value);
 
