@@ -314,7 +314,7 @@ public class CanaryJudgeTests
         var result = CanaryJudge.Judge(Input(metrics, samples));
 
         result.Verdict.ShouldBe(AnalysisVerdict.Inconclusive);
-        result.Summary.ShouldContain("33.33% of the weight");
+        result.Summary.ShouldContain("33.3333% of the weight"); // 1 of 3 equal weights
     }
 
     [Fact]
