@@ -23,13 +23,19 @@ public static class CliOutput
     public static IAnsiConsole Console(TextWriter writer)
     {
         var interactive = ReferenceEquals(writer, System.Console.Out) && !System.Console.IsOutputRedirected;
-        return AnsiConsole.Create(new AnsiConsoleSettings
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(writer),
             Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
         });
+        if (!interactive)
+        {
+            // Redirected output goes to logs and files: don't wrap tables at 80 columns.
+            console.Profile.Width = 160;
+        }
+        return console;
     }
 
     /// <summary>Reads a text file or explains why it can't (returns null after writing the error).</summary>

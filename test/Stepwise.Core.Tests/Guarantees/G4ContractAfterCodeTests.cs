@@ -33,7 +33,7 @@ public class G4ContractAfterCodeTests
 
         var refusal = world.Decide().Refusal(GuaranteeId.G4).ShouldNotBeNull();
 
-        refusal.Blockers.Single().Detail.ShouldBe("orders@1.1.0 (offline)");
+        refusal.Blockers.Single().Detail.ShouldBe("orders@1.1.0, offline");
         refusal.Unblock.ShouldContain("decommission");
     }
 
