@@ -42,7 +42,7 @@ for pair in "21.0.0/package/generated/api.github.com.json 22.0.0/package/generat
   if [[ $o_code -le 1 ]] && grep -qiE 'breaking|passed|failed' "$work/stdout"; then
     ratio=$(awk -v o="$o_med" -v s="$s_med" 'BEGIN { printf "%.2f", o / s }')
   else
-    ratio="n/a: $(grep -m1 -oE '(Error|SyntaxError)[^{]{0,60}' "$work/stderr" "$work/stdout" | head -n1 | cut -d: -f2- | tr '|' '/')"
+    ratio="n/a: optic failed: $(grep -h -m1 -oE 'Error compiling schema|SyntaxError: [^ ]+ [^ ]+ [^ ]+|invalid [a-zA-Z]+ [a-zA-Z]+' "$work/stderr" "$work/stdout" | head -n1 | tr '|' '/')"
   fi
   printf '| %s | optic diff --check | %s | %s | %s | %d | %s |\n' "$label" "$o_code" "$o_med" "$o_best" $((o_rss / 1024)) "$ratio"
 done

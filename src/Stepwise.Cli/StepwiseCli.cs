@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Stepwise.Cli.Commands;
 
 namespace Stepwise.Cli;
 
@@ -21,7 +20,7 @@ public static class StepwiseCli
     {
         yield return Stepwise.Cli.Commands.ValidateCommand.Create();
         yield return Stepwise.Cli.Commands.PlanCommand.Create();
-        yield return CompatCommand.Create();
+        yield return Stepwise.Cli.Commands.CompatCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
