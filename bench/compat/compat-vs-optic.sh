@@ -11,7 +11,16 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 dotnet publish "$root/src/Stepwise.Cli" -c Release -o "$work/stepwise" -nologo -v:q >/dev/null
 stepwise=$work/stepwise/stepwise
-optic=$peers/optic/node_modules/.bin/optic
+# Optic 1.0.9 as eng/peers.sh installs it stops at start-up ("Error compiling schema"): npm resolves two ajv
+# copies (8.17.1 for ajv-errors, 8.20.0 nested under @stoplight/spectral-core) and ajv-errors' generated code
+# mixes them. The same Optic with ajv deduplicated to one version (an npm override) starts and reads its input.
+optic_dir=$peers/optic-ajv-dedup
+if [[ ! -x $optic_dir/node_modules/.bin/optic ]]; then
+  mkdir -p "$optic_dir"
+  printf '{"name": "optic-ajv-dedup", "version": "1.0.0", "private": true, "overrides": {"ajv": "8.17.1"}}\n' >"$optic_dir/package.json"
+  (cd "$optic_dir" && npm install --no-audit --no-fund --loglevel=error @useoptic/optic@1.0.9 >/dev/null)
+fi
+optic=$optic_dir/node_modules/.bin/optic
 export OPTIC_TELEMETRY_LEVEL=off
 gh=$peers/octokit
 
@@ -42,7 +51,7 @@ for pair in "21.0.0/package/generated/api.github.com.json 22.0.0/package/generat
   if [[ $o_code -le 1 ]] && grep -qiE 'breaking|passed|failed' "$work/stdout"; then
     ratio=$(awk -v o="$o_med" -v s="$s_med" 'BEGIN { printf "%.2f", o / s }')
   else
-    ratio="n/a: optic failed: $(grep -h -m1 -oE 'Error compiling schema|SyntaxError: [^ ]+ [^ ]+ [^ ]+|invalid [a-zA-Z]+ [a-zA-Z]+' "$work/stderr" "$work/stdout" | head -n1 | tr '|' '/')"
+    ratio="optic failed after $(awk -v o="$o_med" -v s="$s_med" 'BEGIN { printf "%.1f", o / s }')x stepwise's time: $(grep -h -m1 -oE 'Error compiling schema|invalid openapi: .{0,80}' "$work/stderr" "$work/stdout" | head -n1 | tr '|' '/')"
   fi
   printf '| %s | optic diff --check | %s | %s | %s | %d | %s |\n' "$label" "$o_code" "$o_med" "$o_best" $((o_rss / 1024)) "$ratio"
 done
