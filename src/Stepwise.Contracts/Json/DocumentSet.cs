@@ -5,8 +5,8 @@ namespace Stepwise.Contracts.Json;
 /// <summary>An element of a parsed contract file together with where it lives (file and JSON pointer).</summary>
 internal readonly record struct Node(JsonSource Source, JsonElement Element, string Pointer)
 {
-    /// <summary>Identity of the element across the document set: file plus pointer.</summary>
-    public string Key => Source.Path + "#" + Pointer;
+    /// <summary>Identity of the element across the document set: file plus pointer (the file compared by reference: each is parsed once).</summary>
+    public (JsonSource Source, string Pointer) Key => (Source, Pointer);
 
     public bool IsObject => Element.ValueKind == JsonValueKind.Object;
 

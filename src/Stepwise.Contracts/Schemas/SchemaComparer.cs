@@ -74,7 +74,7 @@ internal sealed class SchemaChannel
 /// </summary>
 internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Builder newViews, FindingCollector findings)
 {
-    private readonly HashSet<(string Old, string New, string Scope)> _compared = [];
+    private readonly HashSet<((JsonSource, string) Old, (JsonSource, string) New, SchemaChannel Channel)> _compared = [];
 
     /// <summary>Compares <paramref name="old"/> with <paramref name="new"/>; <paramref name="where"/> names what the schema describes ("POST /pets request body").</summary>
     public void Compare(Node old, Node @new, SchemaChannel channel, string where) => Compare(old, @new, channel, where, "");
@@ -83,7 +83,7 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
     {
         var o = oldViews.Get(oldRaw);
         var n = newViews.Get(newRaw);
-        if (!_compared.Add((o.Key, n.Key, channel.Scope + (channel.DropsReadOnly ? "/r" : channel.DropsWriteOnly ? "/w" : ""))))
+        if (!_compared.Add((o.Key, n.Key, channel)))
         {
             return;
         }

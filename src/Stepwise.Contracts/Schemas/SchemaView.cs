@@ -40,7 +40,7 @@ internal sealed class SchemaView
     };
 
     public required Node Origin { get; init; }
-    public string Key => Origin.Key;
+    public (JsonSource Source, string Pointer) Key => Origin.Key;
 
     /// <summary>The boolean schema false: nothing is valid.</summary>
     public bool RejectsEverything { get; set; }
@@ -113,8 +113,8 @@ internal sealed class SchemaView
     /// <summary>Builds views of one side's schemas, each once, following references and merging allOf.</summary>
     internal sealed class Builder(DocumentSet documents, bool openApi30)
     {
-        private readonly Dictionary<string, SchemaView> _views = new(StringComparer.Ordinal);
-        private readonly HashSet<string> _building = new(StringComparer.Ordinal);
+        private readonly Dictionary<(JsonSource, string), SchemaView> _views = [];
+        private readonly HashSet<(JsonSource, string)> _building = [];
 
         public DocumentSet Documents => documents;
 
