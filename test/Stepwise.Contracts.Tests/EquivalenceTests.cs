@@ -159,4 +159,64 @@ public sealed class EquivalenceTests
             """{"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "properties": {"a": {"$ref": "#/definitions/A"}}, "definitions": {"A": {"type": "integer"}}}""",
             """{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": {"a": {"$ref": "#/$defs/A"}}, "$defs": {"A": {"type": "integer"}}}""").ShouldBeEmpty();
     }
+
+    [Fact]
+    public void yaml_anchors_and_aliases_equal_the_written_out_schema()
+    {
+        const string anchored = """
+            openapi: 3.1.0
+            info: {title: t, version: "1"}
+            paths:
+              /a:
+                get:
+                  responses:
+                    "200":
+                      description: ok
+                      content:
+                        application/json:
+                          schema: &thing {type: object, properties: {id: {type: integer}}, required: [id]}
+              /b:
+                get:
+                  responses:
+                    "200":
+                      description: ok
+                      content:
+                        application/json:
+                          schema: *thing
+            """;
+        const string written = """
+            openapi: 3.1.0
+            info: {title: t, version: "1"}
+            paths:
+              /a:
+                get:
+                  responses:
+                    "200": {description: ok, content: {application/json: {schema: {type: object, properties: {id: {type: integer}}, required: [id]}}}}
+              /b:
+                get:
+                  responses:
+                    "200": {description: ok, content: {application/json: {schema: {type: object, properties: {id: {type: integer}}, required: [id]}}}}
+            """;
+        NoFindings(anchored, written, "yaml", "yaml");
+    }
+
+    [Fact]
+    public void a_schema_that_includes_itself_through_all_of_compares_without_looping()
+    {
+        static string Doc(string extra) => Spec.WithPaths(
+            """{"/a": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}}}}}}""",
+            extra: " \"components\": {\"schemas\": {\"A\": {\"allOf\": [{\"$ref\": \"#/components/schemas/A\"}, {\"type\": \"object\", \"properties\": {\"x\": {\"type\": \"string\"" + extra + "}}}]}}}");
+        NoFindings(Doc(""), Doc(""));
+        using var files = new ContractFiles();
+        files.CompareOpenApi(Doc(""), Doc(", \"maxLength\": 3")).Select(f => f.RuleId).ShouldBe(["response-length-range-narrowed"]);
+    }
+
+    [Fact]
+    public void draft_07_tuple_items_equal_2020_12_prefix_items()
+    {
+        using var files = new ContractFiles();
+        files.CompareJsonSchema(
+            """{"type": "array", "items": [{"type": "string"}, {"type": "integer"}]}""",
+            """{"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}""").ShouldBeEmpty();
+    }
 }
