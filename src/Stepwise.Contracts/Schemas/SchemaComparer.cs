@@ -526,11 +526,11 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
         }
         foreach (var i in oldUnmatched)
         {
-            ctx.At(oldVariants[i], ctx.Path).Emit("variant-removed", Pairing.NewReadsOld, $"{keyword} alternative {Describe(oldTags[i])} was removed");
+            ctx.At(oldVariants[i], ctx.Path).Emit("variant-removed", Pairing.NewReadsOld, $"{keyword} alternative {Describe(oldTags[i], oldViews.Get(oldVariants[i]))} was removed");
         }
         foreach (var k in newUnmatched)
         {
-            ctx.At(newVariants[k], ctx.Path).Emit("variant-added", Pairing.OldReadsNew, $"{keyword} alternative {Describe(newTags[k])} was added");
+            ctx.At(newVariants[k], ctx.Path).Emit("variant-added", Pairing.OldReadsNew, $"{keyword} alternative {Describe(newTags[k], newViews.Get(newVariants[k]))} was added");
         }
     }
 
@@ -575,7 +575,7 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
                 }
                 continue;
             }
-            var tag = Describe(SchemaView.VariantTag(list[k], views.Get(list[k])));
+            var tag = Describe(SchemaView.VariantTag(list[k], views.Get(list[k])), views.Get(list[k]));
             if (listIsNew)
             {
                 ctx.At(list[k], ctx.Path).Emit("variant-added", Pairing.OldReadsNew, $"{keyword} alternative {tag} was added");
@@ -595,7 +595,32 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
         return scratch.Count;
     }
 
-    private static string Describe(string tag) => tag.StartsWith("ref:", StringComparison.Ordinal) ? $"'{tag[4..]}'" : tag.StartsWith("title:", StringComparison.Ordinal) ? $"'{tag[6..]}'" : $"({tag})";
+    /// <summary>Names an alternative for people: its component or title, else its shape ("object with labels", "string [a, b]").</summary>
+    private static string Describe(string tag, SchemaView view)
+    {
+        if (tag.StartsWith("ref:", StringComparison.Ordinal))
+        {
+            return $"'{tag[4..]}'";
+        }
+        if (tag.StartsWith("title:", StringComparison.Ordinal))
+        {
+            return $"'{tag[6..]}'";
+        }
+        var shape = TypeName(view.Types);
+        if (view.Properties.Count > 0)
+        {
+            shape += " with " + string.Join(", ", view.Properties.Keys.Take(5)) + (view.Properties.Count > 5 ? ", ..." : "");
+        }
+        if (view.Enum is { Count: > 0 } values)
+        {
+            shape += $" [{string.Join(", ", values.Take(5))}{(values.Count > 5 ? ", ..." : "")}]";
+        }
+        if (view.Required.Count > 0)
+        {
+            shape += " requiring " + string.Join(", ", view.Required.Order(StringComparer.Ordinal).Take(5));
+        }
+        return $"({shape})";
+    }
 
     /// <summary>Findings are made in one place so that every message reads the same: where, what, whom it breaks.</summary>
     private readonly record struct Ctx(SchemaComparer Owner, SchemaChannel Channel, string Where, string Path, Node Location, Node OldRaw, Node NewRaw)
