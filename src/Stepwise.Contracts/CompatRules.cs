@@ -68,6 +68,8 @@ public static class CompatRules
         ("unique-items-removed", Severity.Warning, SchemaBreak.Widening, "uniqueItems is no longer true: old readers may get duplicates.", "Make readers tolerate duplicates first."),
         ("variant-removed", Severity.Error, SchemaBreak.Narrowing, "A oneOf/anyOf alternative was removed.", "Keep the alternative accepted until no writer sends it."),
         ("variant-added", Severity.Error, SchemaBreak.Widening, "A oneOf/anyOf alternative was added.", "Release readers that understand the new alternative before writers send it."),
+        ("discriminator-changed", Severity.Error, SchemaBreak.Both, "The discriminator property of a oneOf/anyOf changed, was added or removed: readers pick the alternative by a different field.", "Keep the discriminator property; add a new one beside it and move readers before writers."),
+        ("default-changed", Severity.Warning, SchemaBreak.Both, "The default value changed or was removed: an omitted value now means something else to one side (adding a default where there was none is not reported).", "Keep the default; send the value explicitly from writers before changing what its absence means."),
         ("tuple-length-changed", Severity.Warning, SchemaBreak.Both, "A tuple (prefixItems / array-form items) gained or lost positions.", "Append optional positions only; never remove or reorder them."),
     ];
 

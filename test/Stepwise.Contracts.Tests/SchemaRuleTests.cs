@@ -60,6 +60,8 @@ public sealed class SchemaRuleTests
         new("variant-removed", """{"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}]}""", """{"oneOf": [{"type": "string"}, {"type": "integer"}]}""", Breaks.NewReader),
         new("variant-added", """{"anyOf": [{"type": "string"}, {"type": "integer"}]}""", """{"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}]}""", Breaks.OldReader),
         new("variant-added", StringType, """{"oneOf": [{"type": "string"}, {"type": "object"}]}""", Breaks.OldReader),
+        new("discriminator-changed", """{"oneOf": [{"title": "A", "type": "object"}, {"title": "B", "type": "object"}], "discriminator": {"propertyName": "kind"}}""", """{"oneOf": [{"title": "A", "type": "object"}, {"title": "B", "type": "object"}], "discriminator": {"propertyName": "type"}}""", Breaks.Both),
+        new("default-changed", """{"type": "integer", "default": 10}""", """{"type": "integer", "default": 20}""", Breaks.Both),
         new("tuple-length-changed", """{"type": "array", "prefixItems": [{"type": "string"}]}""", """{"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}""", Breaks.Both),
     ];
 

@@ -69,6 +69,8 @@ public sealed class StabilityTests
         "request-variant-removed",
         "request-variant-added",
         "request-tuple-length-changed",
+        "request-discriminator-changed",
+        "request-default-changed",
         "response-type-changed",
         "response-type-narrowed",
         "response-type-widened",
@@ -104,6 +106,8 @@ public sealed class StabilityTests
         "response-variant-removed",
         "response-variant-added",
         "response-tuple-length-changed",
+        "response-discriminator-changed",
+        "response-default-changed",
         "schema-type-changed",
         "schema-type-narrowed",
         "schema-type-widened",
@@ -139,6 +143,8 @@ public sealed class StabilityTests
         "schema-variant-removed",
         "schema-variant-added",
         "schema-tuple-length-changed",
+        "schema-discriminator-changed",
+        "schema-default-changed",
     ];
 
     [Fact]

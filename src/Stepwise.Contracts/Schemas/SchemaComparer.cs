@@ -28,7 +28,7 @@ internal sealed class SchemaChannel
 
     /// <summary>Request data: written by callers, read by the server. New server with old callers is backward.</summary>
     public static readonly SchemaChannel Request = new("request", Direction.Backward,
-        "the new server rejects what callers built against the old contract send",
+        "the new server rejects or misreads what callers built against the old contract send",
         "old servers (rollback, mixed fleet) reject or misread what callers built against the new contract send",
         dropsReadOnly: true, dropsWriteOnly: false);
 
@@ -40,13 +40,13 @@ internal sealed class SchemaChannel
 
     /// <summary>A JSON Schema data contract; role reader: the compared schemas are what the deployed release reads.</summary>
     public static readonly SchemaChannel ReaderSchema = new("schema", Direction.Backward,
-        "readers on the new schema reject data written under the old schema",
+        "readers on the new schema reject or misread data written under the old schema",
         "readers on the old schema (rollback, mixed fleet) reject or misread data written under the new schema",
         dropsReadOnly: false, dropsWriteOnly: false);
 
     /// <summary>A JSON Schema data contract; role writer: the compared schemas are what the deployed release writes.</summary>
     public static readonly SchemaChannel WriterSchema = new("schema", Direction.Forward,
-        "readers on the new schema (new consumers during a rollback) reject data old writers wrote",
+        "readers on the new schema reject or misread data that writers on the old schema (rollback, mixed fleet) wrote",
         "readers on the old schema reject or misread data the new writers write",
         dropsReadOnly: false, dropsWriteOnly: false);
 
@@ -112,6 +112,18 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
         CompareStrings(o, n, ctx);
         CompareProperties(o, n, ctx);
         CompareArrays(o, n, ctx);
+        if (o.Default is not null && o.Default != n.Default)
+        {
+            var text = $"the default changed from {o.Default ?? "none"} to {n.Default ?? "none"}";
+            ctx.Emit("default-changed", Pairing.NewReadsOld, text);
+            ctx.Emit("default-changed", Pairing.OldReadsNew, text);
+        }
+        if (o.Discriminator != n.Discriminator && (o.OneOf ?? o.AnyOf ?? n.OneOf ?? n.AnyOf) is not null)
+        {
+            var text = $"the discriminator property changed from {Quote(o.Discriminator)} to {Quote(n.Discriminator)}";
+            ctx.Emit("discriminator-changed", Pairing.NewReadsOld, text);
+            ctx.Emit("discriminator-changed", Pairing.OldReadsNew, text);
+        }
         CompareVariants(o.OneOf, n.OneOf, "oneOf", ctx);
         CompareVariants(o.AnyOf, n.AnyOf, "anyOf", ctx);
     }
@@ -251,6 +263,8 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
             ctx.Emit("multiple-of-changed", Pairing.OldReadsNew, text);
         }
     }
+
+    private static string Quote(string? name) => name is null ? "none" : $"'{name}'";
 
     private static string Show(decimal? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "none";
 

@@ -73,6 +73,10 @@ internal sealed class SchemaView
     public bool WriteOnly { get; set; }
     public bool Deprecated { get; set; }
     public string? Title { get; set; }
+    public string? Discriminator { get; set; }
+
+    /// <summary>The default value in canonical form, when one is given.</summary>
+    public string? Default { get; set; }
 
     /// <summary>A short tag used to pair oneOf/anyOf alternatives across versions: the $ref target, else title, else types.</summary>
     public static string VariantTag(Node raw, SchemaView view)
@@ -282,6 +286,14 @@ internal sealed class SchemaView
             view.WriteOnly = node.GetBool("writeOnly");
             view.Deprecated = node.GetBool("deprecated");
             view.Title = node.GetString("title");
+            if (node.TryGet("discriminator", out var discriminator))
+            {
+                view.Discriminator = discriminator.GetString("propertyName");
+            }
+            if (e.TryGetProperty("default", out var defaultValue))
+            {
+                view.Default = CanonicalValue(defaultValue);
+            }
 
             if (node.TryGet("properties", out var properties))
             {
@@ -474,6 +486,8 @@ internal sealed class SchemaView
             into.WriteOnly |= from.WriteOnly;
             into.Deprecated |= from.Deprecated;
             into.Title ??= from.Title;
+            into.Discriminator ??= from.Discriminator;
+            into.Default ??= from.Default;
             foreach (var (name, value) in from.Properties)
             {
                 into.Properties.TryAdd(name, value);
