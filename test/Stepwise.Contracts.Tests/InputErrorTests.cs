@@ -123,4 +123,13 @@ public sealed class InputErrorTests
     {
         Should.Throw<ContractInputException>(() => CompatRunner.Run("/nonexistent/old.json", "/nonexistent/new.json")).Message.ShouldContain("no such file");
     }
+
+    [Fact]
+    public void when_both_files_are_bad_the_old_one_is_reported()
+    {
+        using var files = new ContractFiles();
+        var oldPath = files.Write("old.json", "{\"openapi\": \"3.1.0\", ");
+        var newPath = files.Write("new.json", "[");
+        Should.Throw<ContractInputException>(() => new OpenApi.OpenApiChecker().Compare(oldPath, newPath)).File.ShouldNotBeNull().ShouldEndWith("old.json");
+    }
 }
