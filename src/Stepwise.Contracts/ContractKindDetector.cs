@@ -251,6 +251,10 @@ public static class ContractKindDetector
                 if (parser.TryConsume<Scalar>(out var key))
                 {
                     keys.Add(key.Value);
+                    if (key.Value is "openapi" or "swagger")
+                    {
+                        return keys; // decisive: no need to scan the rest of a large document
+                    }
                 }
                 else
                 {
