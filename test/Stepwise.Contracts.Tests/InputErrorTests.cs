@@ -132,4 +132,11 @@ public sealed class InputErrorTests
         var newPath = files.Write("new.json", "[");
         Should.Throw<ContractInputException>(() => new OpenApi.OpenApiChecker().Compare(oldPath, newPath)).File.ShouldNotBeNull().ShouldEndWith("old.json");
     }
+
+    [Fact]
+    public void a_directory_given_as_an_openapi_description_is_bad_input()
+    {
+        using var files = new ContractFiles();
+        Should.Throw<ContractInputException>(() => new OpenApi.OpenApiChecker().Compare(files.Directory, files.Directory)).Message.ShouldContain("directory");
+    }
 }

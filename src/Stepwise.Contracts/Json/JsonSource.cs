@@ -44,6 +44,10 @@ internal sealed class JsonSource
     public static JsonSource Load(string path, string? displayPath = null)
     {
         displayPath ??= path;
+        if (Directory.Exists(path))
+        {
+            throw new ContractInputException("this is a directory: OpenAPI descriptions and JSON Schemas are read from a file", displayPath);
+        }
         byte[] bytes;
         try
         {
