@@ -173,6 +173,9 @@ public sealed class SchemaRuleTests
         const string after = """{"type": "object", "properties": {"id": {"type": "integer", "readOnly": true}, "secret": {"type": "string", "writeOnly": true}}, "required": ["id", "secret"]}""";
         files.CompareOpenApi(Spec.RequestBody(before), Spec.RequestBody(after)).Select(f => f.RuleId).ShouldBe(["request-property-required-added"]);
         files.CompareOpenApi(Spec.ResponseBody(before), Spec.ResponseBody(after)).Select(f => f.RuleId).ShouldBe(["response-property-required-added"]);
+        const string narrowedReadOnly = """{"type": "object", "properties": {"id": {"type": "integer", "readOnly": true, "maximum": 5}, "secret": {"type": "string", "writeOnly": true, "maxLength": 5}}}""";
+        files.CompareOpenApi(Spec.RequestBody(before), Spec.RequestBody(narrowedReadOnly)).Select(f => f.RuleId).ShouldBe(["request-length-range-narrowed"]);
+        files.CompareOpenApi(Spec.ResponseBody(before), Spec.ResponseBody(narrowedReadOnly)).Select(f => f.RuleId).ShouldBe(["response-numeric-range-narrowed"]);
     }
 
     [Fact]

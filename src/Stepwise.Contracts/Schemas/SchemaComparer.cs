@@ -380,7 +380,10 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
                 {
                     ctx.At(newProp, childPath).Emit("property-required-removed", Pairing.OldReadsNew, $"property '{name}' is no longer required");
                 }
-                Compare(oldProp, newProp, ctx.Channel, ctx.Where, childPath);
+                if (counts)
+                {
+                    Compare(oldProp, newProp, ctx.Channel, ctx.Where, childPath); // a readOnly property is never in a request, a writeOnly one never in a response
+                }
                 continue;
             }
             if (!Counts(ctx.Channel, oldView))
