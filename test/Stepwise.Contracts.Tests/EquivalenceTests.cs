@@ -219,4 +219,13 @@ public sealed class EquivalenceTests
             """{"type": "array", "items": [{"type": "string"}, {"type": "integer"}]}""",
             """{"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}""").ShouldBeEmpty();
     }
+
+    [Fact]
+    public void a_reference_by_the_schemas_own_id_is_a_local_reference()
+    {
+        using var files = new ContractFiles();
+        files.CompareJsonSchema(
+            """{"$id": "https://example.com/a.json", "type": "object", "properties": {"b": {"$ref": "https://example.com/a.json#/$defs/B"}}, "$defs": {"B": {"type": "integer"}}}""",
+            """{"$id": "https://example.com/a.json", "type": "object", "properties": {"b": {"$ref": "#/$defs/B"}}, "$defs": {"B": {"type": "integer"}}}""").ShouldBeEmpty();
+    }
 }

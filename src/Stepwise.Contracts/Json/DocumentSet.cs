@@ -107,6 +107,10 @@ internal sealed class DocumentSet
         var filePart = hash < 0 ? reference : reference[..hash];
         var fragment = hash < 0 ? "" : JsonPointer.DecodeFragment(reference[(hash + 1)..]);
         var source = at.Source;
+        if (filePart.Length > 0 && IsOwnId(at.Source, filePart))
+        {
+            filePart = ""; // a reference by the document's own $id is a reference within the document
+        }
         if (filePart.Length > 0)
         {
             if (filePart.Contains("://", StringComparison.Ordinal))
@@ -233,6 +237,12 @@ internal sealed class DocumentSet
         }
         return null;
     }
+
+    private static bool IsOwnId(JsonSource source, string uri) =>
+        source.Root.ValueKind == JsonValueKind.Object
+        && source.Root.TryGetProperty("$id", out var id)
+        && id.ValueKind == JsonValueKind.String
+        && string.Equals(id.GetString()!.TrimEnd('#'), uri, StringComparison.Ordinal);
 
     public static ContractInputException Error(Node at, string message)
     {
