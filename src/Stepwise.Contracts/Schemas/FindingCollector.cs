@@ -20,10 +20,14 @@ internal sealed class FindingCollector
 
     public IReadOnlyList<Finding> Build()
     {
+        // One pass per file; the files are independent, so they are located in parallel.
+        var groups = _pending.GroupBy(p => p.At.Source).ToList();
+        var located = new IReadOnlyDictionary<string, (int Line, int Column)>[groups.Count];
+        Parallel.For(0, groups.Count, i => located[i] = groups[i].Key.LocateAll(groups[i].Select(p => p.At.Pointer).Distinct(StringComparer.Ordinal).ToList()));
         var positions = new Dictionary<JsonSource, IReadOnlyDictionary<string, (int Line, int Column)>>();
-        foreach (var group in _pending.GroupBy(p => p.At.Source))
+        for (var i = 0; i < groups.Count; i++)
         {
-            positions[group.Key] = group.Key.LocateAll(group.Select(p => p.At.Pointer).Distinct(StringComparer.Ordinal).ToList());
+            positions[groups[i].Key] = located[i];
         }
         var findings = new List<Finding>(_pending.Count);
         foreach (var p in _pending)
