@@ -191,4 +191,25 @@ public sealed class SchemaRuleTests
         finding.RuleId.ShouldBe("response-type-widened");
         finding.Location.ShouldBe("/components/schemas/Node/properties/value");
     }
+
+    [Fact]
+    public void an_operation_written_identically_is_still_compared_when_the_openapi_version_changes_its_meaning()
+    {
+        // OpenAPI 3.0's exclusiveMinimum is a flag on minimum (a number there means nothing); 3.1's is the bound itself.
+        using var files = new ContractFiles();
+        const string schema = """{"type": "number", "exclusiveMinimum": 5}""";
+        var finding = files.CompareOpenApi(Spec.RequestBody(schema, "3.0.3"), Spec.RequestBody(schema, "3.1.0")).ShouldHaveSingleItem();
+        finding.RuleId.ShouldBe("request-numeric-range-narrowed");
+    }
+
+    [Fact]
+    public void an_unchanged_operation_reaching_a_changed_component_through_a_chain_of_references_is_compared()
+    {
+        static string Doc(string leaf) => Spec.WithPaths(
+            """{"/a": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}}}}}}""",
+            extra: " \"components\": {\"schemas\": {\"A\": {\"type\": \"object\", \"properties\": {\"b\": {\"$ref\": \"#/components/schemas/B\"}, \"self\": {\"$ref\": \"#/components/schemas/A\"}}}, \"B\": {\"type\": \"object\", \"properties\": {\"a\": {\"$ref\": \"#/components/schemas/A\"}, \"c\": {\"$ref\": \"#/components/schemas/C\"}}}, \"C\": " + leaf + "}}");
+        using var files = new ContractFiles();
+        files.CompareOpenApi(Doc("{\"type\": \"string\"}"), Doc("{\"type\": \"string\"}")).ShouldBeEmpty();
+        files.CompareOpenApi(Doc("{\"type\": \"string\"}"), Doc("{\"type\": \"string\", \"enum\": [\"x\"]}")).Select(f => f.RuleId).ShouldBe(["response-enum-constraint-added"]);
+    }
 }

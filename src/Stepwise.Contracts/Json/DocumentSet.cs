@@ -162,7 +162,7 @@ internal sealed class DocumentSet
                 Node target;
                 try
                 {
-                    target = ResolveReference(at, reference);
+                    target = Resolve(ResolveReference(at, reference)); // follows chains, so a circular chain is found here
                 }
                 catch (ContractInputException e)
                 {

@@ -51,10 +51,12 @@ public sealed class OpenApiChecker : IContractChecker
         private Side(DocumentSet documents, bool openApi30)
         {
             Documents = documents;
+            IsOpenApi30 = openApi30;
             Views = new SchemaView.Builder(documents, openApi30);
         }
 
         public DocumentSet Documents { get; }
+        public bool IsOpenApi30 { get; }
         public SchemaView.Builder Views { get; }
         public Dictionary<string, Operation> Operations { get; } = new(StringComparer.Ordinal);
 
@@ -106,12 +108,37 @@ public sealed class OpenApiChecker : IContractChecker
                             {
                                 throw DocumentSet.Error(op, $"the operation '{method.ToUpperInvariant()} {template}' must be an object");
                             }
+                            ValidateParameters(side.Documents, item, op);
                             side.Operations.TryAdd(method + " " + NormalizeTemplate(template), new Operation(method, template, item, op));
                         }
                     }
                 }
             }
             return side;
+        }
+    }
+
+    /// <summary>Every parameter names itself and where it goes; checked up front so that unchanged operations are checked too.</summary>
+    private static void ValidateParameters(DocumentSet documents, Node pathItem, Node operation)
+    {
+        foreach (var holder in new[] { pathItem, operation })
+        {
+            if (!holder.TryGet("parameters", out var list))
+            {
+                continue;
+            }
+            if (list.Element.ValueKind != JsonValueKind.Array)
+            {
+                throw DocumentSet.Error(list, "'parameters' must be a list");
+            }
+            foreach (var raw in list.Items())
+            {
+                var parameter = documents.Resolve(raw);
+                if (parameter.GetString("name") is null || parameter.GetString("in") is null)
+                {
+                    throw DocumentSet.Error(parameter, "a parameter needs 'name' and 'in'");
+                }
+            }
         }
     }
 
@@ -142,8 +169,14 @@ public sealed class OpenApiChecker : IContractChecker
 
     private sealed class Comparison(Side oldSide, Side newSide, FindingCollector findings, SchemaComparer schemas, CancellationToken cancellationToken)
     {
+        private readonly DeepEquality _identical = new(oldSide.Documents, newSide.Documents);
+
         public void Run()
         {
+            // An operation written identically on both sides (with everything its references reach) has no
+            // findings, unless something around it changed: the OpenAPI version or the document-level security.
+            var canSkipIdentical = oldSide.IsOpenApi30 == newSide.IsOpenApi30
+                && SameOrAbsent(oldSide.Documents.RootNode.Get("security"), newSide.Documents.RootNode.Get("security"));
             foreach (var (key, oldOp) in oldSide.Operations)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -161,6 +194,13 @@ public sealed class OpenApiChecker : IContractChecker
                     }
                     continue;
                 }
+                if (canSkipIdentical
+                    && oldOp.PathTemplate == newOp.PathTemplate
+                    && _identical.Identical(oldOp.Node, newOp.Node)
+                    && SameOrAbsent(oldOp.PathItem.Get("parameters"), newOp.PathItem.Get("parameters")))
+                {
+                    continue;
+                }
                 CompareOperation(oldOp, newOp);
             }
             foreach (var (key, newOp) in newSide.Operations)
@@ -172,6 +212,14 @@ public sealed class OpenApiChecker : IContractChecker
                 }
             }
         }
+
+        private bool SameOrAbsent(Node? old, Node? @new) =>
+            (old, @new) switch
+            {
+                (null, null) => true,
+                ({ } o, { } n) => _identical.Identical(o, n),
+                _ => false,
+            };
 
         private void CompareOperation(Operation o, Operation n)
         {
