@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Stepwise.Cli.Commands;
 
 namespace Stepwise.Cli;
 
@@ -18,7 +19,8 @@ public static class StepwiseCli
     // One line per command; a command is defined entirely in its own file.
     private static IEnumerable<Command> Commands()
     {
-        yield break;
+        yield return DataCommand.Create();
+        yield return LintSqlCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

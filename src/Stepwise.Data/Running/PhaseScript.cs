@@ -1,4 +1,3 @@
-using System.Text;
 using Stepwise.Data.Lint;
 using Stepwise.Data.Sql;
 
@@ -82,6 +81,15 @@ public static class PhaseScript
         return steps;
     }
 
+    /// <summary>True for statements PostgreSQL refuses to run inside a transaction block.</summary>
+    public static bool RunsOutsideTransaction(PgStatement s) => s.Kind switch
+    {
+        "IndexStmt" or "DropStmt" => PostgresRules.Bool(s.Node, "concurrent"),
+        "ReindexStmt" => PostgresRules.Arr(s.Node, "params").Any(p => p.TryGetProperty("DefElem", out var d) && PostgresRules.Str(d, "defname") == "concurrently"),
+        "VacuumStmt" => true,
+        _ => false,
+    };
+
     /// <summary>The VALIDATE statement for an ALTER TABLE … ADD CONSTRAINT name CHECK/FOREIGN KEY without NOT VALID, or null.</summary>
     private static string? SplitConstraint(PgStatement s, HashSet<string> created)
     {
@@ -161,29 +169,5 @@ public static class PhaseScript
     {
         var plain = name.Length > 0 && (char.IsAsciiLetterLower(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '$');
         return plain ? name : "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-    }
-
-    internal static string Describe(IReadOnlyList<ExecStep> steps)
-    {
-        var sb = new StringBuilder();
-        foreach (var (first, count, mode) in Segments(steps))
-        {
-            sb.AppendLine(mode switch
-            {
-                StepMode.Transactional => "  transaction (lock_timeout, retried on lock timeout; phase state written in it):",
-                StepMode.Outside => "  outside a transaction:",
-                _ => "  own transaction:",
-            });
-            for (var k = first; k < first + count; k++)
-            {
-                sb.Append("    ").Append(steps[k].Sql.ReplaceLineEndings(" "));
-                if (steps[k].Note.Length > 0)
-                {
-                    sb.Append("   -- ").Append(steps[k].Note);
-                }
-                sb.AppendLine();
-            }
-        }
-        return sb.ToString();
     }
 }
