@@ -30,8 +30,47 @@ public static class SqliteScript
 
     private static SqlSyntaxError? CheckSyntax(SqliteConnection db, SqliteStatement s)
     {
+        var reason = SyntaxProblem(db, s.Text);
+        if (reason is null)
+        {
+            return null;
+        }
+        var offset = s.Offset;
+        var near = reason.IndexOf("near \"", StringComparison.Ordinal);
+        var end = near >= 0 ? reason.IndexOf("\":", near + 6, StringComparison.Ordinal) : -1;
+        if (end > near && near >= 0)
+        {
+            // SQLite names the token it stopped at but not where it is: the error is at the last occurrence of that
+            // token whose preceding text has no syntax error of its own (at most "incomplete input").
+            var token = reason[(near + 6)..end];
+            var at = s.Text.LastIndexOf(token, StringComparison.Ordinal);
+            while (at > 0)
+            {
+                var before = SyntaxProblem(db, s.Text[..at]);
+                if (before is null || before.Contains("incomplete input", StringComparison.Ordinal))
+                {
+                    break;
+                }
+                at = s.Text.LastIndexOf(token, at - 1, StringComparison.Ordinal);
+            }
+            offset = s.Offset + Math.Max(0, at);
+        }
+        else if (reason.Contains("incomplete input", StringComparison.Ordinal))
+        {
+            offset = s.Offset + s.Text.Length;
+        }
+        return new SqlSyntaxError(reason, offset);
+    }
+
+    /// <summary>SQLite's own syntax error for the text, or null (other errors, such as a missing table, do not count).</summary>
+    private static string? SyntaxProblem(SqliteConnection db, string sql)
+    {
+        if (sql.Trim().Length == 0)
+        {
+            return null;
+        }
         using var cmd = db.CreateCommand();
-        cmd.CommandText = s.Text;
+        cmd.CommandText = sql;
         try
         {
             cmd.Prepare();
@@ -40,33 +79,10 @@ public static class SqliteScript
         catch (SqliteException e)
         {
             var message = e.Message;
-            var cut = message.IndexOf("'", StringComparison.Ordinal);
+            var cut = message.IndexOf('\'');
             var reason = cut >= 0 && message.EndsWith("'.", StringComparison.Ordinal) ? message[(cut + 1)..^2] : message;
             var isSyntax = reason.Contains("syntax error", StringComparison.Ordinal) || reason.Contains("incomplete input", StringComparison.Ordinal) || reason.Contains("unrecognized token", StringComparison.Ordinal);
-            if (!isSyntax)
-            {
-                return null;
-            }
-            var offset = s.Offset;
-            var near = reason.IndexOf("near \"", StringComparison.Ordinal);
-            if (near >= 0)
-            {
-                var end = reason.IndexOf("\":", near + 6, StringComparison.Ordinal);
-                if (end > near)
-                {
-                    var token = reason[(near + 6)..end];
-                    var at = s.Text.IndexOf(token, StringComparison.Ordinal);
-                    if (at >= 0)
-                    {
-                        offset = s.Offset + at;
-                    }
-                }
-            }
-            else if (reason.Contains("incomplete input", StringComparison.Ordinal))
-            {
-                offset = s.Offset + s.Text.Length;
-            }
-            return new SqlSyntaxError(reason, offset);
+            return isSyntax ? reason : null;
         }
     }
 
@@ -138,10 +154,8 @@ public static class SqliteScript
                     }
                     j++;
                 }
-                if (c != '\'')
-                {
-                    words.Add(sql[(i + 1)..Math.Min(j, sql.Length)].ToUpperInvariant());
-                }
+                // Identifiers keep their name; a string literal is one word "'" (its content never matters to a rule).
+                words.Add(c == '\'' ? "'" : sql[(i + 1)..Math.Min(j, sql.Length)].ToUpperInvariant());
                 i = Math.Min(j + 1, sql.Length);
                 continue;
             }
