@@ -40,6 +40,8 @@ internal abstract class AdoTarget(DbConnection connection, RunnerOptions options
 
     public abstract Task<bool> TryLockChangeAsync(string change, CancellationToken ct);
 
+    public abstract Task UnlockChangeAsync(string change, CancellationToken ct);
+
     public async Task<IReadOnlyList<PhaseRecord>> ReadAsync(string change, CancellationToken ct)
     {
         await using var cmd = Connection.CreateCommand();

@@ -85,6 +85,7 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
         {
             throw await FailAsync(target, p, PhaseDirection.Up, e, ct);
         }
+        await target.UnlockChangeAsync(Change.Id, ct);
         var after = Row(p, await ReadAsync(target, ct));
         var summary = p == DataPhaseKind.Backfill
             ? $"backfill of '{Change.Id}' complete on {store}: {after.Record?.RowsDone ?? 0} rows in {after.Record?.Batches ?? 0} batches"
@@ -131,6 +132,7 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
         {
             throw await FailAsync(target, p.Value, PhaseDirection.Down, e, ct);
         }
+        await target.UnlockChangeAsync(Change.Id, ct);
         return plan with { Summary = $"{Name(p.Value)} of '{Change.Id}' rolled back on {store}" };
     }
 
@@ -152,10 +154,16 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
 
     private async Task LockAsync(IDataTarget target, CancellationToken ct)
     {
-        if (!await target.TryLockChangeAsync(Change.Id, ct))
+        // A runner that just finished (or was killed) may hold the lock for a moment while its session ends.
+        for (var attempt = 0; attempt < 20; attempt++)
         {
-            throw new DataPhaseFailedException("another stepwise runner is working on this change on the same database", "wait for it to finish (stepwise data status shows its progress)");
+            if (await target.TryLockChangeAsync(Change.Id, ct))
+            {
+                return;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100), options.Time, ct);
         }
+        throw new DataPhaseFailedException("another stepwise runner is working on this change on the same database", "wait for it to finish (stepwise data status shows its progress)");
     }
 
     private PhaseOutcome Describe(DataPhaseKind phase, PhaseDirection direction, StoreUrl store, PhaseStatusRow row)

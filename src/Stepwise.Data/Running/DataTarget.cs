@@ -62,6 +62,8 @@ internal interface IDataTarget : IAsyncDisposable
     /// <summary>Holds the change for this runner (PostgreSQL: an advisory lock) so two runners never work on it at once.</summary>
     Task<bool> TryLockChangeAsync(string change, CancellationToken ct);
 
+    Task UnlockChangeAsync(string change, CancellationToken ct);
+
     Task<IReadOnlyList<PhaseRecord>> ReadAsync(string change, CancellationToken ct);
 
     /// <summary>Runs the steps from <paramref name="fromStep"/> on, committing each segment with the phase state; the last sets <paramref name="final"/>.</summary>

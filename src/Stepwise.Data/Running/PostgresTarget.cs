@@ -53,6 +53,13 @@ internal sealed class PostgresTarget(NpgsqlConnection connection, RunnerOptions 
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
+    public override async Task UnlockChangeAsync(string change, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended('stepwise-data:' || @c, 0))", Pg);
+        cmd.Parameters.AddWithValue("c", change);
+        await cmd.ExecuteScalarAsync(ct);
+    }
+
     protected override async Task PrepareTransactionAsync(DbTransaction tx, IEnumerable<ExecStep> steps, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand($"SET LOCAL lock_timeout = {Ms(Options.LockTimeout)}; SET LOCAL statement_timeout = {Ms(Options.StatementTimeout)}", Pg, (NpgsqlTransaction)tx);

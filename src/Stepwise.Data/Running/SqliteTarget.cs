@@ -39,6 +39,8 @@ internal sealed partial class SqliteTarget(SqliteConnection connection, RunnerOp
     // Single writer: the IMMEDIATE transaction of each unit is the lock; nothing more to hold.
     public override Task<bool> TryLockChangeAsync(string change, CancellationToken ct) => Task.FromResult(true);
 
+    public override Task UnlockChangeAsync(string change, CancellationToken ct) => Task.CompletedTask;
+
     protected override Task<DbTransaction> BeginAsync(CancellationToken ct) => Task.FromResult<DbTransaction>(Lite.BeginTransaction(deferred: false));
 
     [GeneratedRegex(@"\bDROP\s+TABLE\b|\bRENAME\s+TO\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
