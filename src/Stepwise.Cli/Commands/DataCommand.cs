@@ -143,7 +143,7 @@ public static class DataCommand
                 ? $"  {b.RowsDone} rows in {b.Batches} batches{(b.Cursor is null ? "" : $", last {change.Backfill!.Key} = {b.Cursor}")}"
                 : r.Record is { State: DataPhaseState.Running or DataPhaseState.Failed } s ? $"  {s.Step} statements committed ({s.Direction.ToString().ToLowerInvariant()})" : "";
             var error = r.Record?.Error is { } e && r.State == DataPhaseState.Failed ? $"  error: {e}" : "";
-            stdout.WriteLine($"  {DataRunner.Name(r.Phase),-9} {DataRunner.StateName(r.State),-12}{detail}{error}");
+            stdout.WriteLine($"  {DataRunner.Name(r.Phase),-9} {DataRunner.StateName(r.State),-12}{detail}{error}".TrimEnd());
         }
     }
 
