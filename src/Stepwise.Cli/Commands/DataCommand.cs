@@ -57,6 +57,7 @@ public static class DataCommand
                 {
                     LockTimeout = TimeSpan.FromMilliseconds(Math.Max(1, parseResult.GetValue(lockTimeout))),
                     Progress = progress.Report,
+                    OnLockRetry = (what, attempt, backoff) => stderr.WriteLine($"lock timeout on: {what}; retry {attempt} in {backoff.TotalMilliseconds:0} ms"),
                 };
                 var runner = new DataRunner(dataChange, Path.GetDirectoryName(Path.GetFullPath(configPath))!, options);
                 switch (verb)

@@ -184,8 +184,9 @@ internal abstract class AdoTarget(DbConnection connection, RunnerOptions options
                         $"gave up after {attempt + 1} lock timeouts of {Options.LockTimeout.TotalMilliseconds:0} ms on: {Short(what)}",
                         "find the long transaction holding the lock (pg_stat_activity / pg_locks) and end it, then apply again: the phase resumes where it stopped");
                 }
-                var backoff = Math.Min(30_000, Options.RetryBackoff.TotalMilliseconds * Math.Pow(2, attempt)) * (0.5 + jitter.NextDouble());
-                await Task.Delay(TimeSpan.FromMilliseconds(backoff), Options.Time, ct);
+                var backoff = TimeSpan.FromMilliseconds(Math.Min(30_000, Options.RetryBackoff.TotalMilliseconds * Math.Pow(2, attempt)) * (0.5 + jitter.NextDouble()));
+                Options.OnLockRetry?.Invoke(Short(what), attempt + 1, backoff);
+                await Task.Delay(backoff, Options.Time, ct);
             }
         }
     }

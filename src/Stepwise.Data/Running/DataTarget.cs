@@ -50,6 +50,9 @@ public sealed record RunnerOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Called when a unit of work gave up waiting for a lock and will be retried: what, the attempt, and the backoff.</summary>
+    public Action<string, int, TimeSpan>? OnLockRetry { get; init; }
+
     /// <summary>Called after each committed backfill batch.</summary>
     public Action<BackfillProgress>? Progress { get; init; }
 }

@@ -93,16 +93,19 @@ public sealed class PostgresRecipeTests
         {
             await lockCmd.ExecuteNonQueryAsync(Ct);
         }
-        var attempts = 0;
-        var options = new RunnerOptions { LockTimeout = TimeSpan.FromMilliseconds(50), RetryBackoff = TimeSpan.FromMilliseconds(20), LockRetries = 50 };
+        var retried = new TaskCompletionSource();
+        var options = new RunnerOptions
+        {
+            LockTimeout = TimeSpan.FromMilliseconds(50),
+            RetryBackoff = TimeSpan.FromMilliseconds(20),
+            LockRetries = 50,
+            OnLockRetry = (_, _, _) => retried.TrySetResult(),
+        };
         var runner = new DataRunner(Expand("ALTER TABLE customers ADD COLUMN contact_email text", "ALTER TABLE customers DROP COLUMN contact_email"), ".", options);
         var apply = runner.ApplyAsync(db.Store, null, Ct);
         // The transaction holding the lock ends only after the runner has timed out on it at least once.
-        while (attempts == 0)
-        {
-            attempts = (int)await db.LongAsync("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") + (apply.IsCompleted ? 1 : 0);
-            await Task.Delay(10, Ct);
-        }
+        await retried.Task.WaitAsync(Ct);
+        apply.IsCompleted.ShouldBeFalse();
         await tx.RollbackAsync(Ct);
         await apply;
 
