@@ -167,7 +167,7 @@ public static class DataCommand
             };
             if (outcome.Lint is { } lint)
             {
-                obj["lint"] = LintSqlCommand.ToJson(lint);
+                obj["lint"] = JsonNode.Parse(LintSqlCommand.ToJson(lint));
             }
             stdout.WriteLine(obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return;

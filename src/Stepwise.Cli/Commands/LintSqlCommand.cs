@@ -73,12 +73,7 @@ public static class LintSqlCommand
             switch (parseResult.GetValue(format))
             {
                 case "json":
-                    var json = ToJson(report);
-                    if (traces is not null)
-                    {
-                        json["trace"] = TraceJson(traces);
-                    }
-                    stdout.WriteLine(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                    stdout.WriteLine(ToJson(report, traces));
                     break;
                 case "sarif":
                     stdout.WriteLine(ToSarif(report).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -155,47 +150,67 @@ public static class LintSqlCommand
         return one.Length > 100 ? one[..97] + "..." : one;
     }
 
-    internal static JsonObject ToJson(LintReport report)
+    /// <summary>The JSON report, written straight to UTF-8 (a 10,000-statement file would otherwise build a large node tree).</summary>
+    internal static string ToJson(LintReport report, IReadOnlyList<StatementTrace>? traces = null)
     {
-        var statements = new JsonArray();
-        foreach (var s in report.Statements)
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
-            var findings = new JsonArray();
-            foreach (var f in s.Findings)
+            w.WriteStartObject();
+            w.WriteString("dialect", report.Dialect.ToString().ToLowerInvariant());
+            if (report.Phase is { } p)
             {
-                findings.Add(new JsonObject
-                {
-                    ["rule"] = f.Rule.Id,
-                    ["class"] = ClassName(f.Rule.Class),
-                    ["level"] = LevelName(f.Level),
-                    ["message"] = f.Message,
-                    ["recipe"] = f.Rule.Recipe,
-                });
+                w.WriteString("phase", DataRunner.Name(p));
             }
-            statements.Add(new JsonObject
+            else
             {
-                ["file"] = s.File,
-                ["line"] = s.Line,
-                ["column"] = s.Column,
-                ["class"] = ClassName(s.Class),
-                ["sql"] = s.Text,
-                ["findings"] = findings,
-            });
+                w.WriteNull("phase");
+            }
+            w.WriteBoolean("safe", report.ExitCode == 0);
+            w.WriteNumber("exitCode", report.ExitCode);
+            w.WriteStartArray("statements");
+            foreach (var s in report.Statements)
+            {
+                w.WriteStartObject();
+                w.WriteString("file", s.File);
+                w.WriteNumber("line", s.Line);
+                w.WriteNumber("column", s.Column);
+                w.WriteString("class", ClassName(s.Class));
+                w.WriteString("sql", s.Text);
+                w.WriteStartArray("findings");
+                foreach (var f in s.Findings)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("rule", f.Rule.Id);
+                    w.WriteString("class", ClassName(f.Rule.Class));
+                    w.WriteString("level", LevelName(f.Level));
+                    w.WriteString("message", f.Message);
+                    w.WriteString("recipe", f.Rule.Recipe);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("errors");
+            foreach (var e in report.InputErrors)
+            {
+                w.WriteStartObject();
+                w.WriteString("file", e.File);
+                w.WriteNumber("line", e.Line);
+                w.WriteNumber("column", e.Column);
+                w.WriteString("message", e.Message);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            if (traces is not null)
+            {
+                w.WritePropertyName("trace");
+                TraceJson(traces).WriteTo(w);
+            }
+            w.WriteEndObject();
         }
-        var errors = new JsonArray();
-        foreach (var e in report.InputErrors)
-        {
-            errors.Add(new JsonObject { ["file"] = e.File, ["line"] = e.Line, ["column"] = e.Column, ["message"] = e.Message });
-        }
-        return new JsonObject
-        {
-            ["dialect"] = report.Dialect.ToString().ToLowerInvariant(),
-            ["phase"] = report.Phase is { } p ? DataRunner.Name(p) : null,
-            ["safe"] = report.ExitCode == 0,
-            ["exitCode"] = report.ExitCode,
-            ["statements"] = statements,
-            ["errors"] = errors,
-        };
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     private static JsonArray TraceJson(IReadOnlyList<StatementTrace> traces)

@@ -76,7 +76,14 @@ public static class PgQuery
                 var offset = error.Cursorpos > 0 ? Math.Min(error.Cursorpos - 1, sql.Length) : sql.Length;
                 return new PgParse([], new SqlSyntaxError(message, offset));
             }
-            var json = Marshal.PtrToStringUTF8(result.ParseTree) ?? "{}";
+            // Read the UTF-8 JSON as bytes: no round trip through a UTF-16 string, and the statements keep elements of
+            // this one document instead of cloning each.
+            byte[] json;
+            unsafe
+            {
+                var native = new ReadOnlySpan<byte>((byte*)result.ParseTree, checked((int)Utf8Length(result.ParseTree)));
+                json = native.ToArray();
+            }
             return new PgParse(ReadStatements(sql, bytes, json), null);
         }
         finally
@@ -85,7 +92,18 @@ public static class PgQuery
         }
     }
 
-    private static List<PgStatement> ReadStatements(string sql, byte[] bytes, string json)
+    private static unsafe nuint Utf8Length(IntPtr s)
+    {
+        var p = (byte*)s;
+        nuint n = 0;
+        while (p[n] != 0)
+        {
+            n++;
+        }
+        return n;
+    }
+
+    private static List<PgStatement> ReadStatements(string sql, byte[] bytes, byte[] json)
     {
         var statements = new List<PgStatement>();
         var byteLength = bytes.Length - 1;
@@ -111,7 +129,8 @@ public static class PgQuery
         }
         int ToChar(int byteOffset) => charAt is null ? byteOffset : charAt[Math.Clamp(byteOffset, 0, byteLength)];
 
-        using var doc = JsonDocument.Parse(json);
+        // Not disposed: the statements' elements point into it; the GC reclaims it with them.
+        var doc = JsonDocument.Parse(json);
         if (!doc.RootElement.TryGetProperty("stmts", out var stmts))
         {
             return statements;
@@ -124,7 +143,7 @@ public static class PgQuery
             var end = ToChar(location + length);
             var first = SqlText.SkipTrivia(sql, start, end);
             var node = raw.GetProperty("stmt").EnumerateObject().First();
-            statements.Add(new PgStatement(node.Name, node.Value.Clone(), sql[first..end].TrimEnd(), first));
+            statements.Add(new PgStatement(node.Name, node.Value, sql[first..end].TrimEnd(), first));
         }
         return statements;
     }
