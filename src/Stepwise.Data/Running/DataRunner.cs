@@ -65,6 +65,13 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
         var plan = Describe(p, PhaseDirection.Up, store, row);
         await target.EnsureStateTableAsync(ct);
         await LockAsync(target, ct);
+        // Another runner may have finished this phase while we waited for the lock: decide again on fresh state.
+        row = Row(p, await ReadAsync(target, ct));
+        if (row.State == DataPhaseState.Complete)
+        {
+            await target.UnlockChangeAsync(Change.Id, ct);
+            return new PhaseOutcome(p, PhaseDirection.Up, $"{Name(p)} of '{Change.Id}' is already complete on {store}; nothing to do", true, [], null);
+        }
         try
         {
             if (p == DataPhaseKind.Backfill)
@@ -110,6 +117,12 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
         var plan = Describe(p.Value, PhaseDirection.Down, store, row);
         await target.EnsureStateTableAsync(ct);
         await LockAsync(target, ct);
+        row = Row(p.Value, await ReadAsync(target, ct));
+        if (row.State is DataPhaseState.Pending or DataPhaseState.RolledBack)
+        {
+            await target.UnlockChangeAsync(Change.Id, ct);
+            return new PhaseOutcome(p.Value, PhaseDirection.Down, $"{Name(p.Value)} of '{Change.Id}' is already rolled back on {store}; nothing to do", true, [], null);
+        }
         try
         {
             if (p == DataPhaseKind.Backfill)

@@ -91,11 +91,6 @@ internal sealed partial class SqliteTarget(SqliteConnection connection, RunnerOp
 
     public override async Task BackfillAsync(string change, BackfillSpec spec, CancellationToken ct)
     {
-        var current = (await ReadAsync(change, ct)).FirstOrDefault(r => r.Phase == DataPhaseKind.Backfill);
-        if (current is null || current.State != DataPhaseState.Running)
-        {
-            await SetStateAsync(change, DataPhaseKind.Backfill, DataPhaseState.Running, PhaseDirection.Up, null, resetProgress: current?.State == DataPhaseState.RolledBack, ct);
-        }
         try
         {
             await ScalarAsync($"SELECT {spec.Key} FROM {spec.Table} LIMIT 0", null, ct);
@@ -103,6 +98,11 @@ internal sealed partial class SqliteTarget(SqliteConnection connection, RunnerOp
         catch (SqliteException e)
         {
             throw new DataInputException($"backfill of '{change}': {e.Message}", "correct backfill.table and backfill.key (the key must be unique and indexed, usually the primary key)");
+        }
+        var current = (await ReadAsync(change, ct)).FirstOrDefault(r => r.Phase == DataPhaseKind.Backfill);
+        if (current is null || current.State != DataPhaseState.Running)
+        {
+            await SetStateAsync(change, DataPhaseKind.Backfill, DataPhaseState.Running, PhaseDirection.Up, null, resetProgress: current?.State == DataPhaseState.RolledBack, ct);
         }
         var record = (await ReadAsync(change, ct)).First(r => r.Phase == DataPhaseKind.Backfill);
         var cursor = record.Cursor;
@@ -117,6 +117,20 @@ internal sealed partial class SqliteTarget(SqliteConnection connection, RunnerOp
             await WithLockRetryAsync(async () =>
             {
                 await using var tx = Lite.BeginTransaction(deferred: false);
+                // The cursor committed in the database is the truth (another runner may have moved it).
+                await using (var read = Lite.CreateCommand())
+                {
+                    read.Transaction = (SqliteTransaction)tx;
+                    read.CommandText = $"SELECT cursor, rows_done, batches FROM {StateTable} WHERE change_id = @c AND phase = {(int)DataPhaseKind.Backfill}";
+                    Add(read, "c", change);
+                    await using var r = await read.ExecuteReaderAsync(ct);
+                    if (await r.ReadAsync(ct))
+                    {
+                        cursor = r.IsDBNull(0) ? null : r.GetString(0);
+                        rows = r.GetInt64(1);
+                        batches = r.GetInt64(2);
+                    }
+                }
                 var after = cursor is null ? "" : $"WHERE {spec.Key} > @cursor";
                 object? last;
                 long scanned;

@@ -175,6 +175,39 @@ public sealed class DataRunnerTests
         (await runner.StatusAsync(db.Store, Ct)).Single(s => s.Phase == DataPhaseKind.Backfill).Record!.RowsDone.ShouldBe(50);
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task two_runners_applying_the_same_phase_at_once_do_the_work_once(string dialect)
+    {
+        await using var db = await TestDb.CreateAsync(dialect);
+        await db.SeedCustomersAsync(2000);
+        await Runner(Changes.RenameEmail()).ApplyAsync(db.Store, DataPhaseKind.Expand, Ct);
+        var options = new RunnerOptions { LockRetries = 100, RetryBackoff = TimeSpan.FromMilliseconds(5) };
+
+        // A runner that finds the change held by another either waits for it or gives up with "another runner";
+        // either way no batch is applied twice, and a later apply finishes what is left.
+        async Task ApplyOrYield()
+        {
+            try
+            {
+                await Runner(Changes.RenameEmail(batchSize: 25), options).ApplyAsync(db.Store, DataPhaseKind.Backfill, Ct);
+            }
+            catch (DataPhaseFailedException e) when (e.Message.Contains("another stepwise runner", StringComparison.Ordinal))
+            {
+            }
+        }
+        await Task.WhenAll(ApplyOrYield(), ApplyOrYield());
+        await Runner(Changes.RenameEmail(batchSize: 25), options).ApplyAsync(db.Store, DataPhaseKind.Backfill, Ct);
+
+        (await db.LongAsync("SELECT count(*) FROM customers WHERE hits = 1")).ShouldBe(2000);
+        (await db.LongAsync("SELECT count(*) FROM customers WHERE hits <> 1")).ShouldBe(0);
+        var again = await Task.WhenAll(
+            Runner(Changes.RenameEmail()).ApplyAsync(db.Store, DataPhaseKind.Expand, Ct),
+            Runner(Changes.RenameEmail()).ApplyAsync(db.Store, DataPhaseKind.Expand, Ct));
+        again.ShouldAllBe(o => o.NothingToDo);
+    }
+
     [Fact]
     public async Task an_unknown_store_url_is_bad_input()
     {
