@@ -131,7 +131,7 @@ public sealed class DataCommandTests
         File.WriteAllText(config, File.ReadAllText(config).Replace("ADD COLUMN contact_email text", "ADDD COLUMN contact_email text", StringComparison.Ordinal));
         var (code, _, err) = Run("data", "apply", "customer-contact-email", "--store", store, "--config", config);
         code.ShouldBe(2);
-        err.ShouldContain("line 1, column");
+        err.ShouldContain("customer-contact-email.expand:1:23: SQL syntax error");
         Scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'stepwise_data_phase'").ShouldBe(0);
     }
 }

@@ -38,7 +38,7 @@ public static class PhaseScript
         if (parsed.Error is { } error)
         {
             var (line, col) = SqlText.Position(sql, error.Offset);
-            throw new DataInputException($"{what}: SQL syntax error at line {line}, column {col}: {error.Message}", "fix the SQL (stepwise lint-sql shows the same position)");
+            throw new DataInputException($"{what}:{line}:{col}: SQL syntax error: {error.Message}", "fix the SQL (stepwise lint-sql shows the same position); nothing was run");
         }
         if (parsed.Statements.Count == 0)
         {
@@ -120,7 +120,7 @@ public static class PhaseScript
         if (error is not null)
         {
             var (line, col) = SqlText.Position(sql, error.Offset);
-            throw new DataInputException($"{what}: SQL syntax error at line {line}, column {col}: {error.Message}", "fix the SQL (stepwise lint-sql --dialect sqlite shows the same position)");
+            throw new DataInputException($"{what}:{line}:{col}: SQL syntax error: {error.Message}", "fix the SQL (stepwise lint-sql --dialect sqlite shows the same position); nothing was run");
         }
         if (statements.Count == 0)
         {
