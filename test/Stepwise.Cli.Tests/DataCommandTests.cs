@@ -98,6 +98,22 @@ public sealed class DataCommandTests
     }
 
     [Fact]
+    public void an_expand_that_drops_a_column_is_refused_with_exit_1_unless_allowed()
+    {
+        var (config, store, db) = SqliteShop();
+        File.WriteAllText(config, File.ReadAllText(config).Replace("up: ALTER TABLE customers ADD COLUMN contact_email text", "up: ALTER TABLE customers DROP COLUMN hits", StringComparison.Ordinal));
+        var (code, _, err) = Run("data", "apply", "customer-contact-email", "--store", store, "--config", config);
+        code.ShouldBe(1);
+        err.ShouldContain("refused: the expand of 'customer-contact-email' breaks code that still runs");
+        err.ShouldContain("ban-drop-column");
+        Scalar(db, "SELECT count(*) FROM pragma_table_info('customers') WHERE name = 'hits'").ShouldBe(1);
+
+        Run("data", "apply", "customer-contact-email", "--store", store, "--config", config, "--allow", "no-such-rule").Code.ShouldBe(2);
+        Run("data", "apply", "customer-contact-email", "--store", store, "--config", config, "--allow", "ban-drop-column").Code.ShouldBe(0);
+        Scalar(db, "SELECT count(*) FROM pragma_table_info('customers') WHERE name = 'hits'").ShouldBe(0);
+    }
+
+    [Fact]
     public void an_unknown_store_url_exits_2_with_the_accepted_forms()
     {
         var (config, _, _) = SqliteShop();

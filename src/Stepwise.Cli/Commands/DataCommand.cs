@@ -35,10 +35,15 @@ public static class DataCommand
         var format = new Option<string>("--format") { Description = "Output format: text or json.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var lockTimeout = new Option<int>("--lock-timeout-ms") { Description = "lock_timeout for each statement and batch (retried with backoff).", DefaultValueFactory = _ => 2000 };
+        var allow = new Option<string[]>("--allow") { Description = "A contract-only lint rule the expand may break anyway (repeatable), e.g. ban-drop-not-null.", AllowMultipleArgumentsPerToken = false };
         var cmd = new Command(verb, description) { change, store, config, format, lockTimeout };
         if (verb != "status")
         {
             cmd.Options.Add(phase);
+        }
+        if (verb == "apply")
+        {
+            cmd.Options.Add(allow);
         }
         cmd.SetAction(async (parseResult, ct) =>
         {
@@ -57,8 +62,13 @@ public static class DataCommand
                 {
                     LockTimeout = TimeSpan.FromMilliseconds(Math.Max(1, parseResult.GetValue(lockTimeout))),
                     Progress = progress.Report,
+                    AllowedRules = (verb == "apply" ? parseResult.GetValue(allow) : null)?.ToHashSet(StringComparer.Ordinal) ?? [],
                     OnLockRetry = (what, attempt, backoff) => stderr.WriteLine($"lock timeout on: {what}; retry {attempt} in {backoff.TotalMilliseconds:0} ms"),
                 };
+                foreach (var rule in options.AllowedRules.Where(r => LintRules.Find(r) is null))
+                {
+                    throw new DataInputException($"--allow names unknown lint rule '{rule}'", "use a rule id from docs/data-changes.md, e.g. ban-drop-not-null");
+                }
                 var runner = new DataRunner(dataChange, Path.GetDirectoryName(Path.GetFullPath(configPath))!, options);
                 switch (verb)
                 {
@@ -90,6 +100,13 @@ public static class DataCommand
                 stderr.WriteLine($"  fix: {e.Fix}");
                 stderr.WriteLine("  nothing was changed");
                 return ExitCodes.BadInput;
+            }
+            catch (DataPhaseRefusedException e)
+            {
+                stderr.WriteLine($"refused: {e.Message}");
+                stderr.WriteLine($"  fix: {e.Fix}");
+                stderr.WriteLine("  nothing was changed");
+                return ExitCodes.Refused;
             }
             catch (DataPhaseFailedException e)
             {

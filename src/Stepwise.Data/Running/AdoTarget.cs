@@ -231,3 +231,9 @@ public sealed class DataPhaseFailedException(string message, string fix, Excepti
 {
     public string Fix { get; } = fix;
 }
+
+/// <summary>A phase Stepwise refuses to run because it is unsafe for the phase (exit 1); nothing was changed.</summary>
+public sealed class DataPhaseRefusedException(string message, string fix) : Exception(message)
+{
+    public string Fix { get; } = fix;
+}

@@ -63,6 +63,7 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
             return new PhaseOutcome(p, PhaseDirection.Up, $"{Name(p)} of '{Change.Id}' is already complete on {store}; nothing to do", true, [], null);
         }
         var plan = Describe(p, PhaseDirection.Up, store, row);
+        RefuseContractOnlyInExpand(plan);
         await target.EnsureStateTableAsync(ct);
         await LockAsync(target, ct);
         // Another runner may have finished this phase while we waited for the lock: decide again on fresh state.
@@ -147,6 +148,30 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
         }
         await target.UnlockChangeAsync(Change.Id, ct);
         return plan with { Summary = $"{Name(p.Value)} of '{Change.Id}' rolled back on {store}" };
+    }
+
+    /// <summary>
+    /// An expand runs while the old code still runs: a statement that breaks it (a drop, a rename, a new required column…)
+    /// belongs in the contract, where the core checks G4 first. Refused before anything runs, unless explicitly allowed.
+    /// </summary>
+    private void RefuseContractOnlyInExpand(PhaseOutcome plan)
+    {
+        if (plan.Phase != DataPhaseKind.Expand || plan.Lint is null)
+        {
+            return;
+        }
+        var offending = plan.Lint.Statements
+            .SelectMany(s => s.Findings.Where(f => f.Rule.Class == StatementClass.ContractOnly && !options.AllowedRules.Contains(f.Rule.Id)).Select(f => (s, f)))
+            .ToList();
+        if (offending.Count == 0)
+        {
+            return;
+        }
+        var (statement, finding) = offending[0];
+        throw new DataPhaseRefusedException(
+            $"the expand of '{Change.Id}' breaks code that still runs: {statement.File}:{statement.Line}:{statement.Column}: {finding.Rule.Id}: {finding.Message}"
+            + (offending.Count > 1 ? $" (and {offending.Count - 1} more)" : ""),
+            $"move it to the contract phase (which runs only when no node uses the old shape); or, if the old code truly tolerates it, pass --allow {finding.Rule.Id}");
     }
 
     private async Task<DataPhaseFailedException> FailAsync(IDataTarget target, DataPhaseKind phase, PhaseDirection direction, Exception e, CancellationToken ct)

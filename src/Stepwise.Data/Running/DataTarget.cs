@@ -50,6 +50,9 @@ public sealed record RunnerOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Contract-only lint rules an expand may break anyway (e.g. ban-drop-not-null when the old column must accept NULLs).</summary>
+    public IReadOnlySet<string> AllowedRules { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>Called when a unit of work gave up waiting for a lock and will be retried: what, the attempt, and the backoff.</summary>
     public Action<string, int, TimeSpan>? OnLockRetry { get; init; }
 

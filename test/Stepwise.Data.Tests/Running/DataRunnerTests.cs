@@ -208,6 +208,29 @@ public sealed class DataRunnerTests
         again.ShouldAllBe(o => o.NothingToDo);
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task an_expand_that_breaks_old_code_is_refused_unless_its_rule_is_allowed(string dialect)
+    {
+        await using var db = await TestDb.CreateAsync(dialect);
+        await db.SeedCustomersAsync(5);
+        var change = Changes.RenameEmail() with
+        {
+            Expand = new SqlPhase("ALTER TABLE customers ADD COLUMN contact_email text; ALTER TABLE customers RENAME COLUMN email TO old_email", "SELECT 1"),
+        };
+
+        var e = await Should.ThrowAsync<DataPhaseRefusedException>(() => Runner(change).ApplyAsync(db.Store, DataPhaseKind.Expand, Ct));
+        e.Message.ShouldContain("renaming-column");
+        e.Fix.ShouldContain("--allow renaming-column");
+        (await db.ColumnExistsAsync("customers", "contact_email")).ShouldBeFalse();
+        (await db.TableExistsAsync("stepwise_data_phase")).ShouldBeFalse();
+
+        var allowed = new RunnerOptions { AllowedRules = new HashSet<string> { "renaming-column" } };
+        await Runner(change, allowed).ApplyAsync(db.Store, DataPhaseKind.Expand, Ct);
+        (await db.ColumnExistsAsync("customers", "old_email")).ShouldBeTrue();
+    }
+
     [Fact]
     public async Task an_unknown_store_url_is_bad_input()
     {
