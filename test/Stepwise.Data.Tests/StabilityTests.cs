@@ -56,6 +56,29 @@ public sealed class StabilityTests
     }
 
     [Fact]
+    public async Task the_phase_state_table_keeps_its_columns()
+    {
+        using var lite = TestDatabases.NewSqlite();
+        lite.Exec("CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT, hits INTEGER NOT NULL DEFAULT 0)");
+        await new DataRunner(Running.Changes.RenameEmail(), ".").ApplyAsync(StoreUrl.Parse(lite.Url), Stepwise.Core.Model.DataPhaseKind.Expand, TestContext.Current.CancellationToken);
+
+        using var conn = new Microsoft.Data.Sqlite.SqliteConnection(lite.ConnectionString);
+        conn.Open();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT name FROM pragma_table_info('stepwise_data_phase') ORDER BY cid";
+        var columns = new List<string>();
+        using (var reader = cmd.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                columns.Add(reader.GetString(0));
+            }
+        }
+        // Databases already hold this table: columns may be added at the end, never renamed or removed.
+        columns.Take(11).ShouldBe(["change_id", "phase", "state", "direction", "step", "cursor", "rows_done", "batches", "updated_at", "completed_at", "error"]);
+    }
+
+    [Fact]
     public void persisted_enum_values_are_pinned()
     {
         ((int)StatementClass.Safe).ShouldBe(0);
