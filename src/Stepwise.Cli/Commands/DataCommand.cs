@@ -158,8 +158,8 @@ public static class DataCommand
         foreach (var r in rows)
         {
             var detail = r.Phase == DataPhaseKind.Backfill && r.Record is { } b
-                ? $"  {b.RowsDone} rows in {b.Batches} batches{(b.Cursor is null ? "" : $", last {change.Backfill!.Key} = {b.Cursor}")}"
-                : r.Record is { State: DataPhaseState.Running or DataPhaseState.Failed } s ? $"  {s.Step} statements committed ({s.Direction.ToString().ToLowerInvariant()})" : "";
+                ? $"  {DataRunner.Count(b.RowsDone, "row")} in {DataRunner.Count(b.Batches, "batch")}{(b.Cursor is null ? "" : $", last {change.Backfill!.Key} = {b.Cursor}")}"
+                : r.Record is { State: DataPhaseState.Running or DataPhaseState.Failed } s ? $"  {DataRunner.Count(s.Step, "statement")} committed ({s.Direction.ToString().ToLowerInvariant()})" : "";
             var error = r.Record?.Error is { } e && r.State == DataPhaseState.Failed ? $"  error: {e}" : "";
             stdout.WriteLine($"  {DataRunner.Name(r.Phase),-9} {DataRunner.StateName(r.State),-12}{detail}{error}".TrimEnd());
         }
@@ -245,7 +245,7 @@ public static class DataCommand
             }
             printed = true;
             sinceLine.Restart();
-            stderr.WriteLine($"backfill {p.Change}: {p.RowsDone:N0} rows in {p.Batches:N0} batches, {p.RowsPerSecond:N0} rows/s, last key {p.Cursor}");
+            stderr.WriteLine($"backfill {p.Change}: {DataRunner.Count(p.RowsDone, "row")} in {DataRunner.Count(p.Batches, "batch")}, {p.RowsPerSecond:N0} rows/s, last key {p.Cursor}");
         }
     }
 }

@@ -96,8 +96,8 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
         await target.UnlockChangeAsync(Change.Id, ct);
         var after = Row(p, await ReadAsync(target, ct));
         var summary = p == DataPhaseKind.Backfill
-            ? $"backfill of '{Change.Id}' complete on {store}: {after.Record?.RowsDone ?? 0} rows in {after.Record?.Batches ?? 0} batches"
-            : $"{Name(p)} of '{Change.Id}' complete on {store} ({plan.Steps.Count} statements)";
+            ? $"backfill of '{Change.Id}' complete on {store}: {Count(after.Record?.RowsDone ?? 0, "row")} in {Count(after.Record?.Batches ?? 0, "batch")}"
+            : $"{Name(p)} of '{Change.Id}' complete on {store} ({Count(plan.Steps.Count, "statement")})";
         return plan with { Summary = summary };
     }
 
@@ -224,7 +224,7 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
         var lintPhase = direction == PhaseDirection.Down ? (DataPhaseKind?)null : phase;
         var lint = SqlLinter.Lint([new SqlSource(PhaseSql.DisplayName(source, what), sql)], store.Dialect, lintPhase);
         var resume = row.Record is { State: DataPhaseState.Running or DataPhaseState.Failed } r && r.Direction == direction && r.Step > 0 ? $"; resumes at statement {r.Step + 1}" : "";
-        return new PhaseOutcome(phase, direction, $"{(direction == PhaseDirection.Down ? "roll back" : "apply")} {Name(phase)} of '{Change.Id}' on {store}: {steps.Count} statements{resume}", false, steps, lint);
+        return new PhaseOutcome(phase, direction, $"{(direction == PhaseDirection.Down ? "roll back" : "apply")} {Name(phase)} of '{Change.Id}' on {store}: {Count(steps.Count, "statement")}{resume}", false, steps, lint);
     }
 
     private DataPhaseKind? ChooseApply(DataPhaseKind? phase, IReadOnlyList<PhaseRecord> records)
@@ -325,6 +325,10 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
         : await SqliteTarget.OpenAsync(store, options, ct);
 
     public static string Name(DataPhaseKind p) => p.ToString().ToLowerInvariant();
+
+    /// <summary>"1 row", "3 rows", "1 batch", "2 batches".</summary>
+    public static string Count(long n, string noun) =>
+        n.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " " + (n == 1 ? noun : noun.EndsWith("ch", StringComparison.Ordinal) ? noun + "es" : noun + "s");
 
     public static string StateName(DataPhaseState s) => s switch
     {
