@@ -1,0 +1,251 @@
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+
+namespace Stepwise.Contracts.Protobuf;
+
+/// <summary>
+/// Reads one side of a Protobuf comparison: a folder of .proto files (compiled together, the folder
+/// being the import root), a single .proto file (its folder being the import root), or a ready
+/// FileDescriptorSet (protoc --descriptor_set_out, preferably with --include_imports and --include_source_info).
+/// </summary>
+internal static partial class ProtoContractReader
+{
+    public static ProtoContract Read(string path, CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(path))
+        {
+            return ReadFolder(Path.GetFullPath(path), cancellationToken);
+        }
+        if (!File.Exists(path))
+        {
+            throw new ContractInputException("no such file or folder; give a .proto file, a folder of .proto files or a descriptor set", path);
+        }
+        var length = new FileInfo(path).Length;
+        if (length == 0)
+        {
+            throw new ContractInputException("the file is empty; give a .proto file, a folder of .proto files or a descriptor set", path);
+        }
+        if (path.EndsWith(".proto", StringComparison.OrdinalIgnoreCase))
+        {
+            return ReadProtoFile(Path.GetFullPath(path), cancellationToken);
+        }
+        return ReadDescriptorSet(path, File.ReadAllBytes(path));
+    }
+
+    /// <summary>
+    /// Reads two folders for comparison. With <paramref name="skipUnchanged"/>, files that are byte-identical on
+    /// both sides and import only such files are left out of both compiles: they describe the same elements,
+    /// resolved the same way, on both sides, so they cannot produce a finding. Files they are imported by are
+    /// still compiled with them, so every type a compared element uses is known.
+    /// </summary>
+    public static (ProtoContract Old, ProtoContract New) ReadFolders(string oldPath, string newPath, bool skipUnchanged, CancellationToken cancellationToken)
+    {
+        var oldRoot = Path.GetFullPath(oldPath);
+        var newRoot = Path.GetFullPath(newPath);
+        var oldFiles = ListProtoFiles(oldRoot);
+        var newFiles = ListProtoFiles(newRoot);
+        var unchanged = skipUnchanged ? UnchangedClosure(oldRoot, oldFiles, newRoot, newFiles) : new HashSet<string>(StringComparer.Ordinal);
+        var oldSide = Task.Run(() => CompileFolder(oldRoot, oldFiles.Where(f => !unchanged.Contains(f)).ToList(), unchanged, cancellationToken), cancellationToken);
+        var newSide = Task.Run(() => CompileFolder(newRoot, newFiles.Where(f => !unchanged.Contains(f)).ToList(), unchanged, cancellationToken), cancellationToken);
+        return (Await(oldSide, newSide, cancellationToken).Old, newSide.Result);
+    }
+
+    /// <summary>Waits for both sides; the old side's error wins when both fail, as it is named first.</summary>
+    internal static (T Old, T New) Await<T>(Task<T> oldSide, Task<T> newSide, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Task.WaitAll([oldSide, newSide], cancellationToken);
+        }
+        catch (AggregateException e)
+        {
+            var failure = oldSide.Exception?.InnerException ?? newSide.Exception?.InnerException ?? e.InnerException ?? e;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+            throw;
+        }
+        return (oldSide.Result, newSide.Result);
+    }
+
+    private static List<string> ListProtoFiles(string root)
+    {
+        var files = Directory.EnumerateFiles(root, "*.proto", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (files.Count == 0)
+        {
+            throw new ContractInputException("the folder holds no .proto files", root);
+        }
+        return files;
+    }
+
+    private static ProtoContract ReadFolder(string root, CancellationToken cancellationToken) =>
+        CompileFolder(root, ListProtoFiles(root), new HashSet<string>(StringComparer.Ordinal), cancellationToken);
+
+    private static ProtoContract CompileFolder(string root, List<string> files, HashSet<string> unchanged, CancellationToken cancellationToken)
+    {
+        if (files.Count == 0)
+        {
+            return new ProtoContract(root, []);
+        }
+        foreach (var file in files)
+        {
+            RejectBinary(Path.Combine(root, file));
+        }
+        var set = Protoc.Compile(root, files, cancellationToken);
+        return FromDescriptorSet(root, set, root, unchanged);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bimport\s+(?:public\s+|weak\s+)?""([^""]+)""\s*;")]
+    private static partial System.Text.RegularExpressions.Regex ImportStatement();
+
+    /// <summary>Files identical on both sides whose imports (transitively) are identical too or lie outside both folders.</summary>
+    internal static HashSet<string> UnchangedClosure(string oldRoot, List<string> oldFiles, string newRoot, List<string> newFiles)
+    {
+        var present = new HashSet<string>(oldFiles, StringComparer.Ordinal);
+        present.UnionWith(newFiles);
+        var identical = new Dictionary<string, string>(StringComparer.Ordinal);
+        var newSet = new HashSet<string>(newFiles, StringComparer.Ordinal);
+        var candidates = oldFiles.Where(newSet.Contains).ToList();
+        var texts = new string?[candidates.Count];
+        Parallel.For(0, candidates.Count, i =>
+        {
+            var a = new FileInfo(Path.Combine(oldRoot, candidates[i]));
+            var b = new FileInfo(Path.Combine(newRoot, candidates[i]));
+            if (a.Length != b.Length)
+            {
+                return;
+            }
+            var bytes = File.ReadAllBytes(a.FullName);
+            if (bytes.AsSpan().SequenceEqual(File.ReadAllBytes(b.FullName)))
+            {
+                texts[i] = System.Text.Encoding.UTF8.GetString(bytes);
+            }
+        });
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (texts[i] is { } text)
+            {
+                identical[candidates[i]] = text;
+            }
+        }
+        var state = new Dictionary<string, bool>(StringComparer.Ordinal);
+        bool Unchanged(string file, int depth)
+        {
+            if (state.TryGetValue(file, out var known))
+            {
+                return known;
+            }
+            if (!identical.TryGetValue(file, out var text) || depth > 256)
+            {
+                return state[file] = !present.Contains(file);
+            }
+            state[file] = false; // an import cycle (which protoc rejects) counts as changed
+            foreach (System.Text.RegularExpressions.Match import in ImportStatement().Matches(text))
+            {
+                if (!Unchanged(import.Groups[1].Value, depth + 1))
+                {
+                    return false;
+                }
+            }
+            return state[file] = true;
+        }
+        return identical.Keys.Where(f => Unchanged(f, 0)).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private static ProtoContract ReadProtoFile(string file, CancellationToken cancellationToken)
+    {
+        RejectBinary(file);
+        var root = Path.GetDirectoryName(file)!;
+        var set = Protoc.Compile(root, [Path.GetFileName(file)], cancellationToken);
+        return FromDescriptorSet(file, set, root);
+    }
+
+    /// <summary>A .proto file is text; a NUL byte means a binary file was named .proto, which protoc would report far less clearly.</summary>
+    private static void RejectBinary(string file)
+    {
+        using var stream = File.OpenRead(file);
+        Span<byte> head = stackalloc byte[8192];
+        var read = stream.Read(head);
+        if (read == 0)
+        {
+            throw new ContractInputException("the .proto file is empty", file, 1, 1);
+        }
+        var nul = head[..read].IndexOf((byte)0);
+        if (nul >= 0)
+        {
+            throw new ContractInputException($"the file is binary (a NUL byte at offset {nul}), not .proto source; a compiled descriptor set must not be named .proto", file);
+        }
+    }
+
+    private static ProtoContract ReadDescriptorSet(string path, byte[] data)
+    {
+        if (LooksLikeText(data))
+        {
+            throw new ContractInputException(
+                "the file is text, not a binary descriptor set; name .proto sources with the .proto extension, or give a folder of .proto files or a set made with protoc --descriptor_set_out",
+                path);
+        }
+        return FromDescriptorSet(path, data, sourceRoot: null);
+    }
+
+    private static bool LooksLikeText(ReadOnlySpan<byte> data)
+    {
+        var head = data[..Math.Min(data.Length, 4096)];
+        if (head.IndexOf((byte)0) >= 0)
+        {
+            return false;
+        }
+        foreach (var b in head)
+        {
+            if (b < 0x09 || (b > 0x0D && b < 0x20))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Decodes a serialized FileDescriptorSet. <paramref name="sourceRoot"/> turns file names into paths on disk when the set was compiled from there.</summary>
+    internal static ProtoContract FromDescriptorSet(string source, byte[] data, string? sourceRoot, HashSet<string>? unchanged = null)
+    {
+        List<Range> ranges;
+        try
+        {
+            ranges = WireScanner.Files(data);
+        }
+        catch (FormatException e)
+        {
+            throw NotADescriptorSet(source, e.Message, e);
+        }
+        if (ranges.Count == 0)
+        {
+            throw NotADescriptorSet(source, "it holds no files", null);
+        }
+        var files = new ProtoFile[ranges.Count];
+        try
+        {
+            Parallel.For(0, ranges.Count, i =>
+            {
+                var bytes = data.AsSpan(ranges[i]);
+                var withoutSourceInfo = WireScanner.SplitSourceInfo(bytes, out var sourceInfoRange);
+                var proto = FileDescriptorProto.Parser.ParseFrom(withoutSourceInfo);
+                if (string.IsNullOrEmpty(proto.Name))
+                {
+                    throw new FormatException($"file entry {i} has no name");
+                }
+                var display = sourceRoot is null ? proto.Name : Path.Combine(sourceRoot, proto.Name);
+                files[i] = new ProtoFile(proto, display, bytes[sourceInfoRange].ToArray(), unchanged?.Contains(proto.Name) == true);
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(x => x is FormatException or InvalidProtocolBufferException or ArgumentException or OverflowException))
+        {
+            var first = e.InnerExceptions[0];
+            throw NotADescriptorSet(source, first.Message, first);
+        }
+        return new ProtoContract(source, files);
+    }
+
+    private static ContractInputException NotADescriptorSet(string source, string detail, Exception? inner) =>
+        new($"not a Protobuf descriptor set ({detail}); give a .proto file, a folder of .proto files or a set made with protoc --descriptor_set_out --include_imports", source, inner: inner);
+}
