@@ -5,17 +5,19 @@ using Stepwise.Contracts.Protobuf;
 
 // Runs the Protobuf checker once on two contract trees so that the whole run (both protoc compiles,
 // reading and comparing) can be timed from outside with /usr/bin/time -v beside buf breaking.
-// Usage: Stepwise.Compat.ProtoBench <old> <new> [--json findings.json]
+// Usage: Stepwise.Compat.ProtoBench <old> <new> [--full] [--json findings.json]
+//   --full  compile every file on both sides (by default files identical on both sides, with identical
+//           imports, are left out of both compiles)
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: Stepwise.Compat.ProtoBench <old> <new> [--json findings.json]");
+    Console.Error.WriteLine("usage: Stepwise.Compat.ProtoBench <old> <new> [--full] [--json findings.json]");
     return 2;
 }
 var watch = Stopwatch.StartNew();
 IReadOnlyList<Finding> findings;
 try
 {
-    findings = new ProtobufChecker().Compare(args[0], args[1]);
+    findings = new ProtobufChecker { SkipUnchangedFiles = !args.Contains("--full") }.Compare(args[0], args[1]);
 }
 catch (ContractInputException e)
 {

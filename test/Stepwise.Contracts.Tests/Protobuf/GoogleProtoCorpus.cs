@@ -18,7 +18,7 @@ internal static class GoogleProtoCorpus
 
     public static string Package(string version) => Path.Combine(Peers, "gpf", version, "package");
 
-    public static bool IsPresent => Directory.Exists(Path.Combine(Package(OldVersion), "google")) && Directory.Exists(Path.Combine(Package(NewVersion), "google"));
+    public static bool IsPresent(params string[] versions) => versions.All(v => Directory.Exists(Path.Combine(Package(v), "google")));
 
     /// <summary>buf from eng/peers.sh, or null.</summary>
     public static string? Buf

@@ -11,17 +11,17 @@ public sealed class ProtobufGoogleCorpusTests : IDisposable
 
     public void Dispose() => workspace.Dispose();
 
-    private (string Old, string New) PrepareTrees()
+    private (string Old, string New) PrepareTrees(string oldVersion, string newVersion)
     {
-        GoogleProtoCorpus.RequirePresent(GoogleProtoCorpus.IsPresent, $"google-proto-files {GoogleProtoCorpus.OldVersion} and {GoogleProtoCorpus.NewVersion}");
-        return (GoogleProtoCorpus.Prepare(GoogleProtoCorpus.OldVersion, Path.Combine(workspace.Root, "old")),
-                GoogleProtoCorpus.Prepare(GoogleProtoCorpus.NewVersion, Path.Combine(workspace.Root, "new")));
+        GoogleProtoCorpus.RequirePresent(GoogleProtoCorpus.IsPresent(oldVersion, newVersion), $"google-proto-files {oldVersion} and {newVersion}");
+        return (GoogleProtoCorpus.Prepare(oldVersion, Path.Combine(workspace.Root, oldVersion)),
+                GoogleProtoCorpus.Prepare(newVersion, Path.Combine(workspace.Root, newVersion)));
     }
 
     [Fact]
     public void comparing_google_protos_5_0_3_to_6_0_1_runs_to_completion_with_placed_findings()
     {
-        var (oldTree, newTree) = PrepareTrees();
+        var (oldTree, newTree) = PrepareTrees(GoogleProtoCorpus.OldVersion, GoogleProtoCorpus.NewVersion);
 
         var findings = new ProtobufChecker().Compare(oldTree, newTree, TestContext.Current.CancellationToken);
 
@@ -32,12 +32,15 @@ public sealed class ProtobufGoogleCorpusTests : IDisposable
         findings.ShouldContain(f => f.RuleId == "SERVICE_NO_DELETE" && f.Severity == Severity.Error);
     }
 
-    [Fact]
-    public void every_wire_json_finding_of_buf_on_google_protos_is_reported_by_stepwise_and_no_other()
+    /// <summary>5.0.3 -> 6.0.1 is the release pair the comparison is promised on; 4.2.0 -> 5.0.3 exercises ten of buf's rules.</summary>
+    [Theory]
+    [InlineData(GoogleProtoCorpus.OldVersion, GoogleProtoCorpus.NewVersion)]
+    [InlineData("4.2.0", "5.0.3")]
+    public void every_wire_json_finding_of_buf_on_google_protos_is_reported_by_stepwise_and_no_other(string oldVersion, string newVersion)
     {
         var buf = GoogleProtoCorpus.Buf;
         GoogleProtoCorpus.RequirePresent(buf is not null, "buf 1.75");
-        var (oldTree, newTree) = PrepareTrees();
+        var (oldTree, newTree) = PrepareTrees(oldVersion, newVersion);
 
         var bufFindings = RunBuf(buf!, oldTree, newTree);
         var ours = new ProtobufChecker().Compare(oldTree, newTree, TestContext.Current.CancellationToken);
