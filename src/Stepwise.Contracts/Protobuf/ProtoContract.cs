@@ -9,10 +9,10 @@ internal readonly record struct SourcePosition(string File, int Line, int Column
 /// <summary>One compiled .proto file of a contract, with its source locations decoded on first use.</summary>
 internal sealed class ProtoFile
 {
-    private readonly byte[] sourceInfo;
+    private readonly ReadOnlyMemory<byte> sourceInfo;
     private readonly Lazy<Dictionary<string, (int Line, int Column)>> locations;
 
-    public ProtoFile(FileDescriptorProto proto, string displayPath, byte[] sourceInfo, bool unchanged = false)
+    public ProtoFile(FileDescriptorProto proto, string displayPath, ReadOnlyMemory<byte> sourceInfo, bool unchanged = false)
     {
         Proto = proto;
         Unchanged = unchanged;
@@ -59,7 +59,7 @@ internal sealed class ProtoFile
         SourceCodeInfo info;
         try
         {
-            info = SourceCodeInfo.Parser.ParseFrom(sourceInfo);
+            info = SourceCodeInfo.Parser.ParseFrom(sourceInfo.Span);
         }
         catch (InvalidProtocolBufferException)
         {

@@ -227,15 +227,19 @@ internal static partial class ProtoContractReader
         {
             Parallel.For(0, ranges.Count, i =>
             {
+                var (offset, _) = ranges[i].GetOffsetAndLength(data.Length);
                 var bytes = data.AsSpan(ranges[i]);
-                var withoutSourceInfo = WireScanner.SplitSourceInfo(bytes, out var sourceInfoRange);
-                var proto = FileDescriptorProto.Parser.ParseFrom(withoutSourceInfo);
+                var field = WireScanner.FindSourceInfo(bytes, out var sourceInfoRange);
+                // Parsing the bytes before and after source_code_info is parsing the file without it (protobuf merges concatenated encodings).
+                var proto = FileDescriptorProto.Parser.ParseFrom(bytes[..field.Start]);
+                proto.MergeFrom(bytes[field.End..]);
                 if (string.IsNullOrEmpty(proto.Name))
                 {
                     throw new FormatException($"file entry {i} has no name");
                 }
                 var display = sourceRoot is null ? proto.Name : Path.Combine(sourceRoot, proto.Name);
-                files[i] = new ProtoFile(proto, display, bytes[sourceInfoRange].ToArray(), unchanged?.Contains(proto.Name) == true);
+                var (infoOffset, infoLength) = sourceInfoRange.GetOffsetAndLength(bytes.Length);
+                files[i] = new ProtoFile(proto, display, data.AsMemory(offset + infoOffset, infoLength), unchanged?.Contains(proto.Name) == true);
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.All(x => x is FormatException or InvalidProtocolBufferException or ArgumentException or OverflowException))

@@ -167,7 +167,7 @@ internal static partial class Protoc
     /// NuGet does not keep the executable bit, so a protoc inside an installed tool may not be runnable.
     /// Set the bit in place; where the install folder is read-only, copy protoc into the user's cache and use that.
     /// </summary>
-    private static string EnsureExecutable(string path)
+    internal static string EnsureExecutable(string path)
     {
         if (OperatingSystem.IsWindows())
         {

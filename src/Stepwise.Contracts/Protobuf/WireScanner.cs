@@ -1,8 +1,8 @@
 namespace Stepwise.Contracts.Protobuf;
 
 /// <summary>
-/// Splits a serialized FileDescriptorSet into its files and separates each file's source_code_info
-/// without decoding it. Source locations are most of a descriptor set's bytes but are needed only for
+/// Splits a serialized FileDescriptorSet into its files and finds each file's source_code_info
+/// without decoding or copying it. Source locations are most of a descriptor set's bytes but are needed only for
 /// the few elements that get a finding, so they are decoded lazily, per file.
 /// </summary>
 internal static class WireScanner
@@ -34,38 +34,35 @@ internal static class WireScanner
     }
 
     /// <summary>
-    /// Splits a FileDescriptorProto into the bytes without its source_code_info (returned) and the
-    /// source_code_info payload (<paramref name="sourceInfo"/>, empty when there is none).
+    /// Finds a FileDescriptorProto's source_code_info field. Returns the field's byte range (tag included;
+    /// empty at the end when there is none) and, in <paramref name="payload"/>, the encoded SourceCodeInfo.
+    /// The bytes before and after the field together are the file without its source locations.
     /// </summary>
-    public static byte[] SplitSourceInfo(ReadOnlySpan<byte> file, out Range sourceInfo)
+    public static Range FindSourceInfo(ReadOnlySpan<byte> file, out Range payload)
     {
-        sourceInfo = new Range(0, 0);
-        var cutStart = -1;
-        var cutEnd = -1;
+        payload = new Range(file.Length, file.Length);
         var position = 0;
         while (position < file.Length)
         {
             var start = position;
             var (field, wireType, _) = ReadTag(file, ref position);
-            if (field == FileDescriptorProtoSourceCodeInfo && wireType == LengthDelimited && cutStart < 0)
+            if (field == FileDescriptorProtoSourceCodeInfo && wireType == LengthDelimited)
             {
                 var length = ReadLength(file, ref position);
-                sourceInfo = new Range(position, position + length);
-                position += length;
-                cutStart = start;
-                cutEnd = position;
-                continue;
+                payload = new Range(position, position + length);
+                var end = position + length;
+                // Check the rest is well formed too, so a damaged file is refused here rather than half-parsed.
+                position = end;
+                while (position < file.Length)
+                {
+                    var (_, restWireType, _) = ReadTag(file, ref position);
+                    Skip(file, restWireType, ref position);
+                }
+                return new Range(start, end);
             }
             Skip(file, wireType, ref position);
         }
-        if (cutStart < 0)
-        {
-            return file.ToArray();
-        }
-        var result = new byte[file.Length - (cutEnd - cutStart)];
-        file[..cutStart].CopyTo(result);
-        file[cutEnd..].CopyTo(result.AsSpan(cutStart));
-        return result;
+        return new Range(file.Length, file.Length);
     }
 
     private static (int Field, int WireType, int Start) ReadTag(ReadOnlySpan<byte> data, ref int position)
