@@ -56,7 +56,16 @@ internal static partial class Protoc
                 WorkingDirectory = root,
             };
             start.ArgumentList.Add("@" + responseFile);
-            using var process = Process.Start(start) ?? throw new ContractInputException($"could not start protoc ({protoc}); set {OverrideVariable} to a working protoc binary");
+            Process? started;
+            try
+            {
+                started = Process.Start(start);
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                throw new ContractInputException($"could not run protoc at {protoc} ({e.Message}); set {OverrideVariable} to a working protoc binary", inner: e);
+            }
+            using var process = started ?? throw new ContractInputException($"could not start protoc ({protoc}); set {OverrideVariable} to a working protoc binary");
             var stderrTask = process.StandardError.ReadToEndAsync(cancellationToken);
             var stdoutTask = process.StandardOutput.ReadToEndAsync(cancellationToken);
             using (cancellationToken.Register(() => TryKill(process)))
