@@ -35,8 +35,8 @@ internal static partial class ProtoContractReader
     /// <summary>
     /// Reads two folders for comparison. With <paramref name="skipUnchanged"/>, files that are byte-identical on
     /// both sides and import only such files are left out of both compiles: they describe the same elements,
-    /// resolved the same way, on both sides, so they cannot produce a finding. Files they are imported by are
-    /// still compiled with them, so every type a compared element uses is known.
+    /// resolved the same way, on both sides, so they cannot produce a finding. Changed files are compiled with
+    /// the unchanged files they import, so every type a compared element uses is known.
     /// </summary>
     public static (ProtoContract Old, ProtoContract New) ReadFolders(string oldPath, string newPath, bool skipUnchanged, CancellationToken cancellationToken)
     {
@@ -47,7 +47,7 @@ internal static partial class ProtoContractReader
         var unchanged = skipUnchanged ? UnchangedClosure(oldRoot, oldFiles, newRoot, newFiles) : new HashSet<string>(StringComparer.Ordinal);
         var oldSide = Task.Run(() => CompileFolder(oldRoot, oldFiles.Where(f => !unchanged.Contains(f)).ToList(), unchanged, cancellationToken), cancellationToken);
         var newSide = Task.Run(() => CompileFolder(newRoot, newFiles.Where(f => !unchanged.Contains(f)).ToList(), unchanged, cancellationToken), cancellationToken);
-        return (Await(oldSide, newSide, cancellationToken).Old, newSide.Result);
+        return Await(oldSide, newSide, cancellationToken);
     }
 
     /// <summary>Waits for both sides; the old side's error wins when both fail, as it is named first.</summary>

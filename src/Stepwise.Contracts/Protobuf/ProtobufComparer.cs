@@ -165,8 +165,8 @@ internal sealed class ProtobufComparer(ProtoContract old, ProtoContract @new)
         {
             ReportBoth(ProtobufRules.FieldSameName, newField.FullName,
                 $"{label} was renamed from '{oldName}'.", newField.File.Position([.. newField.Path, ProtoContract.FieldName]),
-                $"New JSON readers reject '{oldName}' that old writers send; field masks and text format naming '{oldName}' stop matching.",
-                $"Old JSON readers reject '{newName}' that new writers send; field masks and text format naming '{newName}' do not match on old readers.");
+                $"New readers no longer accept '{oldName}' where old writers and callers use it: JSON with proto field names, text format, field masks.",
+                $"Old readers do not accept '{newName}' where new writers and callers use it: JSON with proto field names, text format, field masks.");
         }
 
         if (!oldField.IsExtension && oldField.JsonName != newField.JsonName)
