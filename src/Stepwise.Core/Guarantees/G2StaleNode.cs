@@ -1,0 +1,115 @@
+using Stepwise.Core.Decisions;
+using Stepwise.Core.Model;
+
+namespace Stepwise.Core.Guarantees;
+
+/// <summary>
+/// G2 stale-node: a node that reports a release outside the window (e.g. it was offline during a push) is
+/// quarantined — told to stop serving — and moved to the release the fleet is heading to before it serves again.
+/// An alert is raised while it is quarantined.
+/// A node coming back (offline, decommissioned or new) is admitted only when its release is inside the window and
+/// uses no data shape that has been contracted away (G4).
+/// </summary>
+public class G2StaleNode : Guarantee
+{
+    public override GuaranteeId Id => GuaranteeId.G2;
+
+    public override void Observe(DecisionBuilder builder)
+    {
+        var ctx = builder.Context;
+        foreach (var index in ctx.Services)
+        {
+            foreach (var node in index.Nodes)
+            {
+                var state = ctx.StateOf(node);
+                if (state == NodeState.Quarantined)
+                {
+                    Unquarantine(builder, index, node);
+                    continue;
+                }
+                if (!ctx.HeartbeatFresh(node) || node.ActualRelease is null)
+                {
+                    continue;
+                }
+                var returning = state is NodeState.Offline or NodeState.Decommissioned;
+                if (returning && node.LastHeartbeat is { } hb && node.StateSince is { } since && hb <= since)
+                {
+                    continue; // the last heartbeat is older than the state change: not back yet
+                }
+                if (Sanctioned(ctx, index, node.ActualRelease, out var why))
+                {
+                    if (returning)
+                    {
+                        builder.Add(new AdmitNode(node.Id, index.Service.Name, node.ActualRelease, $"back on {node.ActualRelease}, inside the window"));
+                        ctx.PendingState[node.Id] = NodeState.Active;
+                    }
+                    continue;
+                }
+                Quarantine(builder, index, node, why);
+            }
+        }
+    }
+
+    /// <summary>Whether a node of this service may serve <paramref name="release"/> now.</summary>
+    protected virtual bool Sanctioned(DecisionContext ctx, ServiceIndex index, string release, out string why)
+    {
+        if (!index.InWindow(release))
+        {
+            var window = index.InFlight is { } r ? $"{r.From} and {r.To}" : index.Current?.Version ?? "?";
+            why = $"reports {release}, outside the window ({window})";
+            return false;
+        }
+        var rel = index.Service.Find(release);
+        foreach (var changeId in rel?.UsesOldShapeOf ?? [])
+        {
+            var change = ctx.Config.FindChange(changeId);
+            if (change is null)
+            {
+                continue;
+            }
+            foreach (var store in change.Stores)
+            {
+                if (ctx.Phase(change.Id, DataPhaseKind.Contract, store)?.State is DataPhaseState.Complete or DataPhaseState.Running)
+                {
+                    why = $"reports {release}, which uses the old shape of '{change.Id}', contracted on {store}";
+                    return false;
+                }
+            }
+        }
+        why = "";
+        return true;
+    }
+
+    private void Quarantine(DecisionBuilder builder, ServiceIndex index, Node node, string why)
+    {
+        var ctx = builder.Context;
+        builder.Add(new QuarantineNode(node.Id, index.Service.Name, node.ActualRelease, $"{node.Id} {why}; it may not serve until it runs {index.Target}"));
+        ctx.PendingState[node.Id] = NodeState.Quarantined;
+        if (index.Target is { } target)
+        {
+            builder.SetDesired(node, target, null, $"move quarantined {node.Id} to {target}");
+        }
+        builder.WantAlert(QuarantineAlert(node, index));
+    }
+
+    private void Unquarantine(DecisionBuilder builder, ServiceIndex index, Node node)
+    {
+        var ctx = builder.Context;
+        var target = index.Target;
+        if (target is null)
+        {
+            return;
+        }
+        if (node.ActualRelease == target && node.Health == NodeHealth.Healthy && ctx.HeartbeatFresh(node) && Sanctioned(ctx, index, target, out _))
+        {
+            builder.Add(new ReleaseNode(node.Id, index.Service.Name, target, $"{node.Id} runs {target} and is healthy"));
+            ctx.PendingState[node.Id] = NodeState.Active;
+            return;
+        }
+        builder.SetDesired(node, target, null, $"move quarantined {node.Id} to {target}");
+        builder.WantAlert(QuarantineAlert(node, index));
+    }
+
+    private Alert QuarantineAlert(Node node, ServiceIndex index) =>
+        new($"quarantine:{node.Id}", AlertSeverity.Warning, Id, $"{index.Service.Name} node {node.Id} is quarantined until it runs {index.Target ?? "a sanctioned release"}");
+}

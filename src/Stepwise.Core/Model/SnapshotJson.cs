@@ -1,0 +1,37 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Stepwise.Core.Model;
+
+/// <summary>
+/// The one JSON form of snapshots, decisions and fleet files: camelCase names, enums as camelCase strings,
+/// durations as "hh:mm:ss". A controller restart reloads its snapshot from this form.
+/// </summary>
+public static class SnapshotJson
+{
+    public static JsonSerializerOptions Options { get; } = Create(indented: false);
+
+    public static JsonSerializerOptions Indented { get; } = Create(indented: true);
+
+    private static JsonSerializerOptions Create(bool indented)
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            WriteIndented = indented,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            AllowTrailingCommas = false,
+            ReadCommentHandling = JsonCommentHandling.Skip,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        };
+        // Guarantee ids are written as in the docs ("G4"); every other enum as a camelCase name.
+        options.Converters.Add(new JsonStringEnumConverter<GuaranteeId>(namingPolicy: null, allowIntegerValues: false));
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
+    public static string Serialize(Snapshot snapshot) => JsonSerializer.Serialize(snapshot, Options);
+
+    public static Snapshot Deserialize(string json) =>
+        JsonSerializer.Deserialize<Snapshot>(json, Options) ?? throw new JsonException("the snapshot is null");
+}

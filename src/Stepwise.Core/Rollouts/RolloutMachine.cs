@@ -1,0 +1,382 @@
+using Stepwise.Core.Analysis;
+using Stepwise.Core.Decisions;
+using Stepwise.Core.Guarantees;
+using Stepwise.Core.Model;
+
+namespace Stepwise.Core.Rollouts;
+
+/// <summary>
+/// The rollout state machine of ARCHITECTURE.md §4, one step per Decide call:
+/// Canary → Baking → Rehearsing → RehearsalBake → Rereleasing → Waves(k) → Complete, with Paused, RollingBack,
+/// RolledBack, Aborted and Failed. Every phase handler "ensures" the desired releases of its targets (idempotent),
+/// so resuming in any phase after a crash or a pause does the right thing, and no node is told the same thing twice.
+/// A phase or wave is done only when 100% of its targets report it: an offline node is not done.
+/// </summary>
+public static class RolloutMachine
+{
+    public static void Step(DecisionBuilder builder, Rollout rollout)
+    {
+        var ctx = builder.Context;
+        var index = ctx.Index(rollout.Service);
+        if (index is null || !rollout.InFlight)
+        {
+            return;
+        }
+        switch (rollout.Phase)
+        {
+            case RolloutPhase.Pending:
+                // Created but not started: Decide starts rollouts from requests and plans, which create them in Canary.
+                break;
+            case RolloutPhase.Canary:
+                StepCanary(builder, index, rollout);
+                break;
+            case RolloutPhase.Baking:
+                StepBaking(builder, index, rollout);
+                break;
+            case RolloutPhase.Rehearsing:
+                EnsureCanaries(builder, rollout, rollout.From, "rehearse the rollback: canary back to N");
+                if (AllReport(ctx, index, rollout.CanaryNodes, rollout.From))
+                {
+                    Advance(builder, rollout, RolloutPhase.RehearsalBake, 0, $"canary back on {rollout.From}; baking on N with the data N+1 wrote");
+                }
+                break;
+            case RolloutPhase.RehearsalBake:
+                StepRehearsalBake(builder, index, rollout);
+                break;
+            case RolloutPhase.Rereleasing:
+                EnsureCanaries(builder, rollout, rollout.To, "re-release the canary after the rehearsal");
+                if (AllReport(ctx, index, rollout.CanaryNodes, rollout.To))
+                {
+                    Advance(builder, rollout, RolloutPhase.Waves, 1, $"canary re-released on {rollout.To}; starting wave 1");
+                }
+                break;
+            case RolloutPhase.Waves:
+                StepWaves(builder, index, rollout);
+                break;
+            case RolloutPhase.RollingBack:
+                StepRollingBack(builder, index, rollout);
+                break;
+            case RolloutPhase.Paused:
+                builder.WantAlert(new Alert($"paused:{rollout.Id}", AlertSeverity.Warning, GuaranteeId.G7,
+                    $"rollout {rollout.Id} ({rollout.Service} {rollout.From} -> {rollout.To}) is paused: {rollout.Reason ?? "by an operator"}"));
+                break;
+        }
+        if (rollout.Phase is not (RolloutPhase.Paused or RolloutPhase.Pending) && ctx.Now - rollout.PhaseSince > ctx.Policy.StuckAfter)
+        {
+            var waiting = Waiting(ctx, index, rollout);
+            if (waiting.Count > 0)
+            {
+                builder.WantAlert(new Alert($"stuck:{rollout.Id}", AlertSeverity.Warning, GuaranteeId.G7,
+                    $"rollout {rollout.Id} has waited in {rollout.Phase.ToString().ToLowerInvariant()} since {rollout.PhaseSince:yyyy-MM-ddTHH:mm:ssZ} for {waiting.Count} node(s): {string.Join(", ", waiting.Take(5))}{(waiting.Count > 5 ? ", ..." : "")}"));
+            }
+        }
+    }
+
+    private static void StepCanary(DecisionBuilder builder, ServiceIndex index, Rollout rollout)
+    {
+        EnsureCanaries(builder, rollout, rollout.To, "canary");
+        if (CanaryUnhealthy(builder.Context, index, rollout) is { } sick)
+        {
+            RollBack(builder, index, rollout, $"canary {sick} is unhealthy on {rollout.To}");
+            return;
+        }
+        if (AllReport(builder.Context, index, rollout.CanaryNodes, rollout.To))
+        {
+            Advance(builder, rollout, RolloutPhase.Baking, 0, $"canary runs {rollout.To}; baking under analysis");
+        }
+    }
+
+    private static void StepBaking(DecisionBuilder builder, ServiceIndex index, Rollout rollout)
+    {
+        var ctx = builder.Context;
+        EnsureCanaries(builder, rollout, rollout.To, "canary");
+        if (CanaryUnhealthy(ctx, index, rollout) is { } sick)
+        {
+            RollBack(builder, index, rollout, $"canary {sick} is unhealthy on {rollout.To}");
+            return;
+        }
+        var elapsed = ctx.Now - rollout.PhaseSince;
+        var result = Analyse(ctx, rollout, RolloutPhase.Baking);
+        if (result.Verdict == AnalysisVerdict.Fail)
+        {
+            builder.Add(Record(rollout, RolloutPhase.Baking, result));
+            RollBack(builder, index, rollout, $"canary analysis failed: {result.Summary}");
+            return;
+        }
+        if (elapsed < ctx.Policy.Bake)
+        {
+            return;
+        }
+        var next = ctx.Guarantees.G7.RequiresRehearsal(builder, rollout) ? RolloutPhase.Rehearsing : RolloutPhase.Waves;
+        switch (result.Verdict)
+        {
+            case AnalysisVerdict.Pass:
+            case AnalysisVerdict.Marginal when ctx.Policy.Analysis.Marginal == MarginalAction.Proceed:
+                builder.Add(Record(rollout, RolloutPhase.Baking, result));
+                Proceed(builder, index, rollout, next, $"canary analysis {result.Verdict.ToString().ToLowerInvariant()} (score {result.Score:0.#})");
+                break;
+            case AnalysisVerdict.Marginal:
+            case AnalysisVerdict.Inconclusive:
+                builder.Add(Record(rollout, RolloutPhase.Baking, result));
+                builder.Add(new PauseRollout(rollout.Id, next, $"canary analysis {result.Verdict.ToString().ToLowerInvariant()}: {result.Summary}; a person decides (resume to go on, abort to roll back)"));
+                break;
+            case AnalysisVerdict.NoData when elapsed >= ctx.Policy.Bake + ctx.Policy.Analysis.Timeout:
+                builder.Add(Record(rollout, RolloutPhase.Baking, result));
+                builder.Add(new PauseRollout(rollout.Id, next, $"no analysis data after {ctx.Policy.Bake + ctx.Policy.Analysis.Timeout}: {result.Summary}; a person decides"));
+                break;
+        }
+    }
+
+    private static void Proceed(DecisionBuilder builder, ServiceIndex index, Rollout rollout, RolloutPhase next, string why)
+    {
+        if (next == RolloutPhase.Rehearsing)
+        {
+            Advance(builder, rollout, RolloutPhase.Rehearsing, 0, $"{why}; rehearsing the rollback to {rollout.From}");
+            EnsureCanaries(builder, rollout, rollout.From, "rehearse the rollback: canary back to N");
+            return;
+        }
+        Advance(builder, rollout, RolloutPhase.Waves, 1, $"{why}; rehearsal set aside by override; starting wave 1");
+        StepWaves(builder, index, rollout with { Phase = RolloutPhase.Waves, Wave = 1, PhaseSince = builder.Context.Now });
+    }
+
+    private static void StepRehearsalBake(DecisionBuilder builder, ServiceIndex index, Rollout rollout)
+    {
+        var ctx = builder.Context;
+        EnsureCanaries(builder, rollout, rollout.From, "rehearse the rollback: canary back to N");
+        var sick = rollout.CanaryNodes.FirstOrDefault(id => index.Node(id) is { Health: NodeHealth.Unhealthy, ActualRelease: var a } && a == rollout.From);
+        var result = Analyse(ctx, rollout, RolloutPhase.RehearsalBake);
+        if (sick is not null || result.Verdict == AnalysisVerdict.Fail)
+        {
+            builder.Add(Record(rollout, RolloutPhase.RehearsalBake, result));
+            var why = sick is not null ? $"canary {sick} is unhealthy back on {rollout.From}" : $"analysis on {rollout.From} failed: {result.Summary}";
+            Advance(builder, rollout, RolloutPhase.Failed, 0, $"rollback rehearsal failed: {why}. {rollout.From} cannot run on the data {rollout.To} wrote, so a rollback would not be safe; the rollout stops here with every node on {rollout.From}");
+            builder.WantAlert(new Alert($"rehearsal-failed:{rollout.Id}", AlertSeverity.Critical, GuaranteeId.G7, $"rollout {rollout.Id}: rollback rehearsal failed: {why}"));
+            return;
+        }
+        if (ctx.Now - rollout.PhaseSince < ctx.Policy.RehearsalBake)
+        {
+            return;
+        }
+        if (result.Verdict is AnalysisVerdict.Inconclusive or AnalysisVerdict.Marginal && ctx.Policy.Analysis.Marginal == MarginalAction.Pause)
+        {
+            builder.Add(Record(rollout, RolloutPhase.RehearsalBake, result));
+            builder.Add(new PauseRollout(rollout.Id, RolloutPhase.Rereleasing, $"analysis on {rollout.From} after the rehearsal is {result.Verdict.ToString().ToLowerInvariant()}: {result.Summary}; a person decides"));
+            return;
+        }
+        builder.Add(Record(rollout, RolloutPhase.RehearsalBake, result));
+        Advance(builder, rollout, RolloutPhase.Rereleasing, 0, $"{rollout.From} ran healthy on the new data; re-releasing {rollout.To} to the canary");
+        EnsureCanaries(builder, rollout, rollout.To, "re-release the canary after the rehearsal");
+    }
+
+    private static void StepWaves(DecisionBuilder builder, ServiceIndex index, Rollout rollout)
+    {
+        var ctx = builder.Context;
+        var waves = ctx.Policy.Waves;
+        var wave = Math.Clamp(rollout.Wave, 1, waves.Count);
+        var last = wave == waves.Count;
+        var counted = index.Nodes.Where(n => ctx.StateOf(n) is not (NodeState.Decommissioned or NodeState.Quarantined)).ToList();
+        var want = last ? counted.Count : (int)Math.Ceiling(counted.Count * waves[wave - 1] / 100.0);
+
+        // Targets: the nodes already told to run To, plus more (reachable ones first, in a stable per-rollout order)
+        // until the wave's share is reached. The last wave targets every counted node, offline ones included.
+        var targeted = 0;
+        foreach (var node in counted)
+        {
+            if (ctx.DesiredOf(node) == rollout.To)
+            {
+                targeted++;
+            }
+        }
+        if (targeted < want)
+        {
+            var candidates = counted.Where(n => ctx.DesiredOf(n) != rollout.To && (last || ctx.IsLive(n)))
+                .OrderBy(n => ctx.IsLive(n) ? 0 : 1)
+                .ThenBy(n => StableOrder.Of(rollout.Id, n.Id))
+                .ThenBy(n => n.Id, StringComparer.Ordinal)
+                .Take(want - targeted);
+            foreach (var node in candidates)
+            {
+                builder.SetDesired(node, rollout.To, rollout.Id, $"wave {wave} of {waves.Count} ({waves[wave - 1]:0.#}%)");
+            }
+        }
+
+        var result = Analyse(ctx, rollout, RolloutPhase.Waves);
+        if (result.Verdict == AnalysisVerdict.Fail)
+        {
+            builder.Add(Record(rollout, RolloutPhase.Waves, result));
+            RollBack(builder, index, rollout, $"analysis failed in wave {wave}: {result.Summary}");
+            return;
+        }
+        var unhealthy = counted.FirstOrDefault(n => n.ActualRelease == rollout.To && n.Health == NodeHealth.Unhealthy && ctx.IsLive(n));
+        if (unhealthy is not null)
+        {
+            RollBack(builder, index, rollout, $"{unhealthy.Id} is unhealthy on {rollout.To} in wave {wave}");
+            return;
+        }
+        foreach (var node in counted)
+        {
+            if (ctx.DesiredOf(node) == rollout.To && !ctx.Reports(node, rollout.To))
+            {
+                return; // 100% of the wave's targets must report before it counts as done
+            }
+        }
+        if (ctx.Now - rollout.PhaseSince < ctx.Policy.WaveBake && !last)
+        {
+            return;
+        }
+        if (last)
+        {
+            Advance(builder, rollout, RolloutPhase.Complete, wave, $"every node of {rollout.Service} reports {rollout.To}");
+            builder.Add(new SetCurrentRelease(rollout.Service, rollout.To, $"rollout {rollout.Id} complete"));
+            return;
+        }
+        Advance(builder, rollout, RolloutPhase.Waves, wave + 1, $"wave {wave} done and baked; starting wave {wave + 1}");
+    }
+
+    private static void StepRollingBack(DecisionBuilder builder, ServiceIndex index, Rollout rollout)
+    {
+        var ctx = builder.Context;
+        var done = true;
+        foreach (var node in index.Nodes)
+        {
+            if (ctx.StateOf(node) is NodeState.Decommissioned or NodeState.Quarantined)
+            {
+                continue;
+            }
+            if (ctx.DesiredOf(node) == rollout.To || (node.ActualRelease == rollout.To && ctx.DesiredOf(node) != rollout.From))
+            {
+                builder.SetDesired(node, rollout.From, rollout.Id, $"roll back to {rollout.From}");
+            }
+            if (node.ActualRelease != rollout.From && node.ActualRelease is not null)
+            {
+                done = false;
+            }
+        }
+        if (done)
+        {
+            var end = rollout.AbortRequested ? RolloutPhase.Aborted : RolloutPhase.RolledBack;
+            Advance(builder, rollout, end, rollout.Wave, $"every node of {rollout.Service} is back on {rollout.From}");
+        }
+    }
+
+    /// <summary>Starts rolling back: every node told to run To goes back to From.</summary>
+    public static void RollBack(DecisionBuilder builder, ServiceIndex index, Rollout rollout, string why, bool abort = false)
+    {
+        builder.Add(new RollBackRollout(rollout.Id, abort, why));
+        if (!abort)
+        {
+            builder.WantAlert(new Alert($"rolled-back:{rollout.Id}", AlertSeverity.Critical, GuaranteeId.G7, $"rollout {rollout.Id} ({rollout.Service} {rollout.From} -> {rollout.To}) rolls back by itself: {why}"));
+        }
+        StepRollingBack(builder, index, rollout with { Phase = RolloutPhase.RollingBack, AbortRequested = abort });
+    }
+
+    private static void Advance(DecisionBuilder builder, Rollout rollout, RolloutPhase to, int wave, string why) =>
+        builder.Add(new AdvanceRollout(rollout.Id, rollout.Phase, to, wave, why));
+
+    private static void EnsureCanaries(DecisionBuilder builder, Rollout rollout, string release, string why)
+    {
+        var ctx = builder.Context;
+        var index = ctx.Index(rollout.Service)!;
+        foreach (var id in rollout.CanaryNodes)
+        {
+            var node = index.Node(id);
+            if (node is not null && ctx.StateOf(node) is not (NodeState.Decommissioned or NodeState.Quarantined))
+            {
+                builder.SetDesired(node, release, rollout.Id, why);
+            }
+        }
+    }
+
+    private static bool AllReport(DecisionContext ctx, ServiceIndex index, IReadOnlyList<string> ids, string release)
+    {
+        var any = false;
+        foreach (var id in ids)
+        {
+            var node = index.Node(id);
+            if (node is null || ctx.StateOf(node) == NodeState.Decommissioned)
+            {
+                continue;
+            }
+            any = true;
+            if (!ctx.Reports(node, release))
+            {
+                return false;
+            }
+        }
+        return any;
+    }
+
+    private static string? CanaryUnhealthy(DecisionContext ctx, ServiceIndex index, Rollout rollout) =>
+        rollout.CanaryNodes.FirstOrDefault(id => index.Node(id) is { } n && n.ActualRelease == rollout.To && n.Health == NodeHealth.Unhealthy && ctx.IsLive(n));
+
+    private static List<string> Waiting(DecisionContext ctx, ServiceIndex index, Rollout rollout)
+    {
+        var release = rollout.Phase is RolloutPhase.Rehearsing or RolloutPhase.RehearsalBake or RolloutPhase.RollingBack ? rollout.From : rollout.To;
+        var list = new List<string>();
+        foreach (var node in index.Nodes)
+        {
+            if (ctx.StateOf(node) is NodeState.Decommissioned or NodeState.Quarantined)
+            {
+                continue;
+            }
+            if (ctx.DesiredOf(node) == release && !ctx.Reports(node, release))
+            {
+                list.Add(ctx.StateOf(node) == NodeState.Offline ? $"{node.Id} (offline)" : node.Id);
+            }
+        }
+        return list;
+    }
+
+    private static AnalysisResult Analyse(DecisionContext ctx, Rollout rollout, RolloutPhase stage)
+    {
+        var analysis = ctx.Policy.Analysis;
+        if (analysis.Metrics.Count == 0)
+        {
+            return new AnalysisResult(AnalysisVerdict.Pass, 100, [], "no metrics configured");
+        }
+        var samples = ctx.Snapshot.Samples.FirstOrDefault(s => s.Rollout == rollout.Id && s.Stage == stage);
+        if (samples is null || samples.Samples.Count == 0)
+        {
+            return new AnalysisResult(AnalysisVerdict.NoData, 0, [], "no samples collected yet");
+        }
+        // Samples come from agents: keep configured metrics only, one entry per metric, finite values only, so a bad
+        // report can lower the data available to the judge but never stop Decide.
+        var known = analysis.Metrics.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        var relevant = samples.Samples
+            .Where(s => known.Contains(s.Name))
+            .DistinctBy(s => s.Name)
+            .Select(s => s with
+            {
+                Canary = s.Canary.All(double.IsFinite) ? s.Canary : s.Canary.Where(double.IsFinite).ToList(),
+                Baseline = s.Baseline.All(double.IsFinite) ? s.Baseline : s.Baseline.Where(double.IsFinite).ToList(),
+                CanaryEvents = Math.Max(0, s.CanaryEvents),
+                CanaryTotal = Math.Max(Math.Max(0, s.CanaryEvents), s.CanaryTotal),
+                BaselineEvents = Math.Max(0, s.BaselineEvents),
+                BaselineTotal = Math.Max(Math.Max(0, s.BaselineEvents), s.BaselineTotal),
+            })
+            .ToList();
+        return CanaryJudge.Judge(new AnalysisInput(analysis.Metrics, relevant, analysis.Thresholds, analysis.Confidence));
+    }
+
+    private static RecordAnalysis Record(Rollout rollout, RolloutPhase stage, AnalysisResult result) =>
+        new(rollout.Id, stage, result.Verdict, result.Score, result.Summary, $"analysis of {rollout.Id} in {stage.ToString().ToLowerInvariant()}");
+}
+
+/// <summary>A stable pseudo-random order of nodes per rollout (FNV-1a), so canaries and waves spread across the fleet deterministically.</summary>
+public static class StableOrder
+{
+    public static ulong Of(string salt, string id)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in salt)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+        hash = (hash ^ '/') * 1099511628211UL;
+        foreach (var c in id)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+        return hash;
+    }
+}
