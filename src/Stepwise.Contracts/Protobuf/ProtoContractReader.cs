@@ -10,6 +10,8 @@ namespace Stepwise.Contracts.Protobuf;
 /// </summary>
 internal static partial class ProtoContractReader
 {
+    private static readonly MessageParser<FileDescriptorProto> DescriptorParser = FileDescriptorProto.Parser.WithDiscardUnknownFields(true);
+
     public static ProtoContract Read(string path, CancellationToken cancellationToken)
     {
         if (Directory.Exists(path))
@@ -92,9 +94,30 @@ internal static partial class ProtoContractReader
         {
             RejectBinary(Path.Combine(root, file));
         }
-        var set = Protoc.Compile(root, files, cancellationToken);
-        return FromDescriptorSet(root, set, root, unchanged);
+        // protoc's memory grows with the files one run compiles (about 1 GB for 8,000 Google API files with
+        // source info), and both sides compile at once. Large folders are therefore compiled in slices of at
+        // most FilesPerCompile files, one after another; any slice compiles because imports are found through
+        // -I. Imports shared by slices are compiled once per slice and kept once.
+        var slices = (files.Count + FilesPerCompile - 1) / FilesPerCompile;
+        var sliceSize = (files.Count + slices - 1) / slices;
+        var compiled = new List<ProtoFile>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var start = 0; start < files.Count; start += sliceSize)
+        {
+            var set = Protoc.Compile(root, files.GetRange(start, Math.Min(sliceSize, files.Count - start)), cancellationToken);
+            foreach (var file in DecodeFiles(root, set, root, unchanged))
+            {
+                if (names.Add(file.Proto.Name))
+                {
+                    compiled.Add(file);
+                }
+            }
+        }
+        return new ProtoContract(root, compiled);
     }
+
+    /// <summary>The most files one protoc run compiles.</summary>
+    internal const int FilesPerCompile = 4000;
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\bimport\s+(?:public\s+|weak\s+)?""([^""]+)""\s*;")]
     private static partial System.Text.RegularExpressions.Regex ImportStatement();
@@ -207,7 +230,10 @@ internal static partial class ProtoContractReader
     }
 
     /// <summary>Decodes a serialized FileDescriptorSet. <paramref name="sourceRoot"/> turns file names into paths on disk when the set was compiled from there.</summary>
-    internal static ProtoContract FromDescriptorSet(string source, byte[] data, string? sourceRoot, HashSet<string>? unchanged = null)
+    internal static ProtoContract FromDescriptorSet(string source, byte[] data, string? sourceRoot) =>
+        new(source, DecodeFiles(source, data, sourceRoot, unchanged: null));
+
+    private static ProtoFile[] DecodeFiles(string source, byte[] data, string? sourceRoot, HashSet<string>? unchanged)
     {
         List<Range> ranges;
         try
@@ -230,9 +256,14 @@ internal static partial class ProtoContractReader
                 var (offset, _) = ranges[i].GetOffsetAndLength(data.Length);
                 var bytes = data.AsSpan(ranges[i]);
                 var field = WireScanner.FindSourceInfo(bytes, out var sourceInfoRange);
-                // Parsing the bytes before and after source_code_info is parsing the file without it (protobuf merges concatenated encodings).
-                var proto = FileDescriptorProto.Parser.ParseFrom(bytes[..field.Start]);
-                proto.MergeFrom(bytes[field.End..]);
+                // Parsing the bytes before and after source_code_info is parsing the file without it (protobuf merges
+                // concatenated encodings). Custom options (google.api.http and the like) are unknown fields here and
+                // change neither encoding, so they are dropped rather than kept in memory.
+                var proto = DescriptorParser.ParseFrom(bytes[..field.Start]);
+                if (field.End.Value < bytes.Length)
+                {
+                    proto.MergeFrom(DescriptorParser.ParseFrom(bytes[field.End..]));
+                }
                 if (string.IsNullOrEmpty(proto.Name))
                 {
                     throw new FormatException($"file entry {i} has no name");
@@ -247,7 +278,7 @@ internal static partial class ProtoContractReader
             var first = e.InnerExceptions[0];
             throw NotADescriptorSet(source, first.Message, first);
         }
-        return new ProtoContract(source, files);
+        return files;
     }
 
     private static ContractInputException NotADescriptorSet(string source, string detail, Exception? inner) =>
