@@ -40,15 +40,15 @@ internal static partial class ProtoContractReader
     /// resolved the same way, on both sides, so they cannot produce a finding. Changed files are compiled with
     /// the unchanged files they import, so every type a compared element uses is known.
     /// </summary>
-    public static (ProtoContract Old, ProtoContract New) ReadFolders(string oldPath, string newPath, bool skipUnchanged, CancellationToken cancellationToken)
+    public static (ProtoContract Old, ProtoContract New) ReadFolders(string oldPath, string newPath, bool skipUnchanged, int filesPerCompile, CancellationToken cancellationToken)
     {
         var oldRoot = Path.GetFullPath(oldPath);
         var newRoot = Path.GetFullPath(newPath);
         var oldFiles = ListProtoFiles(oldRoot);
         var newFiles = ListProtoFiles(newRoot);
         var unchanged = skipUnchanged ? UnchangedClosure(oldRoot, oldFiles, newRoot, newFiles) : new HashSet<string>(StringComparer.Ordinal);
-        var oldSide = Task.Run(() => CompileFolder(oldRoot, oldFiles.Where(f => !unchanged.Contains(f)).ToList(), unchanged, cancellationToken), cancellationToken);
-        var newSide = Task.Run(() => CompileFolder(newRoot, newFiles.Where(f => !unchanged.Contains(f)).ToList(), unchanged, cancellationToken), cancellationToken);
+        var oldSide = Task.Run(() => CompileFolder(oldRoot, oldFiles.Where(f => !unchanged.Contains(f)).ToList(), unchanged, filesPerCompile, cancellationToken), cancellationToken);
+        var newSide = Task.Run(() => CompileFolder(newRoot, newFiles.Where(f => !unchanged.Contains(f)).ToList(), unchanged, filesPerCompile, cancellationToken), cancellationToken);
         return Await(oldSide, newSide, cancellationToken);
     }
 
@@ -82,9 +82,9 @@ internal static partial class ProtoContractReader
     }
 
     private static ProtoContract ReadFolder(string root, CancellationToken cancellationToken) =>
-        CompileFolder(root, ListProtoFiles(root), new HashSet<string>(StringComparer.Ordinal), cancellationToken);
+        CompileFolder(root, ListProtoFiles(root), new HashSet<string>(StringComparer.Ordinal), DefaultFilesPerCompile, cancellationToken);
 
-    private static ProtoContract CompileFolder(string root, List<string> files, HashSet<string> unchanged, CancellationToken cancellationToken)
+    private static ProtoContract CompileFolder(string root, List<string> files, HashSet<string> unchanged, int filesPerCompile, CancellationToken cancellationToken)
     {
         if (files.Count == 0)
         {
@@ -96,9 +96,9 @@ internal static partial class ProtoContractReader
         }
         // protoc's memory grows with the files one run compiles (about 1 GB for 8,000 Google API files with
         // source info), and both sides compile at once. Large folders are therefore compiled in slices of at
-        // most FilesPerCompile files, one after another; any slice compiles because imports are found through
+        // most filesPerCompile files, one after another; any slice compiles because imports are found through
         // -I. Imports shared by slices are compiled once per slice and kept once.
-        var slices = (files.Count + FilesPerCompile - 1) / FilesPerCompile;
+        var slices = (files.Count + filesPerCompile - 1) / Math.Max(1, filesPerCompile);
         var sliceSize = (files.Count + slices - 1) / slices;
         var compiled = new List<ProtoFile>();
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -116,8 +116,8 @@ internal static partial class ProtoContractReader
         return new ProtoContract(root, compiled);
     }
 
-    /// <summary>The most files one protoc run compiles.</summary>
-    internal const int FilesPerCompile = 4000;
+    /// <summary>The most files one protoc run compiles, unless the caller says otherwise.</summary>
+    internal const int DefaultFilesPerCompile = 4000;
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\bimport\s+(?:public\s+|weak\s+)?""([^""]+)""\s*;")]
     private static partial System.Text.RegularExpressions.Regex ImportStatement();

@@ -15,12 +15,15 @@ public sealed class ProtobufChecker : IContractChecker
     /// </summary>
     public bool SkipUnchangedFiles { get; init; } = true;
 
+    /// <summary>The most files one protoc run compiles; larger folders are compiled in slices to bound protoc's memory.</summary>
+    internal int FilesPerCompile { get; init; } = ProtoContractReader.DefaultFilesPerCompile;
+
     public IReadOnlyList<Finding> Compare(string oldPath, string newPath, CancellationToken cancellationToken = default)
     {
         ProtoContract oldContract, newContract;
         if (Directory.Exists(oldPath) && Directory.Exists(newPath))
         {
-            (oldContract, newContract) = ProtoContractReader.ReadFolders(oldPath, newPath, SkipUnchangedFiles, cancellationToken);
+            (oldContract, newContract) = ProtoContractReader.ReadFolders(oldPath, newPath, SkipUnchangedFiles, FilesPerCompile, cancellationToken);
         }
         else
         {
