@@ -94,17 +94,15 @@ internal static partial class ProtoContractReader
         {
             RejectBinary(Path.Combine(root, file));
         }
-        // protoc's memory grows with the files one run compiles (about 1 GB for 8,000 Google API files with
-        // source info), and both sides compile at once. Large folders are therefore compiled in slices of at
-        // most filesPerCompile files, one after another; any slice compiles because imports are found through
-        // -I. Imports shared by slices are compiled once per slice and kept once.
-        var slices = (files.Count + filesPerCompile - 1) / Math.Max(1, filesPerCompile);
-        var sliceSize = (files.Count + slices - 1) / slices;
+        // protoc's memory grows with the source one run compiles (about 1 GB for 8,000 Google API files with
+        // source info), and both sides compile at once. Large folders are therefore compiled in slices of about
+        // equal size in bytes and at most filesPerCompile files, one after another; any slice compiles because
+        // imports are found through -I. Imports shared by slices are compiled once per slice and kept once.
         var compiled = new List<ProtoFile>();
         var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var start = 0; start < files.Count; start += sliceSize)
+        foreach (var slice in Slices(root, files, filesPerCompile))
         {
-            var set = Protoc.Compile(root, files.GetRange(start, Math.Min(sliceSize, files.Count - start)), cancellationToken);
+            var set = Protoc.Compile(root, slice, cancellationToken);
             foreach (var file in DecodeFiles(root, set, root, unchanged))
             {
                 if (names.Add(file.Proto.Name))
@@ -114,6 +112,36 @@ internal static partial class ProtoContractReader
             }
         }
         return new ProtoContract(root, compiled);
+    }
+
+    private static IEnumerable<List<string>> Slices(string root, List<string> files, int filesPerCompile)
+    {
+        filesPerCompile = Math.Max(1, filesPerCompile);
+        if (files.Count <= filesPerCompile)
+        {
+            yield return files;
+            yield break;
+        }
+        var sizes = files.Select(f => new FileInfo(Path.Combine(root, f)).Length).ToList();
+        var slices = (files.Count + filesPerCompile - 1) / filesPerCompile;
+        var target = sizes.Sum() / (double)slices;
+        var slice = new List<string>();
+        double bytes = 0;
+        for (var i = 0; i < files.Count; i++)
+        {
+            slice.Add(files[i]);
+            bytes += sizes[i];
+            if (slice.Count == filesPerCompile || bytes >= target)
+            {
+                yield return slice;
+                slice = [];
+                bytes = 0;
+            }
+        }
+        if (slice.Count > 0)
+        {
+            yield return slice;
+        }
     }
 
     /// <summary>The most files one protoc run compiles, unless the caller says otherwise.</summary>
