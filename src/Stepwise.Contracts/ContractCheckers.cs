@@ -26,6 +26,7 @@ public static class ContractCheckers
     public static readonly IReadOnlyList<CheckerRegistration> Registered =
     [
         new(ContractKind.OpenApi, _ => new OpenApiChecker()),
+        new(ContractKind.Protobuf, _ => new Protobuf.ProtobufChecker()),
         new(ContractKind.JsonSchema, options => new JsonSchemaChecker(options.Role)),
     ];
 

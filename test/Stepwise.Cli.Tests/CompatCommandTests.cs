@@ -14,6 +14,7 @@ public sealed class CompatCommandTests : IDisposable
     private string Write(string name, string content)
     {
         var path = Path.Combine(_dir, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, content);
         return path;
     }
@@ -127,15 +128,20 @@ public sealed class CompatCommandTests : IDisposable
     }
 
     [Fact]
-    public void protobuf_input_without_the_protobuf_checker_exits_2()
+    public void protobuf_contracts_are_compared_end_to_end()
     {
-        if (Stepwise.Contracts.ContractCheckers.Registered.Any(r => r.Kind == Stepwise.Contracts.ContractKind.Protobuf))
-        {
-            Assert.Skip("this build includes the protobuf checker");
-        }
-        var (exit, _, error) = Run(Write("a.proto", "syntax = \"proto3\";\n"), Write("b.proto", "syntax = \"proto3\";\n"));
-        exit.ShouldBe(ExitCodes.BadInput);
-        error.ShouldContain("protobuf support is not built into this binary");
+        var old = Write("old/orders.proto", "syntax = \"proto3\";\npackage shop.v1;\nmessage Order {\n  string id = 1;\n  int64 total_cents = 2;\n}\nservice Orders {\n  rpc Get(Order) returns (Order);\n}\n");
+        var same = Write("same/orders.proto", "syntax = \"proto3\";\npackage shop.v1;\n\n// Reformatted, same wire and JSON shape.\nmessage Order { string id = 1; int64 total_cents = 2; }\nservice Orders { rpc Get(Order) returns (Order); }\n");
+        var removed = Write("removed/orders.proto", "syntax = \"proto3\";\npackage shop.v1;\nmessage Order {\n  string id = 1;\n}\nservice Orders {\n  rpc Get(Order) returns (Order);\n}\n");
+        var broken = Write("broken/orders.proto", "syntax = \"proto3\";\npackage shop.v1;\nmessage Order {\n  strin id = 1;\n}\n");
+
+        Run(Path.GetDirectoryName(old)!, Path.GetDirectoryName(same)!).Exit.ShouldBe(ExitCodes.Ok);
+        var (exit, output, _) = Run(Path.GetDirectoryName(old)!, Path.GetDirectoryName(removed)!);
+        exit.ShouldBe(ExitCodes.Refused);
+        output.ShouldContain("FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED");
+        var bad = Run(Path.GetDirectoryName(old)!, Path.GetDirectoryName(broken)!);
+        bad.Exit.ShouldBe(ExitCodes.BadInput);
+        bad.Err.ShouldContain("orders.proto:4:");
     }
 
     [Fact]

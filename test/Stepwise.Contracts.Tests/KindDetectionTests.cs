@@ -35,19 +35,6 @@ public sealed class KindDetectionTests
     }
 
     [Fact]
-    public void protobuf_input_without_a_built_in_checker_is_bad_input_with_a_clear_message()
-    {
-        if (ContractCheckers.Registered.Any(r => r.Kind == ContractKind.Protobuf))
-        {
-            Assert.Skip("this build includes the protobuf checker");
-        }
-        using var files = new ContractFiles();
-        var a = files.Write("a.proto", "syntax = \"proto3\";\n");
-        var b = files.Write("b.proto", "syntax = \"proto3\";\n");
-        Should.Throw<ContractInputException>(() => CompatRunner.Run(a, b)).Message.ShouldBe("protobuf support is not built into this binary");
-    }
-
-    [Fact]
     public void other_binary_files_empty_files_and_unknown_documents_are_bad_input()
     {
         using var files = new ContractFiles();
