@@ -18,7 +18,7 @@ public static class StepwiseCli
     // One line per command; a command is defined entirely in its own file.
     private static IEnumerable<Command> Commands()
     {
-        yield break;
+        yield return SimulateCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
