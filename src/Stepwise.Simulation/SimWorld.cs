@@ -70,11 +70,11 @@ public sealed class SimWorld
 
     public static Policy SimulationPolicy(bool analysis) => new(
         new CanaryPolicy(null, 1),
-        TimeSpan.FromMinutes(4),
-        TimeSpan.FromMinutes(2),
-        TimeSpan.FromMinutes(2),
+        TimeSpan.FromMinutes(3),
+        TimeSpan.FromMinutes(1),
+        TimeSpan.FromMinutes(1),
         [10, 50, 100],
-        TimeSpan.FromMinutes(4),
+        TimeSpan.FromMinutes(3),
         TimeSpan.FromSeconds(60),
         TimeSpan.FromMinutes(30),
         new AnalysisPolicy(

@@ -33,7 +33,7 @@ public sealed class Simulation
 
     private readonly record struct Event(Kind Kind, int Node = -1, int A = 0, int B = 0);
 
-    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(40);
     private static readonly TimeSpan OperatorInterval = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan SettleLimit = TimeSpan.FromHours(2);
 
@@ -113,6 +113,7 @@ public sealed class Simulation
         return new Simulation(options, progress).Run();
     }
 
+    public static double[] Prof = new double[8];
     private SimulationResult Run()
     {
         ScheduleFaults();
@@ -177,7 +178,8 @@ public sealed class Simulation
         var faults = options.Faults;
         if (faults.HasFlag(FaultProfile.Slow))
         {
-            var slow = Math.Max(world.ServiceCount, options.Nodes / 20);
+            // A few slow nodes per service (not a share of the fleet: at 100,000 nodes a share would sit in every stage).
+            var slow = Math.Clamp(options.Nodes / 20, world.ServiceCount, 5 * world.ServiceCount);
             for (var k = 0; k < slow; k++)
             {
                 agents.Slow[random.Next(options.Nodes)] = true;
@@ -277,8 +279,11 @@ public sealed class Simulation
         {
             CollectSamples();
         }
+        var sw = System.Diagnostics.Stopwatch.StartNew();
         RefreshHeartbeats();
+        Prof[0] += sw.Elapsed.TotalMilliseconds; sw.Restart();
         var decisions = decider.Run(state.ToSnapshot(), now);
+        Prof[1] += sw.Elapsed.TotalMilliseconds; sw.Restart();
         decisionCount++;
         actionCount += decisions.Actions.Count;
         foreach (var refusal in decisions.Refusals)
@@ -299,7 +304,9 @@ public sealed class Simulation
             }
         }
         unseen.RemoveAll(i => agents.Seen[i]);
+        Prof[2] += sw.Elapsed.TotalMilliseconds; sw.Restart();
         checker.AfterTick(decisions);
+        Prof[3] += sw.Elapsed.TotalMilliseconds; sw.Restart();
         if (decisions.Actions.Count > 0 || decisions.Refusals.Count > 0)
         {
             trail.Add(now, Summarize(decisions));
@@ -313,8 +320,10 @@ public sealed class Simulation
             var plan = state.Plans.FirstOrDefault(p => p.Plan == SimWorld.PlanId);
             progress(new SimulationProgress(now - SimWorld.Epoch, plan?.Step ?? 0, world.Config.Plans[0].Steps.Count, events));
         }
+        Prof[4] += sw.Elapsed.TotalMilliseconds; sw.Restart();
         Schedule(now + options.Tick, new Event(Kind.Tick, A: tickGeneration));
         Observe();
+        Prof[5] += sw.Elapsed.TotalMilliseconds;
     }
 
     private static string Summarize(Core.Decisions.Decisions decisions)
@@ -349,7 +358,11 @@ public sealed class Simulation
         return "tick: " + string.Join("; ", parts.Where(p => p.Length > 0));
     }
 
-    /// <summary>Reachable agents heartbeat every 30 s; only heartbeats that are due are recorded (no event per node per tick).</summary>
+    /// <summary>
+    /// Reachable agents heartbeat implicitly (no event per node per tick). The controller records a routine heartbeat
+    /// — one that reports nothing new — in a batch once it is <see cref="HeartbeatInterval"/> old; anything new
+    /// (an install, a restart, a reconnect) is reported at once.
+    /// </summary>
     private void RefreshHeartbeats()
     {
         var due = (now - HeartbeatInterval).UtcTicks;
@@ -505,7 +518,7 @@ public sealed class Simulation
         var time = Between(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(90));
         if (agents.Slow[i])
         {
-            time *= 10;
+            time *= 6;
         }
         Schedule(now + time, new Event(Kind.InstallDone, i, target, token));
     }
