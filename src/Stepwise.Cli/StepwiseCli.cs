@@ -8,7 +8,7 @@ public static class StepwiseCli
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("Stepwise: a release controller that makes version skew safe by construction.");
-        foreach (var command in Commands())
+        foreach (var command in AllCommands())
         {
             root.Subcommands.Add(command);
         }
@@ -16,9 +16,11 @@ public static class StepwiseCli
     }
 
     // One line per command; a command is defined entirely in its own file.
-    private static IEnumerable<Command> Commands()
+    private static IEnumerable<Command> AllCommands()
     {
-        yield return SimulateCommand.Create();
+        yield return Stepwise.Cli.Commands.ValidateCommand.Create();
+        yield return Stepwise.Cli.Commands.PlanCommand.Create();
+        yield return Stepwise.Cli.Commands.SimulateCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

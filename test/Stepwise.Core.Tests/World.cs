@@ -47,11 +47,12 @@ internal sealed class World
                 usesOldShapeOf: [contact-email]
               - version: 1.1.0
                 provides: ["GET /orders/{id}"]
-                needs: [contact-email]
+                needs: ["contact-email:expand"]
                 usesOldShapeOf: [contact-email]
               - version: 1.2.0
                 provides: ["GET /orders/{id}"]
-                needs: [contact-email]
+                needs: ["contact-email:expand"]
+                usesOldShapeOf: [contact-email]
               - version: 1.3.0
                 provides: ["GET /orders/{id}", "POST /orders/{id}/refund"]
                 needs: [contact-email]

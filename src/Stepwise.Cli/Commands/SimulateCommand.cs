@@ -5,7 +5,7 @@ using Spectre.Console;
 using Stepwise.Core.Model;
 using Stepwise.Simulation;
 
-namespace Stepwise.Cli;
+namespace Stepwise.Cli.Commands;
 
 /// <summary>
 /// <c>stepwise simulate</c>: runs the deterministic fleet simulation (docs/simulation.md) and reports violations of
@@ -28,8 +28,7 @@ public static class SimulateCommand
         {
             Description = $"Swap in a deliberately broken rule to prove the checker catches it: {string.Join(", ", SabotageRules.All.Select(r => r.Breaks().Name()))}.",
         };
-        var format = new Option<string>("--format") { Description = "Output format: text or json.", DefaultValueFactory = _ => "text" };
-        format.AcceptOnlyFromAmong("text", "json");
+        var format = CliOutput.FormatOption();
 
         var command = new Command("simulate", "Run the deterministic fleet simulation with injected faults and check the guarantees after every event.")
         {
@@ -60,7 +59,7 @@ public static class SimulateCommand
                 error.WriteLine($"error: {invalid}");
                 return ExitCodes.BadInput;
             }
-            var json = parse.GetValue(format) == "json";
+            var json = parse.GetValue(format) == OutputFormat.Json;
             var watch = Stopwatch.StartNew();
             var result = json ? Simulation.Simulation.Run(options) : RunWithProgress(options, output);
             var seconds = watch.Elapsed.TotalSeconds;
@@ -136,13 +135,7 @@ public static class SimulateCommand
 
     private static void WriteText(SimulationResult r, double seconds, TextWriter output)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.Detect,
-            Out = new AnsiConsoleOutput(output),
-            Interactive = InteractionSupport.No,
-        });
+        var console = CliOutput.Console(output);
         var o = r.Options;
         console.WriteLine($"simulate: seed {o.Seed}, {o.Nodes} nodes, {o.Services} services, faults {FaultProfiles.Describe(o.Faults)}" +
                           (o.Sabotage is { } s ? $", sabotage {s.Breaks().Name()}" : ""));

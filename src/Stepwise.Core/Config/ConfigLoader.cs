@@ -710,16 +710,31 @@ public static class ConfigLoader
                     }
                 }
                 var relNeeds = new SortedSet<string>(StringComparer.Ordinal);
-                foreach (var (id, node) in r.Needs)
+                var expandOnly = new SortedSet<string>(StringComparer.Ordinal);
+                foreach (var (entry, node) in r.Needs)
                 {
+                    // "change" needs expand and backfill; "change:expand" needs the expand only (a release that reads both shapes).
+                    var colon = entry.LastIndexOf(':');
+                    var id = colon < 0 ? entry : entry[..colon];
+                    var through = colon < 0 ? "backfill" : entry[(colon + 1)..];
+                    if (through is not ("expand" or "backfill"))
+                    {
+                        y.Error(node, $"'{entry}' in needs of {s.Name}@{r.Version} names phase '{through}'", "write 'change' (expand and backfill) or 'change:expand' (the expand only)");
+                        continue;
+                    }
                     if (CheckChange(y, id, node, changeIds, $"release {s.Name}@{r.Version} needs"))
                     {
                         relNeeds.Add(id);
+                        if (through == "expand")
+                        {
+                            expandOnly.Add(id);
+                        }
                     }
                 }
                 foreach (var id in needs.GetValueOrDefault((s.Name, r.Version)) ?? [])
                 {
                     relNeeds.Add(id);
+                    expandOnly.Remove(id); // listed in the change's neededBy: the whole change
                 }
                 var relOld = new SortedSet<string>(StringComparer.Ordinal);
                 foreach (var (id, node) in r.UsesOldShapeOf)
@@ -733,7 +748,7 @@ public static class ConfigLoader
                 {
                     relOld.Add(id);
                 }
-                releases.Add(new Release(s.Name, r.Version, releases.Count, r.Provides, r.Deprecates, calls, relNeeds.ToList(), relOld.ToList()));
+                releases.Add(new Release(s.Name, r.Version, releases.Count, r.Provides, r.Deprecates, calls, relNeeds.ToList(), relOld.ToList(), expandOnly.Count == 0 ? null : expandOnly.ToList()));
             }
             services.Add(new Service(s.Name, deps, releases));
         }

@@ -95,109 +95,76 @@ public enum ActionKind
 public abstract record DecisionAction(string Reason)
 {
     [JsonIgnore]
-    public abstract ActionKind Kind { get; }
+    public ActionKind Kind => this switch
+    {
+        SetDesiredRelease => ActionKind.SetDesiredRelease,
+        QuarantineNode => ActionKind.QuarantineNode,
+        ReleaseNode => ActionKind.ReleaseNode,
+        AdmitNode => ActionKind.AdmitNode,
+        MarkNodeOffline => ActionKind.MarkNodeOffline,
+        DecommissionNode => ActionKind.DecommissionNode,
+        RunDataPhase => ActionKind.RunDataPhase,
+        StartRollout => ActionKind.StartRollout,
+        AdvanceRollout => ActionKind.AdvanceRollout,
+        PauseRollout => ActionKind.PauseRollout,
+        RollBackRollout => ActionKind.RollBackRollout,
+        SetCurrentRelease => ActionKind.SetCurrentRelease,
+        AdvancePlan => ActionKind.AdvancePlan,
+        RaiseAlert => ActionKind.RaiseAlert,
+        ClearAlert => ActionKind.ClearAlert,
+        CompleteRequest => ActionKind.CompleteRequest,
+        RecordAnalysis => ActionKind.RecordAnalysis,
+        UseOverride => ActionKind.UseOverride,
+        _ => throw new InvalidOperationException($"unknown action {GetType().Name}"),
+    };
 }
 
 /// <summary>Tell these nodes to run this release.</summary>
-public sealed record SetDesiredRelease(string Service, string Release, IReadOnlyList<string> Nodes, string? Rollout, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.SetDesiredRelease;
-}
+public sealed record SetDesiredRelease(string Service, string Release, IReadOnlyList<string> Nodes, string? Rollout, string Reason) : DecisionAction(Reason);
 
 /// <summary>Tell a node to stop serving (G2) until it runs a sanctioned release.</summary>
-public sealed record QuarantineNode(string Node, string Service, string? Reported, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.QuarantineNode;
-}
+public sealed record QuarantineNode(string Node, string Service, string? Reported, string Reason) : DecisionAction(Reason);
 
 /// <summary>Lift a quarantine: the node runs a sanctioned release and is healthy.</summary>
-public sealed record ReleaseNode(string Node, string Service, string Release, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.ReleaseNode;
-}
+public sealed record ReleaseNode(string Node, string Service, string Release, string Reason) : DecisionAction(Reason);
 
 /// <summary>A node that was offline (or is new) reports a release inside the window: it may serve.</summary>
-public sealed record AdmitNode(string Node, string Service, string Release, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.AdmitNode;
-}
+public sealed record AdmitNode(string Node, string Service, string Release, string Reason) : DecisionAction(Reason);
 
-public sealed record MarkNodeOffline(string Node, string Service, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.MarkNodeOffline;
-}
+public sealed record MarkNodeOffline(string Node, string Service, string Reason) : DecisionAction(Reason);
 
-public sealed record DecommissionNode(string Node, string Service, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.DecommissionNode;
-}
+public sealed record DecommissionNode(string Node, string Service, string Reason) : DecisionAction(Reason);
 
 /// <summary>Run one phase of one data change on one store.</summary>
-public sealed record RunDataPhase(string Change, DataPhaseKind Phase, string Store, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.RunDataPhase;
-}
+public sealed record RunDataPhase(string Change, DataPhaseKind Phase, string Store, string Reason) : DecisionAction(Reason);
 
 /// <summary>Create a rollout in the Canary phase with these canary nodes (whose desired release a companion action sets).</summary>
-public sealed record StartRollout(string Rollout, string Service, string From, string To, IReadOnlyList<string> CanaryNodes, string? Plan, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.StartRollout;
-}
+public sealed record StartRollout(string Rollout, string Service, string From, string To, IReadOnlyList<string> CanaryNodes, string? Plan, string Reason) : DecisionAction(Reason);
 
 /// <summary>Move a rollout to its next phase (or next wave).</summary>
-public sealed record AdvanceRollout(string Rollout, RolloutPhase From, RolloutPhase To, int Wave, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.AdvanceRollout;
-}
+public sealed record AdvanceRollout(string Rollout, RolloutPhase From, RolloutPhase To, int Wave, string Reason) : DecisionAction(Reason);
 
 /// <summary>Pause a rollout for a human; it resumes at <paramref name="ResumeAt"/>.</summary>
-public sealed record PauseRollout(string Rollout, RolloutPhase ResumeAt, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.PauseRollout;
-}
+public sealed record PauseRollout(string Rollout, RolloutPhase ResumeAt, string Reason) : DecisionAction(Reason);
 
 /// <summary>Start rolling a rollout back: every node on its To goes back to its From.</summary>
-public sealed record RollBackRollout(string Rollout, bool Abort, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.RollBackRollout;
-}
+public sealed record RollBackRollout(string Rollout, bool Abort, string Reason) : DecisionAction(Reason);
 
 /// <summary>The service is now settled on this release.</summary>
-public sealed record SetCurrentRelease(string Service, string Release, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.SetCurrentRelease;
-}
+public sealed record SetCurrentRelease(string Service, string Release, string Reason) : DecisionAction(Reason);
 
 /// <summary>Move a plan to a step (or a state).</summary>
-public sealed record AdvancePlan(string Plan, int Step, PlanState State, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.AdvancePlan;
-}
+public sealed record AdvancePlan(string Plan, int Step, PlanState State, string Reason) : DecisionAction(Reason);
 
-public sealed record RaiseAlert(Alert Alert, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.RaiseAlert;
-}
+public sealed record RaiseAlert(Alert Alert, string Reason) : DecisionAction(Reason);
 
-public sealed record ClearAlert(string Key, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.ClearAlert;
-}
+public sealed record ClearAlert(string Key, string Reason) : DecisionAction(Reason);
 
 /// <summary>An operator request has been handled: accepted (its actions are in the same decisions) or refused (see the refusals).</summary>
-public sealed record CompleteRequest(string Request, bool Accepted, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.CompleteRequest;
-}
+public sealed record CompleteRequest(string Request, bool Accepted, string Reason) : DecisionAction(Reason);
 
 /// <summary>The result of a canary analysis, kept for the record.</summary>
-public sealed record RecordAnalysis(string Rollout, RolloutPhase Stage, AnalysisVerdict Verdict, double Score, string Summary, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.RecordAnalysis;
-}
+public sealed record RecordAnalysis(string Rollout, RolloutPhase Stage, AnalysisVerdict Verdict, double Score, string Summary, string Reason) : DecisionAction(Reason);
 
 /// <summary>A refusal was set aside by a recorded override; the override and the refusal it set aside are reported here.</summary>
-public sealed record UseOverride(string Override, GuaranteeId Guarantee, string Subject, string OverriddenRefusal, string Reason) : DecisionAction(Reason)
-{
-    public override ActionKind Kind => ActionKind.UseOverride;
-}
+public sealed record UseOverride(string Override, GuaranteeId Guarantee, string Subject, string OverriddenRefusal, string Reason) : DecisionAction(Reason);

@@ -5,7 +5,8 @@ namespace Stepwise.Core.Guarantees;
 
 /// <summary>
 /// G3 data-before-code: a release that needs a data change rolls out only after the change's expand (and its
-/// backfill, when declared) is complete on every store it touches and has baked for policy.dataBake.
+/// backfill, when declared, unless the release needs the expand only) is complete on every store it touches and has
+/// baked for policy.dataBake.
 /// Also: a backfill runs only after its expand is complete on that store.
 /// </summary>
 public class G3DataBeforeCode : Guarantee
@@ -26,7 +27,7 @@ public class G3DataBeforeCode : Guarantee
             }
             foreach (var store in change.Stores)
             {
-                foreach (var phase in new[] { DataPhaseKind.Expand, DataPhaseKind.Backfill })
+                foreach (var phase in proposal.To.PhasesNeeded(change.Id))
                 {
                     if (!change.Declares(phase))
                     {

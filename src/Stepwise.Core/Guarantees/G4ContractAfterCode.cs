@@ -70,7 +70,7 @@ public class G4ContractAfterCode : Guarantee
             var offline = group.Count(n => ctx.StateOf(n.Node) == NodeState.Offline);
             foreach (var (node, release) in group)
             {
-                blockers.Add(new Blocker(BlockerKind.Node, node.Id, $"{node.Service}@{release} ({ctx.StateOf(node).ToString().ToLowerInvariant()})"));
+                blockers.Add(new Blocker(BlockerKind.Node, node.Id, $"{node.Service}@{release}, {ctx.StateOf(node).ToString().ToLowerInvariant()}"));
             }
             unblock.Add($"move {group.Key.Service} off {group.Key.Release} ({List(ids)})" + (offline > 0 ? $"; {Plural(offline, "of them is", "of them are")} offline: bring back and upgrade, or decommission" : ""));
         }

@@ -118,7 +118,7 @@ public class G5OneChangeAtATime : Guarantee
                 if (!Serves(release, call.Operation))
                 {
                     var count = callee.Nodes.Count(n => ctx.StateOf(n) is not (NodeState.Decommissioned or NodeState.Quarantined) && n.ActualRelease == release.Version);
-                    blockers.Add(new Blocker(BlockerKind.Release, release.ToString(), $"{release} does not provide '{call.Operation}' ({Plural(count, "node", "nodes")})"));
+                    blockers.Add(new Blocker(BlockerKind.Release, release.ToString(), $"does not provide '{call.Operation}' ({Plural(count, "node", "nodes")})"));
                     missing.Add($"{call.Service}:{call.Operation}");
                 }
             }
@@ -134,7 +134,7 @@ public class G5OneChangeAtATime : Guarantee
             .Distinct();
         return builder.Refuse(Refusal(
             proposal.Subject,
-            $"{proposal.To} calls operations that live releases do not provide: {string.Join("; ", blockers.Select(b => b.Detail))}",
+            $"{proposal.To} calls operations that live releases do not provide: {string.Join("; ", blockers.Select(b => $"{b.Id} {b.Detail}"))}",
             blockers,
             $"finish rolling out {string.Join(" and ", providers)} to every node of the callee first",
             proposal.Request,
@@ -158,7 +158,7 @@ public class G5OneChangeAtATime : Guarantee
                 {
                     if (call.Service == service && !Serves(proposal.To, call.Operation))
                     {
-                        blockers.Add(new Blocker(BlockerKind.Caller, release.ToString(), $"{release} calls '{call.Operation}', which {proposal.To} does not provide"));
+                        blockers.Add(new Blocker(BlockerKind.Caller, release.ToString(), $"calls '{call.Operation}', which {proposal.To} does not provide"));
                     }
                 }
             }
@@ -169,7 +169,7 @@ public class G5OneChangeAtATime : Guarantee
         }
         return builder.Refuse(Refusal(
             proposal.Subject,
-            $"{proposal.To} would remove operations live callers use: {string.Join("; ", blockers.Select(b => b.Detail))}",
+            $"{proposal.To} would remove operations live callers use: {string.Join("; ", blockers.Select(b => $"{b.Id} {b.Detail}"))}",
             blockers,
             $"move the callers ({string.Join(", ", blockers.Select(b => b.Id).Distinct())}) to releases that no longer call them first",
             proposal.Request,

@@ -16,7 +16,7 @@ public sealed record ServiceDependency(string Service, IReadOnlyList<string> Cal
 /// <param name="Provides">Operations this release serves (e.g. "GET /orders/{id}" or "orders.v1.Orders/Get").</param>
 /// <param name="Deprecates">Operations this release still serves but marks for removal.</param>
 /// <param name="Calls">Operations of other services this release calls (in addition to the service-level dependencies).</param>
-/// <param name="Needs">Data changes whose expand (and backfill) must be complete and baked before this release rolls out.</param>
+/// <param name="Needs">Data changes whose expand (and backfill, when declared) must be complete and baked before this release rolls out.</param>
 /// <param name="UsesOldShapeOf">Data changes whose old shape this release still reads or writes (their contract must wait).</param>
 public sealed record Release(
     string Service,
@@ -26,8 +26,16 @@ public sealed record Release(
     IReadOnlyList<string> Deprecates,
     IReadOnlyList<OperationCall> Calls,
     IReadOnlyList<string> Needs,
-    IReadOnlyList<string> UsesOldShapeOf)
+    IReadOnlyList<string> UsesOldShapeOf,
+    IReadOnlyList<string>? NeedsExpandOnly = null)
 {
+    /// <summary>
+    /// The phases of <paramref name="change"/> this release needs complete: the expand only for a release that reads
+    /// both shapes (written "change:expand" in stepwise.yaml), otherwise the expand and the backfill.
+    /// </summary>
+    public IEnumerable<DataPhaseKind> PhasesNeeded(string change) =>
+        NeedsExpandOnly?.Contains(change) == true ? [DataPhaseKind.Expand] : [DataPhaseKind.Expand, DataPhaseKind.Backfill];
+
     public override string ToString() => $"{Service}@{Version}";
 }
 

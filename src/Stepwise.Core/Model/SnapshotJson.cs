@@ -23,6 +23,8 @@ public static class SnapshotJson
             ReadCommentHandling = JsonCommentHandling.Skip,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         };
+        // Guarantee ids are written as in the docs ("G4"); every other enum as a camelCase name.
+        options.Converters.Add(new JsonStringEnumConverter<GuaranteeId>(namingPolicy: null, allowIntegerValues: false));
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

@@ -339,8 +339,22 @@ public static class RolloutMachine
         {
             return new AnalysisResult(AnalysisVerdict.NoData, 0, [], "no samples collected yet");
         }
+        // Samples come from agents: keep configured metrics only, one entry per metric, finite values only, so a bad
+        // report can lower the data available to the judge but never stop Decide.
         var known = analysis.Metrics.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
-        var relevant = samples.Samples.Where(s => known.Contains(s.Name)).ToList();
+        var relevant = samples.Samples
+            .Where(s => known.Contains(s.Name))
+            .DistinctBy(s => s.Name)
+            .Select(s => s with
+            {
+                Canary = s.Canary.All(double.IsFinite) ? s.Canary : s.Canary.Where(double.IsFinite).ToList(),
+                Baseline = s.Baseline.All(double.IsFinite) ? s.Baseline : s.Baseline.Where(double.IsFinite).ToList(),
+                CanaryEvents = Math.Max(0, s.CanaryEvents),
+                CanaryTotal = Math.Max(Math.Max(0, s.CanaryEvents), s.CanaryTotal),
+                BaselineEvents = Math.Max(0, s.BaselineEvents),
+                BaselineTotal = Math.Max(Math.Max(0, s.BaselineEvents), s.BaselineTotal),
+            })
+            .ToList();
         return CanaryJudge.Judge(new AnalysisInput(analysis.Metrics, relevant, analysis.Thresholds, analysis.Confidence));
     }
 

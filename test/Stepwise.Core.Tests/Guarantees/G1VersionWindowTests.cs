@@ -45,7 +45,7 @@ public class G1VersionWindowTests
 
         var refusal = decisions.Refusal(GuaranteeId.G1).ShouldNotBeNull();
         refusal.Blockers.Single().Id.ShouldBe("old-4");
-        refusal.Blockers.Single().Detail.ShouldBe("1.0.0 (offline)");
+        refusal.Blockers.Single().Detail.ShouldBe("1.0.0, offline");
         refusal.Unblock.ShouldContain("offline");
         decisions.Started("catalog").ShouldBeFalse();
     }

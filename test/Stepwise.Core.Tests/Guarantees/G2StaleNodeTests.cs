@@ -63,12 +63,12 @@ public class G2StaleNodeTests
     [Fact]
     public void returning_node_one_release_behind_after_a_contract_is_quarantined()
     {
-        var world = new World().Nodes("orders", "1.2.0", 3).Nodes("orders", "1.1.0", 1, prefix: "late").Current("orders", "1.2.0")
-            .Nodes("payments", "1.0.0", 1).Current("payments", "1.0.0")
+        var world = new World().Nodes("orders", "1.3.0", 3).Nodes("orders", "1.2.0", 1, prefix: "late").Current("orders", "1.3.0")
+            .Nodes("payments", "1.1.0", 1).Current("payments", "1.1.0")
             .Phase("contact-email", DataPhaseKind.Expand, DataPhaseState.Complete)
             .Phase("contact-email", DataPhaseKind.Backfill, DataPhaseState.Complete)
             .Phase("contact-email", DataPhaseKind.Contract, DataPhaseState.Complete);
-        // late-4 is one release behind (inside G1's bound) but 1.1.0 still writes the dropped column.
+        // late-4 is one release behind (inside G1's bound) but 1.2.0 still writes the dropped column.
         world.Offline("late-4");
         world.State.Update("late-4", n => n with { LastHeartbeat = world.Now });
 
@@ -76,7 +76,7 @@ public class G2StaleNodeTests
 
         var q = decisions.Of<QuarantineNode>().Single();
         q.Node.ShouldBe("late-4");
-        q.Reported.ShouldBe("1.1.0");
+        q.Reported.ShouldBe("1.2.0");
         decisions.Of<AdmitNode>().ShouldBeEmpty();
     }
 

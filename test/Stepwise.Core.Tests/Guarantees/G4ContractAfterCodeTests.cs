@@ -13,7 +13,7 @@ public class G4ContractAfterCodeTests
     [Fact]
     public void contract_is_refused_while_a_live_node_runs_a_release_using_the_old_shape()
     {
-        var world = AfterBackfill().Nodes("orders", "1.2.0", 3).Nodes("orders", "1.1.0", 1, prefix: "lag").Current("orders", "1.2.0");
+        var world = AfterBackfill().Nodes("orders", "1.3.0", 3).Nodes("orders", "1.1.0", 1, prefix: "lag").Current("orders", "1.3.0");
         world.RunPhase("contact-email", DataPhaseKind.Contract);
 
         var decisions = world.Decide();
@@ -27,20 +27,20 @@ public class G4ContractAfterCodeTests
     [Fact]
     public void contract_is_refused_while_an_offline_node_runs_a_release_using_the_old_shape()
     {
-        var world = AfterBackfill().Nodes("orders", "1.2.0", 3).Nodes("orders", "1.1.0", 1, prefix: "away").Current("orders", "1.2.0");
+        var world = AfterBackfill().Nodes("orders", "1.3.0", 3).Nodes("orders", "1.1.0", 1, prefix: "away").Current("orders", "1.3.0");
         world.Offline("away-4", since: TimeSpan.FromDays(2));
         world.RunPhase("contact-email", DataPhaseKind.Contract);
 
         var refusal = world.Decide().Refusal(GuaranteeId.G4).ShouldNotBeNull();
 
-        refusal.Blockers.Single().Detail.ShouldBe("orders@1.1.0 (offline)");
+        refusal.Blockers.Single().Detail.ShouldBe("orders@1.1.0, offline");
         refusal.Unblock.ShouldContain("decommission");
     }
 
     [Fact]
     public void contract_is_refused_while_a_node_is_told_to_run_a_release_using_the_old_shape()
     {
-        var world = AfterBackfill().Nodes("orders", "1.2.0", 2).Current("orders", "1.2.0");
+        var world = AfterBackfill().Nodes("orders", "1.3.0", 2).Current("orders", "1.3.0");
         world.State.Update("orders-1", n => n with { DesiredRelease = "1.1.0" });
         world.RunPhase("contact-email", DataPhaseKind.Contract);
 
@@ -50,7 +50,7 @@ public class G4ContractAfterCodeTests
     [Fact]
     public void contract_runs_once_only_decommissioned_nodes_use_the_old_shape()
     {
-        var world = AfterBackfill().Nodes("orders", "1.2.0", 3).Nodes("orders", "1.1.0", 1, prefix: "gone").Current("orders", "1.2.0");
+        var world = AfterBackfill().Nodes("orders", "1.3.0", 3).Nodes("orders", "1.1.0", 1, prefix: "gone").Current("orders", "1.3.0");
         world.Decommissioned("gone-4");
         world.RunPhase("contact-email", DataPhaseKind.Contract);
 
@@ -63,7 +63,7 @@ public class G4ContractAfterCodeTests
     [Fact]
     public void contract_is_refused_before_the_backfill_completes()
     {
-        var world = new World().Nodes("orders", "1.2.0", 2).Current("orders", "1.2.0")
+        var world = new World().Nodes("orders", "1.3.0", 2).Current("orders", "1.3.0").Nodes("payments", "1.1.0", 1).Current("payments", "1.1.0")
             .Phase("contact-email", DataPhaseKind.Expand, DataPhaseState.Complete);
         world.RunPhase("contact-email", DataPhaseKind.Contract);
 
@@ -74,8 +74,8 @@ public class G4ContractAfterCodeTests
     public void rolling_back_below_a_contracted_release_is_refused()
     {
         var world = AfterBackfill().Phase("contact-email", DataPhaseKind.Contract, DataPhaseState.Complete)
-            .Nodes("orders", "1.2.0", 3).Current("orders", "1.2.0");
-        world.StartRollout("orders", "1.1.0");
+            .Nodes("orders", "1.3.0", 3).Current("orders", "1.3.0");
+        world.StartRollout("orders", "1.2.0");
 
         var decisions = world.Decide();
 

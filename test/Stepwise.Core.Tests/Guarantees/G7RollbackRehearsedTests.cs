@@ -179,3 +179,107 @@ public class G7RollbackRehearsedTests
         world.State.Nodes.ShouldAllBe(n => n.ActualRelease == "1.0.0");
     }
 }
+
+public class CanaryAnalysisInDecideTests
+{
+    private const string Yaml = """
+        policy:
+          canary: { nodes: 1 }
+          bake: 10m
+          rehearsalBake: 5m
+          waveBake: 5m
+          waves: [100]
+          heartbeatTimeout: 5m
+          analysis:
+            interval: 1m
+            timeout: 10m
+            marginal: pause
+            metrics:
+              - name: latency_ms
+                kind: distribution
+                failOn: increase
+                tolerance: 0.1
+                minSamples: 20
+                critical: true
+        services:
+          - name: api
+            releases: [{ version: "1" }, { version: "2" }]
+        """;
+
+    private static (World World, string Rollout) Baking()
+    {
+        var world = new World(Yaml).Nodes("api", "1", 5).Current("api", "1");
+        world.StartRollout("api", "2");
+        world.Step();
+        world.Converge();
+        world.Step();
+        var rollout = world.Rollout("api")!;
+        rollout.Phase.ShouldBe(RolloutPhase.Baking);
+        return (world, rollout.Id);
+    }
+
+    private static RolloutSamples Latency(string rollout, double canaryShift, RolloutPhase stage = RolloutPhase.Baking, double? poison = null)
+    {
+        var baseline = Enumerable.Range(0, 40).Select(i => 100.0 + i % 10).ToList();
+        var canary = baseline.Select(v => v + canaryShift).ToList();
+        if (poison is { } p)
+        {
+            canary.Add(p);
+        }
+        return new RolloutSamples(rollout, stage, [new Core.Analysis.MetricSamples("latency_ms", canary, baseline)]);
+    }
+
+    [Fact]
+    public void a_failed_canary_analysis_rolls_back_at_once_without_waiting_for_the_bake()
+    {
+        var (world, id) = Baking();
+        world.State.Samples.Add(Latency(id, canaryShift: 60));
+        world.Advance(TimeSpan.FromMinutes(1));
+
+        var decisions = world.Step();
+
+        decisions.Of<RecordAnalysis>().Single().Verdict.ShouldBe(Core.Analysis.AnalysisVerdict.Fail);
+        decisions.Of<RollBackRollout>().Single().Reason.ShouldStartWith("canary analysis failed");
+        world.Rollout("api")!.Phase.ShouldBe(RolloutPhase.RollingBack);
+    }
+
+    [Fact]
+    public void a_passing_canary_analysis_moves_on_to_the_rehearsal_after_the_bake()
+    {
+        var (world, id) = Baking();
+        world.State.Samples.Add(Latency(id, canaryShift: 0));
+
+        world.Advance(TimeSpan.FromMinutes(5));
+        world.Step().Of<AdvanceRollout>().ShouldBeEmpty(); // still baking
+        world.Advance(TimeSpan.FromMinutes(6));
+        var decisions = world.Step();
+
+        decisions.Of<RecordAnalysis>().Single().Verdict.ShouldBe(Core.Analysis.AnalysisVerdict.Pass);
+        decisions.Of<AdvanceRollout>().Single().To.ShouldBe(RolloutPhase.Rehearsing);
+    }
+
+    [Fact]
+    public void no_analysis_data_pauses_for_a_human_after_the_timeout()
+    {
+        var (world, _) = Baking();
+
+        world.Advance(TimeSpan.FromMinutes(15));
+        world.Step().Of<PauseRollout>().ShouldBeEmpty();
+        world.Advance(TimeSpan.FromMinutes(6));
+        var decisions = world.Step();
+
+        decisions.Of<PauseRollout>().Single().Reason.ShouldContain("no analysis data");
+        world.Rollout("api")!.Phase.ShouldBe(RolloutPhase.Paused);
+        world.Step().Of<RaiseAlert>().ShouldContain(a => a.Alert.Key.StartsWith("paused:"));
+    }
+
+    [Fact]
+    public void a_non_finite_sample_from_an_agent_does_not_stop_decide()
+    {
+        var (world, id) = Baking();
+        world.State.Samples.Add(Latency(id, canaryShift: 60, poison: double.NaN));
+        world.Advance(TimeSpan.FromMinutes(1));
+
+        world.Step().Of<RollBackRollout>().ShouldHaveSingleItem();
+    }
+}

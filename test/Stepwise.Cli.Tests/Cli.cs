@@ -1,0 +1,33 @@
+namespace Stepwise.Cli.Tests;
+
+/// <summary>Runs the stepwise command line in-process and captures what it prints.</summary>
+internal static class Cli
+{
+    public static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = StepwiseCli.Run(args, stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    public static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Stepwise.slnx")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("Stepwise.slnx not found above the test directory");
+    }
+
+    public static string Sample(params string[] parts) => Path.Combine([RepoRoot(), "samples", .. parts]);
+
+    public static string TempFile(string content, string name = "stepwise.yaml")
+    {
+        var dir = Directory.CreateTempSubdirectory("stepwise-cli-test-");
+        var path = Path.Combine(dir.FullName, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+}
