@@ -34,6 +34,12 @@ internal sealed class Agents(int count)
     /// </summary>
     public readonly bool[] Seen = Fill(count, true);
 
+    /// <summary>
+    /// The node runs a release the controller never told it to (it came back re-imaged): G2 deals with it, and it
+    /// does not count for the version window until it has installed a release it was told to run.
+    /// </summary>
+    public readonly bool[] Stray = new bool[count];
+
     /// <summary>Simulated time of the last heartbeat the controller received (UTC ticks).</summary>
     public readonly long[] ReportedAt = new long[count];
 

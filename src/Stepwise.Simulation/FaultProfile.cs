@@ -54,7 +54,13 @@ public static class FaultProfiles
     {
         profile = FaultProfile.None;
         error = "";
-        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0)
+        {
+            error = $"no fault profile given; use one or more of {string.Join(", ", Known)}";
+            return false;
+        }
+        foreach (var part in parts)
         {
             var match = Names.FirstOrDefault(n => string.Equals(n.Name, part, StringComparison.OrdinalIgnoreCase));
             if (match.Name is null)
@@ -63,11 +69,6 @@ public static class FaultProfiles
                 return false;
             }
             profile |= match.Profile;
-        }
-        if (text.Trim().Length == 0)
-        {
-            error = $"no fault profile given; use one or more of {string.Join(", ", Known)}";
-            return false;
         }
         return true;
     }

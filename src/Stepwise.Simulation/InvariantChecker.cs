@@ -120,7 +120,7 @@ internal sealed class InvariantChecker
             p |= Part.WindowDesired;
             windowDesired[s][d]++;
         }
-        if (inWindow && seen && a >= 0)
+        if (inWindow && seen && !agents.Stray[i] && a >= 0)
         {
             p |= Part.WindowActual;
             windowActual[s][a]++;

@@ -195,10 +195,9 @@ public sealed class Simulation
         }
         if (faults.HasFlag(FaultProfile.ControllerRestart))
         {
-            for (var k = 0; k < 2; k++)
-            {
-                Schedule(now + Between(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(80)), new Event(Kind.ControllerDown));
-            }
+            // Two restarts, one in each half of the first 80 minutes (so they never overlap).
+            Schedule(now + Between(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(40)), new Event(Kind.ControllerDown));
+            Schedule(now + Between(TimeSpan.FromMinutes(45), TimeSpan.FromMinutes(80)), new Event(Kind.ControllerDown));
         }
     }
 
@@ -531,6 +530,7 @@ public sealed class Simulation
         }
         agents.Installing[i] = -1;
         agents.Running[i] = release;
+        agents.Stray[i] = false;
         Report(i);
         checker.Touch(i);
         trail.Add(now, $"{world.NodeIds[i]} runs {versions[world.NodeService[i]][release]}");
@@ -559,6 +559,7 @@ public sealed class Simulation
         if (reimage && agents.Running[i] != 0)
         {
             agents.Running[i] = 0;
+            agents.Stray[i] = true;
             Count("nodes re-imaged on an old release");
         }
         MarkUnseen(i);
@@ -685,7 +686,7 @@ public sealed class Simulation
         state.Samples.RemoveAll(s => state.Rollouts.LastOrDefault(r => r.Id == s.Rollout) is not { InFlight: true } r || r.Phase != s.Stage);
         foreach (var rollout in state.Rollouts)
         {
-            if (!rollout.InFlight || rollout.Phase is not (RolloutPhase.Baking or RolloutPhase.RehearsalBake or RolloutPhase.Waves))
+            if (!rollout.InFlight || rollout.Phase is not (RolloutPhase.Baking or RolloutPhase.RehearsalBake))
             {
                 continue;
             }
@@ -719,9 +720,10 @@ public sealed class Simulation
             var z = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
             into.Add(Math.Round(100 * factor * Math.Exp(0.3 * z), 3));
         }
-        if (into.Count > 300)
+        // A sliding window of the last minute (60 values a side): enough for the rank test, cheap for the interval.
+        if (into.Count > 60)
         {
-            into.RemoveRange(0, into.Count - 300);
+            into.RemoveRange(0, into.Count - 60);
         }
     }
 

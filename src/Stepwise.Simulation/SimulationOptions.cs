@@ -22,7 +22,7 @@ public sealed record SimulationOptions(
     public TimeSpan Tick { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The canary analysis judges error_rate and latency_ms; without it Decide treats every analysis as passed.</summary>
-    public bool Analysis { get; init; } = false;
+    public bool Analysis { get; init; } = true;
 
     /// <summary>Checks the options; returns an error message or null.</summary>
     public string? Validate()

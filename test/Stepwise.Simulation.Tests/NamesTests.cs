@@ -1,3 +1,5 @@
+using Stepwise.Core.Model;
+
 namespace Stepwise.Simulation.Tests;
 
 public class NamesTests
