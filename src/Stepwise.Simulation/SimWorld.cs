@@ -75,7 +75,7 @@ public sealed class SimWorld
         TimeSpan.FromMinutes(1),
         [10, 50, 100],
         TimeSpan.FromMinutes(3),
-        TimeSpan.FromSeconds(60),
+        TimeSpan.FromMinutes(2),
         TimeSpan.FromMinutes(30),
         new AnalysisPolicy(
             analysis

@@ -33,7 +33,8 @@ public sealed class Simulation
 
     private readonly record struct Event(Kind Kind, int Node = -1, int A = 0, int B = 0);
 
-    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(40);
+    /// <summary>Age at which a routine heartbeat is recorded: early enough that a live node never looks timed out between ticks.</summary>
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(100);
     private static readonly TimeSpan OperatorInterval = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan SettleLimit = TimeSpan.FromHours(2);
 
@@ -113,7 +114,6 @@ public sealed class Simulation
         return new Simulation(options, progress).Run();
     }
 
-    public static double[] Prof = new double[8];
     private SimulationResult Run()
     {
         ScheduleFaults();
@@ -179,7 +179,7 @@ public sealed class Simulation
         if (faults.HasFlag(FaultProfile.Slow))
         {
             // A few slow nodes per service (not a share of the fleet: at 100,000 nodes a share would sit in every stage).
-            var slow = Math.Clamp(options.Nodes / 20, world.ServiceCount, 5 * world.ServiceCount);
+            var slow = 2 * world.ServiceCount;
             for (var k = 0; k < slow; k++)
             {
                 agents.Slow[random.Next(options.Nodes)] = true;
@@ -278,11 +278,8 @@ public sealed class Simulation
         {
             CollectSamples();
         }
-        var sw = System.Diagnostics.Stopwatch.StartNew();
         RefreshHeartbeats();
-        Prof[0] += sw.Elapsed.TotalMilliseconds; sw.Restart();
         var decisions = decider.Run(state.ToSnapshot(), now);
-        Prof[1] += sw.Elapsed.TotalMilliseconds; sw.Restart();
         decisionCount++;
         actionCount += decisions.Actions.Count;
         foreach (var refusal in decisions.Refusals)
@@ -303,9 +300,7 @@ public sealed class Simulation
             }
         }
         unseen.RemoveAll(i => agents.Seen[i]);
-        Prof[2] += sw.Elapsed.TotalMilliseconds; sw.Restart();
         checker.AfterTick(decisions);
-        Prof[3] += sw.Elapsed.TotalMilliseconds; sw.Restart();
         if (decisions.Actions.Count > 0 || decisions.Refusals.Count > 0)
         {
             trail.Add(now, Summarize(decisions));
@@ -319,10 +314,8 @@ public sealed class Simulation
             var plan = state.Plans.FirstOrDefault(p => p.Plan == SimWorld.PlanId);
             progress(new SimulationProgress(now - SimWorld.Epoch, plan?.Step ?? 0, world.Config.Plans[0].Steps.Count, events));
         }
-        Prof[4] += sw.Elapsed.TotalMilliseconds; sw.Restart();
         Schedule(now + options.Tick, new Event(Kind.Tick, A: tickGeneration));
         Observe();
-        Prof[5] += sw.Elapsed.TotalMilliseconds;
     }
 
     private static string Summarize(Core.Decisions.Decisions decisions)
@@ -374,6 +367,8 @@ public sealed class Simulation
         }
     }
 
+    private Func<Node, Node>? heartbeat;
+
     /// <summary>The agent's heartbeat reaches the controller: release, health and time.</summary>
     private void Report(int i, bool full = true)
     {
@@ -382,15 +377,15 @@ public sealed class Simulation
             return;
         }
         agents.ReportedAt[i] = now.UtcTicks;
-        var at = now;
         if (full)
         {
             var release = versions[world.NodeService[i]][agents.Running[i]];
+            var at = now;
             state.Update(world.NodeIds[i], n => n with { ActualRelease = release, Health = NodeHealth.Healthy, LastHeartbeat = at });
         }
         else
         {
-            state.Update(world.NodeIds[i], n => n with { LastHeartbeat = at });
+            state.Update(world.NodeIds[i], heartbeat ??= n => n with { LastHeartbeat = now });
         }
     }
 
@@ -517,7 +512,7 @@ public sealed class Simulation
         var time = Between(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(90));
         if (agents.Slow[i])
         {
-            time *= 6;
+            time *= 4;
         }
         Schedule(now + time, new Event(Kind.InstallDone, i, target, token));
     }
