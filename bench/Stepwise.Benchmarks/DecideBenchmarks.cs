@@ -45,7 +45,24 @@ public class DecideBenchmarks
         var rollout = new Rollout("svc-0-1.1.0-1", "svc-0", SimWorld.Base, SimWorld.Prepare, RolloutPhase.Waves, now - TimeSpan.FromSeconds(30), 2, canaries, Plan: SimWorld.PlanId);
         var plan = new PlanProgress(SimWorld.PlanId, 1, PlanState.Running, now - TimeSpan.FromMinutes(20));
         inWaves = new Snapshot(config, moving, services, [rollout], [expand], [plan], [], [], [], []);
+
+        // svc-0 settled on 1.2.0, the plan at step 5 (release 1.3.0) while the backfill still bakes: every gate runs
+        // over the fleet and G3 refuses, as it does on every tick until the bake is over.
+        var activated = new Node[Nodes];
+        for (var i = 0; i < Nodes; i++)
+        {
+            activated[i] = world.NodeService[i] == 0 ? nodes[i] with { ActualRelease = SimWorld.Activate, DesiredRelease = SimWorld.Activate } : nodes[i] with { ActualRelease = SimWorld.Prepare, DesiredRelease = SimWorld.Prepare };
+        }
+        var current = config.Services.Select(s => new ServiceStatus(s.Name, s.Name == "svc-0" ? SimWorld.Activate : SimWorld.Prepare)).ToList();
+        var backfill = new DataPhaseStatus(SimWorld.Change, DataPhaseKind.Backfill, SimWorld.Store, DataPhaseState.Complete, now - TimeSpan.FromMinutes(1));
+        var atStep5 = new PlanProgress(SimWorld.PlanId, 4, PlanState.Running, now - TimeSpan.FromMinutes(1));
+        refused = new Snapshot(config, activated, current, [], [expand, backfill], [atStep5], [], [], [], []);
     }
+
+    private Snapshot refused = null!;
+
+    [Benchmark]
+    public int PlanStepRefused() => Decider.Decide(refused, now).Refusals.Count;
 
     [Benchmark(Baseline = true)]
     public int Settled() => Decider.Decide(settled, now).Actions.Count;
