@@ -652,7 +652,6 @@ public sealed class Simulation
             Reconnect(i);
         }
         checker.Rebind(state);
-        op.Rebind();
         tickGeneration++;
         Schedule(now, new Event(Kind.Tick, A: tickGeneration));
         trail.Add(now, "the controller restarts from its serialized snapshot");
@@ -754,8 +753,6 @@ public sealed class Simulation
         public int TrainLeft => train.Count;
 
         private ControllerState State => sim.state;
-
-        public void Rebind() => outstanding.Clear();
 
         private void Request(string purpose, RequestKind kind, string? service = null, string? version = null, DataPhaseKind? phase = null, string? rollout = null, string? plan = null)
         {
