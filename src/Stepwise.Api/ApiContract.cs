@@ -1,0 +1,173 @@
+using Stepwise.Core.Decisions;
+using Stepwise.Core.Model;
+
+namespace Stepwise.Api;
+
+/// <summary>
+/// Routes of the HTTP API. Every route but <see cref="Liveness"/> needs "Authorization: Bearer TOKEN".
+/// Errors are RFC 9457 problem details (application/problem+json) with "type" naming the Stepwise problem
+/// (see <see cref="ProblemTypes"/>) and, for refusals, a "refusals" extension holding <see cref="Refusal"/> objects.
+/// JSON uses <see cref="SnapshotJson.Options"/> (camelCase, enums as camelCase strings, guarantee ids "G1".."G8").
+/// </summary>
+public static class Routes
+{
+    public const string Base = "/api/v1";
+
+    /// <summary>GET, no token: 200 "ok" while the process runs.</summary>
+    public const string Liveness = "/healthz";
+
+    /// <summary>GET (read): the OpenAPI document of this API.</summary>
+    public const string OpenApi = "/openapi/v1.json";
+
+    /// <summary>GET (read): Prometheus text metrics.</summary>
+    public const string Metrics = "/metrics";
+
+    /// <summary>POST (agent, own node only): <see cref="Heartbeat"/> → <see cref="HeartbeatReply"/>.</summary>
+    public const string Heartbeat = Base + "/agent/heartbeat";
+
+    /// <summary>GET (read): the effective configuration (StepwiseConfig JSON). PUT (admin, body: stepwise.yaml text): replace it (validated; 400 with file:line errors).</summary>
+    public const string Config = Base + "/config";
+
+    /// <summary>GET (read): <see cref="ServiceView"/>[].</summary>
+    public const string Services = Base + "/services";
+
+    /// <summary>POST (admin): <see cref="ReleaseRegistration"/> → 201 <see cref="ReleaseView"/>, or 422 problem with compat findings (G6). GET (read): <see cref="ReleaseView"/>[].</summary>
+    public const string Releases = Base + "/services/{service}/releases";
+
+    /// <summary>GET (read): <see cref="NodeView"/>[].</summary>
+    public const string Nodes = Base + "/nodes";
+
+    /// <summary>POST (admin): decommission a node. Body: <see cref="ReasonBody"/>.</summary>
+    public const string DecommissionNode = Base + "/nodes/{node}/decommission";
+
+    /// <summary>GET (read): <see cref="RolloutView"/>[]. POST (admin): <see cref="StartRolloutBody"/> → 202 <see cref="RequestOutcome"/> or 409 refusal problem.</summary>
+    public const string Rollouts = Base + "/rollouts";
+
+    /// <summary>GET (read): one <see cref="RolloutView"/>.</summary>
+    public const string Rollout = Base + "/rollouts/{rollout}";
+
+    /// <summary>POST (admin): pause | resume | abort | promote. Body: <see cref="ReasonBody"/> → <see cref="RequestOutcome"/> or 409.</summary>
+    public const string RolloutAction = Base + "/rollouts/{rollout}/{action}";
+
+    /// <summary>GET (read): plans with progress. POST {plan}/start (admin) → <see cref="RequestOutcome"/>.</summary>
+    public const string Plans = Base + "/plans";
+
+    public const string StartPlan = Base + "/plans/{plan}/start";
+
+    /// <summary>GET (read): data changes with the state of every phase on every store.</summary>
+    public const string DataChanges = Base + "/data-changes";
+
+    /// <summary>POST (admin): run one phase: {phase} is expand | backfill | contract; body <see cref="DataPhaseBody"/> → <see cref="RequestOutcome"/> or 409.</summary>
+    public const string RunDataPhase = Base + "/data-changes/{change}/{phase}";
+
+    /// <summary>GET (read): <see cref="Override"/>[]. POST (admin): <see cref="OverrideBody"/> → 201 <see cref="Override"/> (recorded with the token's name).</summary>
+    public const string Overrides = Base + "/overrides";
+
+    /// <summary>GET (read): <see cref="EventView"/>[] with ?after=ID&amp;limit=N (ascending ids).</summary>
+    public const string Events = Base + "/events";
+
+    /// <summary>GET (read): <see cref="Alert"/>[] currently raised.</summary>
+    public const string Alerts = Base + "/alerts";
+
+    /// <summary>POST (admin): <see cref="TokenBody"/> → 201 <see cref="TokenCreated"/> (the secret is shown once; stored hashed).</summary>
+    public const string Tokens = Base + "/tokens";
+}
+
+/// <summary>The "type" URIs of Stepwise problem details. Stable: clients switch on them.</summary>
+public static class ProblemTypes
+{
+    public const string Refused = "https://stepwise.dev/problems/refused";
+    public const string Incompatible = "https://stepwise.dev/problems/incompatible-contract";
+    public const string BadRequest = "https://stepwise.dev/problems/bad-request";
+    public const string NotFound = "https://stepwise.dev/problems/not-found";
+    public const string Unauthorized = "https://stepwise.dev/problems/unauthorized";
+    public const string Forbidden = "https://stepwise.dev/problems/forbidden";
+    public const string TooLarge = "https://stepwise.dev/problems/too-large";
+    public const string Conflict = "https://stepwise.dev/problems/conflict";
+    public const string NotLeader = "https://stepwise.dev/problems/not-leader";
+}
+
+/// <summary>Kinds of API token. Persisted: values pinned.</summary>
+public enum TokenKind
+{
+    Admin = 0,
+    Read = 1,
+    Agent = 2,
+}
+
+/// <summary>What an agent reports. Only the node its token belongs to may be reported.</summary>
+/// <param name="Release">The release installed on the node (null when nothing is installed yet).</param>
+/// <param name="Serving">Whether the app is up and taking traffic.</param>
+/// <param name="Requests">Requests served since the previous heartbeat.</param>
+/// <param name="Errors">Of those, the failed ones (5xx).</param>
+/// <param name="LatencyMs">Latency samples (ms) since the previous heartbeat, at most 1,000.</param>
+public sealed record Heartbeat(
+    string Node,
+    string Service,
+    string? Release,
+    NodeHealth Health,
+    bool Serving,
+    long Requests,
+    long Errors,
+    IReadOnlyList<double> LatencyMs,
+    string? AgentVersion = null);
+
+/// <summary>The controller's answer to a heartbeat: what to run and whether the app may serve.</summary>
+/// <param name="DesiredRelease">The release the node must run (null: keep what it has).</param>
+/// <param name="MayServe">False while the node is quarantined or runs a release the controller has not sanctioned.</param>
+/// <param name="Artifact">How to run <paramref name="DesiredRelease"/>.</param>
+/// <param name="HeartbeatSeconds">When to send the next heartbeat.</param>
+public sealed record HeartbeatReply(string Node, string? DesiredRelease, bool MayServe, NodeState State, Artifact? Artifact, int HeartbeatSeconds);
+
+/// <summary>
+/// How an agent runs a release: a command template. "{version}", "{port}" and "{node}" are replaced;
+/// the app must answer GET <paramref name="HealthPath"/> with 2xx when healthy and serve Prometheus text at <paramref name="MetricsPath"/>.
+/// </summary>
+public sealed record Artifact(
+    string Command,
+    IReadOnlyList<string> Arguments,
+    string HealthPath = "/healthz",
+    string MetricsPath = "/metrics",
+    IReadOnlyDictionary<string, string>? Environment = null);
+
+/// <summary>A contract registered with a release and compared with the previous release's (G6).</summary>
+/// <param name="Kind">openapi | protobuf | jsonschema.</param>
+/// <param name="Content">The document text (OpenAPI JSON/YAML, JSON Schema, or a base64 FileDescriptorSet for protobuf).</param>
+public sealed record ContractDocument(string Kind, string Content);
+
+/// <summary>Registers the next release of a service (appended as the newest).</summary>
+public sealed record ReleaseRegistration(
+    string Version,
+    Artifact Artifact,
+    IReadOnlyList<string>? Provides = null,
+    IReadOnlyList<string>? Deprecates = null,
+    IReadOnlyList<OperationCall>? Calls = null,
+    IReadOnlyList<string>? Needs = null,
+    IReadOnlyList<string>? UsesOldShapeOf = null,
+    IReadOnlyList<ContractDocument>? Contracts = null);
+
+public sealed record ReleaseView(string Service, string Version, int Ordinal, Artifact? Artifact, IReadOnlyList<string> Provides, IReadOnlyList<string> Deprecates, IReadOnlyList<string> Needs, IReadOnlyList<string> UsesOldShapeOf, DateTimeOffset? RegisteredAt);
+
+public sealed record ServiceView(string Name, string? Current, IReadOnlyList<string> DependsOn, IReadOnlyList<string> Releases, string? RolloutInFlight, IReadOnlyDictionary<string, int> NodesByRelease);
+
+public sealed record NodeView(string Id, string Service, string? ActualRelease, string? DesiredRelease, NodeHealth Health, NodeState State, DateTimeOffset? LastHeartbeat, DateTimeOffset? StateSince, bool MayServe);
+
+public sealed record RolloutView(string Id, string Service, string From, string To, RolloutPhase Phase, int Wave, DateTimeOffset PhaseSince, IReadOnlyList<string> CanaryNodes, string? Reason, string? Plan, int NodesOnTo, int NodesTotal);
+
+public sealed record StartRolloutBody(string Service, string Version, string? Reason = null);
+
+public sealed record ReasonBody(string? Reason = null);
+
+public sealed record DataPhaseBody(string? Store = null, string? Reason = null);
+
+public sealed record OverrideBody(GuaranteeId Guarantee, string Subject, string Reason);
+
+public sealed record TokenBody(TokenKind Kind, string Name, string? Node = null);
+
+public sealed record TokenCreated(string Name, TokenKind Kind, string? Node, string Token);
+
+/// <summary>What became of an operator request: accepted (with the rollout it started, when one) or refused (409 problem instead).</summary>
+public sealed record RequestOutcome(string Request, bool Accepted, string Message, string? Rollout = null);
+
+/// <summary>One entry of the event log: every decision, transition, refusal, override use, alert and registration.</summary>
+public sealed record EventView(long Id, DateTimeOffset At, string Kind, string Message, string? Subject = null, System.Text.Json.JsonElement? Data = null);
