@@ -427,6 +427,8 @@ public sealed class Simulation
                     break;
                 case QuarantineNode a:
                     Count("quarantines");
+                    // Its release is now G2's business, also if it goes offline (and so out of quarantine) before it moves.
+                    agents.Stray[nodeIndex[a.Node]] = true;
                     checker.Touch(nodeIndex[a.Node]);
                     break;
                 case ReleaseNode a:
