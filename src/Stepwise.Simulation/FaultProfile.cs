@@ -18,7 +18,7 @@ public enum FaultProfile
     /// <summary>A share of nodes installs releases ten times slower than the rest.</summary>
     Slow = 1 << 3,
 
-    /// <summary>After the plan, the operator rolls out a release whose canary has more errors and higher latency.</summary>
+    /// <summary>The operator rolls out a release whose canary has more errors and higher latency: analysis must roll it back.</summary>
     BadCanary = 1 << 4,
 
     /// <summary>The controller goes down and restarts from its serialized snapshot.</summary>

@@ -740,7 +740,7 @@ public sealed class Simulation
 
     /// <summary>
     /// The operator: starts the plan, rolls the rest of the chain forward bottom-up, resumes what analysis paused,
-    /// rolls out the bad canary after the plan, and (forbidden profile) tries the moves the guarantees forbid.
+    /// rolls out the bad canary once its service is ready, and (forbidden profile) tries the moves the guarantees forbid.
     /// </summary>
     private sealed class Operator(Simulation sim)
     {
@@ -821,15 +821,15 @@ public sealed class Simulation
                 Request("resume the plan", RequestKind.StartPlan, plan: SimWorld.PlanId);
             }
             var planDone = plan is { State: PlanState.Complete };
-            if (planDone && train.Count == 0 && sim.options.Faults.HasFlag(FaultProfile.BadCanary) && !badCanaryDone)
+            // The bad release goes out once its service has reached the release before it (with one service, that
+            // is after the plan's reads-new): beside the rest of the plan where no dependency forbids it.
+            var bad = sim.world.BadRelease;
+            var ready = sim.world.Config.FindService(bad.Service)!.At(bad.Ordinal - 1)!.Version;
+            if (train.Count == 0 && sim.options.Faults.HasFlag(FaultProfile.BadCanary) && !badCanaryDone && (badCanaryRollout is not null || Current(last) == ready))
             {
                 BadCanary(last);
-                if (!badCanaryDone)
-                {
-                    return;
-                }
             }
-            if (planDone && train.Count == 0)
+            if (planDone && train.Count == 0 && (badCanaryDone || !sim.options.Faults.HasFlag(FaultProfile.BadCanary)))
             {
                 WindDown();
             }
