@@ -263,12 +263,8 @@ internal sealed class InvariantChecker
         {
             return;
         }
-        foreach (var phase in new[] { DataPhaseKind.Expand, DataPhaseKind.Backfill })
+        foreach (var phase in Needed(release))
         {
-            if (!change.Declares(phase))
-            {
-                continue;
-            }
             var done = store.CompletedAt[(int)phase];
             if (done is null)
             {
@@ -423,9 +419,9 @@ internal sealed class InvariantChecker
                 // G3: nobody runs or is told to run a release whose data is not there.
                 if ((countedDesired[s][r] > 0 || countedActual[s][r] > 0) && release.Needs.Contains(change.Id))
                 {
-                    foreach (var phase in new[] { DataPhaseKind.Expand, DataPhaseKind.Backfill })
+                    foreach (var phase in Needed(release))
                     {
-                        if (change.Declares(phase) && !store.Complete(phase))
+                        if (!store.Complete(phase))
                         {
                             Violate(GuaranteeId.G3, $"{countedActual[s][r]} {service.Name} node(s) run and {countedDesired[s][r]} are told to run {release.Version}, which needs {change.Id}, whose {Lower(phase)} is not complete");
                         }
@@ -452,6 +448,19 @@ internal sealed class InvariantChecker
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>The phases a release that needs the change waits for: the expand only when it is declared to read both shapes, otherwise every declared expand and backfill.</summary>
+    private IEnumerable<DataPhaseKind> Needed(Release release)
+    {
+        var expandOnly = release.NeedsExpandOnly?.Contains(change.Id) == true;
+        foreach (var phase in new[] { DataPhaseKind.Expand, DataPhaseKind.Backfill })
+        {
+            if (change.Declares(phase) && (phase == DataPhaseKind.Expand || !expandOnly))
+            {
+                yield return phase;
             }
         }
     }

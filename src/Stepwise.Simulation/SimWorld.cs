@@ -9,8 +9,8 @@ namespace Stepwise.Simulation;
 /// <list type="bullet">
 /// <item>svc-i (i ≥ 1) has 1.0.0 (provides v1, calls svc-(i+1) v1) and 1.1.0 (adds v2, calls svc-(i+1) v2), so the
 /// 1.1.0 releases must roll out from the bottom of the chain up (the dependency gate).</item>
-/// <item>svc-0 has 1.0.0 (old shape), 1.1.0 prepare (reads both shapes, writes the old; calls svc-1 v2), 1.2.0
-/// activate (writes both shapes), 1.3.0 reads-new (needs the change: expand and backfill).</item>
+/// <item>svc-0 has 1.0.0 (old shape), 1.1.0 prepare (reads both shapes, writes the old; needs the expand; calls
+/// svc-1 v2), 1.2.0 activate (writes both shapes; needs the expand), 1.3.0 reads-new (needs expand and backfill).</item>
 /// <item>The last service has one more release whose canary is bad (used by the bad-canary fault).</item>
 /// </list>
 /// </summary>
@@ -104,13 +104,14 @@ public sealed class SimWorld
             IReadOnlyList<OperationCall> CallsV2() => hasCallee ? [new OperationCall(ServiceName(i + 1), Op(i + 1, 1)), new OperationCall(ServiceName(i + 1), Op(i + 1, 2))] : [];
             var deps = hasCallee ? new List<ServiceDependency> { new(ServiceName(i + 1), [Op(i + 1, 1)]) } : [];
             var releases = new List<Release>();
-            void Add(string version, IReadOnlyList<string> provides, IReadOnlyList<OperationCall> calls, IReadOnlyList<string> needs, IReadOnlyList<string> oldShape) =>
-                releases.Add(new Release(name, version, releases.Count, provides, [], calls, needs, oldShape));
+            void Add(string version, IReadOnlyList<string> provides, IReadOnlyList<OperationCall> calls, IReadOnlyList<string> needs, IReadOnlyList<string> oldShape, IReadOnlyList<string>? expandOnly = null) =>
+                releases.Add(new Release(name, version, releases.Count, provides, [], calls, needs, oldShape, expandOnly));
             if (i == 0)
             {
                 Add(Base, [Op(0, 1)], CallsV1(), [], [Change]);
-                Add(Prepare, [Op(0, 1)], CallsV2(), [], [Change]);
-                Add(Activate, [Op(0, 1)], CallsV2(), [], [Change]);
+                // Prepare and activate read both shapes: they need the expand only, and still use the old shape.
+                Add(Prepare, [Op(0, 1)], CallsV2(), [Change], [Change], [Change]);
+                Add(Activate, [Op(0, 1)], CallsV2(), [Change], [Change], [Change]);
                 Add(ReadsNew, [Op(0, 1)], CallsV2(), [Change], []);
                 if (count == 1)
                 {

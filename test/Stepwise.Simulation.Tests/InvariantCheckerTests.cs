@@ -118,6 +118,26 @@ public class InvariantCheckerTests
     }
 
     [Fact]
+    public void code_reading_both_shapes_needs_the_expand_but_not_the_backfill()
+    {
+        var f = new Fixture();
+        f.Tell(f.NodeOf(0), SimWorld.Prepare);
+
+        f.Check().ShouldContain("G3");
+
+        var g = new Fixture();
+        g.Store.StartedAt[(int)DataPhaseKind.Expand] = SimWorld.Epoch;
+        g.Store.CompletedAt[(int)DataPhaseKind.Expand] = SimWorld.Epoch;
+        g.Tell(g.NodeOf(0), SimWorld.Prepare);
+
+        g.Check().ShouldBeEmpty();
+
+        g.Tell(g.NodeOf(0, 1), SimWorld.ReadsNew);
+
+        g.Check().ShouldContain("G3");
+    }
+
+    [Fact]
     public void serving_old_shape_code_after_the_contract_breaks_contract_after_code()
     {
         var f = new Fixture();
