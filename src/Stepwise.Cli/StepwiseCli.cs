@@ -20,6 +20,9 @@ public static class StepwiseCli
     {
         yield return Stepwise.Cli.Commands.ValidateCommand.Create();
         yield return Stepwise.Cli.Commands.PlanCommand.Create();
+        yield return Stepwise.Cli.Commands.CompatCommand.Create();
+        yield return Stepwise.Cli.Commands.DataCommand.Create();
+        yield return Stepwise.Cli.Commands.LintSqlCommand.Create();
         yield return Stepwise.Cli.Commands.SimulateCommand.Create();
     }
 
