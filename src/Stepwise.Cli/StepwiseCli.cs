@@ -23,6 +23,7 @@ public static class StepwiseCli
         yield return Stepwise.Cli.Commands.CompatCommand.Create();
         yield return Stepwise.Cli.Commands.DataCommand.Create();
         yield return Stepwise.Cli.Commands.LintSqlCommand.Create();
+        yield return Stepwise.Cli.Commands.SimulateCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Spectre.Console;
+using Stepwise.Core.Model;
+using Stepwise.Simulation;
+
+namespace Stepwise.Cli.Commands;
+
+/// <summary>
+/// <c>stepwise simulate</c>: runs the deterministic fleet simulation (docs/simulation.md) and reports violations of
+/// G1–G5 and G7 found by the independent checker. Exit 0: no violation; 1: a violation (or the run did not settle);
+/// 2: bad input.
+/// </summary>
+public static class SimulateCommand
+{
+    public static Command Create()
+    {
+        var nodes = new Option<int>("--nodes") { Description = "Nodes in the fleet, spread over the services.", DefaultValueFactory = _ => 1000 };
+        var services = new Option<int>("--services") { Description = "Services in the dependency chain.", DefaultValueFactory = _ => 3 };
+        var seed = new Option<int>("--seed") { Description = "Seed: the same seed replays the same run.", DefaultValueFactory = _ => 1 };
+        var faults = new Option<string>("--faults")
+        {
+            Description = $"Fault profiles, comma-separated: {string.Join(", ", FaultProfiles.Known)}.",
+            DefaultValueFactory = _ => "none",
+        };
+        var sabotage = new Option<string?>("--sabotage")
+        {
+            Description = $"Swap in a deliberately broken rule to prove the checker catches it: {string.Join(", ", SabotageRules.All.Select(r => r.Breaks().Name()))}.",
+        };
+        var format = CliOutput.FormatOption();
+
+        var command = new Command("simulate", "Run the deterministic fleet simulation with injected faults and check the guarantees after every event.")
+        {
+            nodes, services, seed, faults, sabotage, format,
+        };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            if (!FaultProfiles.TryParse(parse.GetValue(faults) ?? "", out var profile, out var faultError))
+            {
+                error.WriteLine($"error: --faults: {faultError}");
+                return ExitCodes.BadInput;
+            }
+            SabotageRule? rule = null;
+            if (parse.GetValue(sabotage) is { } sabotageText)
+            {
+                if (!SabotageRules.TryParse(sabotageText, out var parsed, out var sabotageError))
+                {
+                    error.WriteLine($"error: --sabotage: {sabotageError}");
+                    return ExitCodes.BadInput;
+                }
+                rule = parsed;
+            }
+            var options = new SimulationOptions(parse.GetValue(nodes), parse.GetValue(services), parse.GetValue(seed), profile, rule);
+            if (options.Validate() is { } invalid)
+            {
+                error.WriteLine($"error: {invalid}");
+                return ExitCodes.BadInput;
+            }
+            var json = parse.GetValue(format) == OutputFormat.Json;
+            var watch = Stopwatch.StartNew();
+            var result = json ? Simulation.Simulation.Run(options) : RunWithProgress(options, output);
+            var seconds = watch.Elapsed.TotalSeconds;
+            if (json)
+            {
+                output.WriteLine(JsonSerializer.Serialize(ToJson(result, seconds), JsonOptions));
+            }
+            else
+            {
+                WriteText(result, seconds, output);
+            }
+            return result.Ok ? ExitCodes.Ok : ExitCodes.Refused;
+        });
+        return command;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>The command line that replays a run.</summary>
+    public static string Replay(SimulationOptions o) =>
+        $"stepwise simulate --nodes {o.Nodes} --services {o.Services} --seed {o.Seed} --faults {FaultProfiles.Describe(o.Faults)}" +
+        (o.Sabotage is { } s ? $" --sabotage {s.Breaks().Name()}" : "");
+
+    private static object ToJson(SimulationResult r, double seconds) => new
+    {
+        seed = r.Options.Seed,
+        nodes = r.Options.Nodes,
+        services = r.Options.Services,
+        faults = FaultProfiles.Describe(r.Options.Faults),
+        sabotage = r.Options.Sabotage?.Breaks().Name(),
+        ok = r.Ok,
+        violations = r.Violations.Select(v => new
+        {
+            guarantee = v.Guarantee,
+            name = v.Name,
+            at = v.At,
+            message = v.Message,
+            replay = Replay(r.Options),
+            trail = v.Trail,
+        }),
+        events = r.Events,
+        decisions = r.Decisions,
+        actions = r.Actions,
+        refusals = r.Refusals,
+        plan = new { state = r.PlanState, stepsDone = r.PlanStep, steps = r.PlanSteps },
+        counters = r.Counters,
+        simulatedSeconds = r.SimulatedSeconds,
+        seconds = Math.Round(seconds, 3),
+    };
+
+    private static SimulationResult RunWithProgress(SimulationOptions options, TextWriter output)
+    {
+        if (!ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected)
+        {
+            return Simulation.Simulation.Run(options);
+        }
+        SimulationResult? result = null;
+        AnsiConsole.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("plan", maxValue: 6);
+                result = Simulation.Simulation.Run(options, p =>
+                {
+                    task.Value = p.PlanStep;
+                    task.Description = $"plan step {Math.Min(p.PlanStep + 1, p.PlanSteps)}/{p.PlanSteps} · simulated {p.Simulated:hh\\:mm\\:ss} · {p.Events:N0} events";
+                });
+                task.Value = task.MaxValue;
+            });
+        return result!;
+    }
+
+    private static void WriteText(SimulationResult r, double seconds, TextWriter output)
+    {
+        var console = CliOutput.Console(output);
+        var o = r.Options;
+        console.WriteLine($"simulate: seed {o.Seed}, {o.Nodes} nodes, {o.Services} services, faults {FaultProfiles.Describe(o.Faults)}" +
+                          (o.Sabotage is { } s ? $", sabotage {s.Breaks().Name()}" : ""));
+        var summary = new Table().AddColumn("").AddColumn("");
+        summary.HideHeaders();
+        summary.AddRow("result", r.Ok ? "ok: no violation" : $"{r.Violations.Count} violation(s)");
+        summary.AddRow("plan", Markup.Escape($"{r.PlanState.ToLowerInvariant()} ({r.PlanStep}/{r.PlanSteps} steps)"));
+        summary.AddRow("simulated time", TimeSpan.FromSeconds(r.SimulatedSeconds).ToString(@"hh\:mm\:ss"));
+        summary.AddRow("events", r.Events.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+        summary.AddRow("decisions", r.Decisions.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+        summary.AddRow("actions", r.Actions.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+        summary.AddRow("wall time", $"{seconds:0.0} s");
+        console.Write(summary);
+        if (r.Refusals.Count > 0)
+        {
+            var refusals = new Table().AddColumn("guarantee").AddColumn(new TableColumn("distinct refusals").RightAligned());
+            foreach (var (id, count) in r.Refusals)
+            {
+                var label = GuaranteeIds.TryParse(id, out var g) ? g.Label() : id;
+                refusals.AddRow(Markup.Escape(label), count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            console.Write(refusals);
+        }
+        if (r.Counters.Count > 0)
+        {
+            var counters = new Table().AddColumn("what happened").AddColumn(new TableColumn("count").RightAligned());
+            foreach (var (name, count) in r.Counters)
+            {
+                counters.AddRow(Markup.Escape(name), count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            console.Write(counters);
+        }
+        foreach (var v in r.Violations)
+        {
+            output.WriteLine();
+            output.WriteLine($"violation ({v.Guarantee} {v.Name}) at +{v.At - SimWorld.Epoch:hh\\:mm\\:ss}: {v.Message}");
+            output.WriteLine($"  seed {o.Seed}; replay: {Replay(o)}");
+            output.WriteLine($"  last {v.Trail.Count} events:");
+            foreach (var line in v.Trail)
+            {
+                output.WriteLine($"    {line}");
+            }
+        }
+    }
+}

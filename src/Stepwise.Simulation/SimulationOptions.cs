@@ -1,0 +1,44 @@
+namespace Stepwise.Simulation;
+
+/// <summary>What to simulate. Everything that varies between runs is derived from <see cref="Seed"/>.</summary>
+/// <param name="Nodes">Nodes in the fleet, spread round-robin over the services (at least one per service).</param>
+/// <param name="Services">Services in the dependency chain (service i calls service i+1).</param>
+/// <param name="Seed">Seed of the simulation's one random source.</param>
+/// <param name="Faults">Faults to inject.</param>
+/// <param name="Sabotage">A deliberately broken rule to swap into the decider, or null.</param>
+/// <param name="TrailLength">How many of the last events a violation shows.</param>
+public sealed record SimulationOptions(
+    int Nodes,
+    int Services,
+    int Seed,
+    FaultProfile Faults,
+    SabotageRule? Sabotage = null,
+    int TrailLength = 20)
+{
+    /// <summary>Longest simulated time before a run that has not settled is reported as stalled.</summary>
+    public TimeSpan MaxSimulatedTime { get; init; } = TimeSpan.FromHours(12);
+
+    /// <summary>How often the controller runs Decide.</summary>
+    public TimeSpan Tick { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The canary analysis judges error_rate and latency_ms; without it Decide treats every analysis as passed.</summary>
+    public bool Analysis { get; init; } = true;
+
+    /// <summary>Checks the options; returns an error message or null.</summary>
+    public string? Validate()
+    {
+        if (Services < 1 || Services > 50)
+        {
+            return $"--services must be between 1 and 50 (got {Services})";
+        }
+        if (Nodes < Services * 2)
+        {
+            return $"--nodes must be at least twice --services ({Services * 2}) so that every service has a canary and a baseline (got {Nodes})";
+        }
+        if (Nodes > 2_000_000)
+        {
+            return $"--nodes must be at most 2000000 (got {Nodes})";
+        }
+        return TrailLength < 1 ? "the trail length must be at least 1" : null;
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using Stepwise.Core.Model;
+using Stepwise.Simulation;
+
+namespace Stepwise.Cli.Tests;
+
+public class SimulateCommandTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = StepwiseCli.Run(["simulate", .. args], stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void a_clean_run_exits_0_with_a_summary()
+    {
+        var (code, output, error) = Run("--nodes", "30", "--services", "3", "--seed", "1", "--faults", "crashes,partitions");
+
+        error.ShouldBeEmpty();
+        code.ShouldBe(0);
+        output.ShouldContain("ok: no violation");
+        output.ShouldContain("complete (6/6 steps)");
+        output.ShouldNotContain("violation (");
+    }
+
+    [Fact]
+    public void json_output_is_one_object_with_violations_events_decisions_refusals_and_seconds()
+    {
+        var (code, output, _) = Run("--nodes", "30", "--seed", "2", "--faults", "forbidden", "--format", "json");
+
+        code.ShouldBe(0);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        root.GetProperty("violations").GetArrayLength().ShouldBe(0);
+        root.GetProperty("events").GetInt64().ShouldBeGreaterThan(0);
+        root.GetProperty("decisions").GetInt64().ShouldBeGreaterThan(0);
+        root.GetProperty("seconds").GetDouble().ShouldBeGreaterThanOrEqualTo(0);
+        var refusals = root.GetProperty("refusals");
+        foreach (var id in new[] { "G1", "G3", "G4", "G5", "G7" })
+        {
+            refusals.GetProperty(id).GetInt32().ShouldBeGreaterThan(0);
+        }
+        root.GetProperty("plan").GetProperty("state").GetString().ShouldBe("Complete");
+    }
+
+    [Theory]
+    [InlineData("version-window", "forbidden")]
+    [InlineData("stale-node", "stale")]
+    [InlineData("data-before-code", "forbidden")]
+    [InlineData("contract-after-code", "forbidden")]
+    [InlineData("one-change-at-a-time", "forbidden")]
+    [InlineData("rollback-rehearsed", "none")]
+    public void a_sabotaged_rule_exits_1_and_prints_the_seed_the_guarantee_and_the_trail(string rule, string faults)
+    {
+        var (code, output, _) = Run("--nodes", "60", "--seed", "1", "--faults", faults, "--sabotage", rule);
+
+        code.ShouldBe(1);
+        output.ShouldContain($"{rule})");
+        output.ShouldContain("seed 1; replay: stepwise simulate --nodes 60 --services 3 --seed 1");
+        output.ShouldContain($"--sabotage {rule}");
+        output.ShouldContain("last ");
+    }
+
+    [Fact]
+    public void sabotage_in_json_lists_the_violation_with_its_trail()
+    {
+        var (code, output, _) = Run("--nodes", "30", "--faults", "none", "--sabotage", "G7", "--format", "json");
+
+        code.ShouldBe(1);
+        using var doc = JsonDocument.Parse(output);
+        var violation = doc.RootElement.GetProperty("violations")[0];
+        violation.GetProperty("guarantee").GetString().ShouldBe("G7");
+        violation.GetProperty("name").GetString().ShouldBe("rollback-rehearsed");
+        violation.GetProperty("trail").GetArrayLength().ShouldBeInRange(1, 20);
+    }
+
+    [Theory]
+    [InlineData("--faults", "meteor", "unknown fault profile 'meteor'")]
+    [InlineData("--sabotage", "compatible-contracts", "unknown sabotage rule")]
+    [InlineData("--nodes", "2", "--nodes must be at least")]
+    [InlineData("--services", "0", "--services must be between")]
+    [InlineData("--format", "xml", "xml")]
+    [InlineData("--nodes", "many", "many")]
+    public void bad_input_exits_2_with_a_message(string option, string value, string message)
+    {
+        var (code, output, error) = Run(option, value);
+
+        code.ShouldBe(2);
+        error.ShouldContain(message);
+        output.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void every_sabotage_rule_is_offered_on_the_command_line()
+    {
+        var (_, output, _) = Run("--help");
+
+        foreach (var rule in SabotageRules.All)
+        {
+            output.ShouldContain(rule.Breaks().Name());
+        }
+    }
+}
