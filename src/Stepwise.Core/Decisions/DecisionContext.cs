@@ -159,6 +159,9 @@ public sealed class ServiceIndex(Service service)
     /// <summary>The release the service is settled on.</summary>
     public Release? Current { get; set; }
 
+    /// <summary>Per call: release → why its data shape bars it from serving (null: it may serve). Filled by G2.</summary>
+    internal Dictionary<string, string?> ContractedShapeCache { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The rollout in flight, if any (at most one per service, G5).</summary>
     public Rollout? InFlight { get; set; }
 

@@ -59,6 +59,19 @@ public class G2StaleNode : Guarantee
             why = $"reports {release}, outside the window ({window})";
             return false;
         }
+        // The data-shape answer depends only on (service, release) within one call: work it out once per release.
+        if (!index.ContractedShapeCache.TryGetValue(release, out var contracted))
+        {
+            contracted = ContractedShape(ctx, index, release);
+            index.ContractedShapeCache[release] = contracted;
+        }
+        why = contracted ?? "";
+        return contracted is null;
+    }
+
+    /// <summary>Why <paramref name="release"/> may not serve because a data shape it uses has been contracted, or null.</summary>
+    private static string? ContractedShape(DecisionContext ctx, ServiceIndex index, string release)
+    {
         var rel = index.Service.Find(release);
         foreach (var changeId in rel?.UsesOldShapeOf ?? [])
         {
@@ -71,13 +84,11 @@ public class G2StaleNode : Guarantee
             {
                 if (ctx.Phase(change.Id, DataPhaseKind.Contract, store)?.State is DataPhaseState.Complete or DataPhaseState.Running)
                 {
-                    why = $"reports {release}, which uses the old shape of '{change.Id}', contracted on {store}";
-                    return false;
+                    return $"reports {release}, which uses the old shape of '{change.Id}', contracted on {store}";
                 }
             }
         }
-        why = "";
-        return true;
+        return null;
     }
 
     private void Quarantine(DecisionBuilder builder, ServiceIndex index, Node node, string why)

@@ -76,13 +76,15 @@ public class G5OneChangeAtATime : Guarantee
             {
                 continue;
             }
-            foreach (var version in new[] { node.ActualRelease, ctx.DesiredOf(node) })
+            var actual = index.Service.Find(node.ActualRelease);
+            if (actual is not null && seen.Add(actual.Ordinal))
             {
-                var release = index.Service.Find(version);
-                if (release is not null && seen.Add(release.Ordinal))
-                {
-                    yield return release;
-                }
+                yield return actual;
+            }
+            var desired = index.Service.Find(ctx.DesiredOf(node));
+            if (desired is not null && seen.Add(desired.Ordinal))
+            {
+                yield return desired;
             }
         }
         if (index.InFlight is { } r)
