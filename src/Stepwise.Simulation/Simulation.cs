@@ -853,7 +853,7 @@ public sealed class Simulation
             if (rollout is { InFlight: false })
             {
                 badCanaryDone = true;
-                sim.Count($"bad canary rollout ended {rollout.Phase.ToString().ToLowerInvariant()}");
+                sim.Count($"bad canary rollout ended {System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(rollout.Phase.ToString()).Replace('-', ' ')}");
             }
         }
 

@@ -59,7 +59,7 @@ public class SimulationTests
         results.Sum(r => r.Counters.GetValueOrDefault("crashes")).ShouldBeGreaterThan(200);
         results.Sum(r => r.Counters.GetValueOrDefault("quarantines")).ShouldBeGreaterThan(0);
         results.ShouldAllBe(r => r.Counters.GetValueOrDefault("controller restarts") == 2);
-        results.Count(r => r.Counters.GetValueOrDefault("bad canary rollout ended rolledback") == 1).ShouldBe(200);
+        results.Count(r => r.Counters.GetValueOrDefault("bad canary rollout ended rolled back") == 1).ShouldBe(200);
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public class SimulationTests
         var result = Run(5, FaultProfile.BadCanary);
 
         result.Violations.ShouldBeEmpty(Explain(result));
-        result.Counters["bad canary rollout ended rolledback"].ShouldBe(1);
+        result.Counters["bad canary rollout ended rolled back"].ShouldBe(1);
         result.PlanState.ShouldBe(nameof(PlanState.Complete));
     }
 
