@@ -16,6 +16,7 @@ public static class CliOutput
     public static Option<OutputFormat> FormatOption() => new("--format")
     {
         Description = "Output format: text (tables for people) or json (one object for scripts).",
+        HelpName = "text|json",
         DefaultValueFactory = _ => OutputFormat.Text,
     };
 
