@@ -92,6 +92,20 @@ internal abstract class AdoTarget(DbConnection connection, RunnerOptions options
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>
+    /// Marks the backfill Running (starting its progress over after a rollback) and returns its durable progress:
+    /// the cursor and counts a resumed backfill continues from.
+    /// </summary>
+    protected async Task<PhaseRecord> StartBackfillAsync(string change, CancellationToken ct)
+    {
+        var current = (await ReadAsync(change, ct)).FirstOrDefault(r => r.Phase == DataPhaseKind.Backfill);
+        if (current is null || current.State != DataPhaseState.Running)
+        {
+            await SetStateAsync(change, DataPhaseKind.Backfill, DataPhaseState.Running, PhaseDirection.Up, null, resetProgress: current?.State == DataPhaseState.RolledBack, ct);
+        }
+        return (await ReadAsync(change, ct)).First(r => r.Phase == DataPhaseKind.Backfill);
+    }
+
     public Task SetStateAsync(string change, DataPhaseKind phase, DataPhaseState state, PhaseDirection direction, string? error, bool resetProgress, CancellationToken ct) =>
         SetStateKeepingStepAsync(change, phase, state, direction, error, resetProgress, ct);
 

@@ -99,12 +99,7 @@ internal sealed partial class SqliteTarget(SqliteConnection connection, RunnerOp
         {
             throw new DataInputException($"backfill of '{change}': {e.Message}", "correct backfill.table and backfill.key (the key must be unique and indexed, usually the primary key)");
         }
-        var current = (await ReadAsync(change, ct)).FirstOrDefault(r => r.Phase == DataPhaseKind.Backfill);
-        if (current is null || current.State != DataPhaseState.Running)
-        {
-            await SetStateAsync(change, DataPhaseKind.Backfill, DataPhaseState.Running, PhaseDirection.Up, null, resetProgress: current?.State == DataPhaseState.RolledBack, ct);
-        }
-        var record = (await ReadAsync(change, ct)).First(r => r.Phase == DataPhaseKind.Backfill);
+        var record = await StartBackfillAsync(change, ct);
         var cursor = record.Cursor;
         var rows = record.RowsDone;
         var batches = record.Batches;
