@@ -129,7 +129,7 @@ public sealed class ServerHost : IAsyncDisposable
     {
         await app.StartAsync(cancellationToken);
         var webhook = app.Services.GetRequiredService<AlertWebhook>();
-        loops = Task.WhenAll(Reconciler.RunAsync(stopping.Token), webhook.RunAsync(stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+        loops = Task.WhenAll(Runtime.Options.RunReconcilerLoop ? Reconciler.RunAsync(stopping.Token) : Task.CompletedTask, webhook.RunAsync(stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default));
     }
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled (or the host is stopped by a signal).</summary>

@@ -38,6 +38,9 @@ public sealed record ServerOptions
 
     public int MaxHeartbeatBytes { get; init; } = 64 * 1024;
 
+    /// <summary>Tests drive <see cref="Reconciling.Reconciler.TickAsync"/> themselves when false.</summary>
+    internal bool RunReconcilerLoop { get; init; } = true;
+
     /// <summary>The clock (tests inject their own).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -19,6 +19,9 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
     private readonly Dictionary<(string, DataPhaseKind, string), Task> runningPhases = new();
     private bool leading;
 
+    /// <summary>Crash-point hook for tests: called with "before-commit" and "after-commit"; throwing there is a crash at that point.</summary>
+    internal Action<string>? CrashPoint { get; set; }
+
     /// <summary>The decisions of the last tick that decided (for diagnostics and tests).</summary>
     public Decisions? LastDecisions { get; private set; }
 
@@ -39,17 +42,26 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
             {
                 Interlocked.Increment(ref runtime.Counters.TickFailures);
                 log.LogError(e, "reconciler tick failed; the next tick starts again from the store");
-                if (leading && runtime.Store.Dialect == StoreDialect.Postgres)
-                {
-                    // The session may be gone, and the lock with it: stop acting as leader until it is taken again.
-                    await leadership.StepDownAsync();
-                    leading = false;
-                    runtime.IsLeader = false;
-                }
+                await RecoverAsync();
             }
         }
         while (await WaitAsync(timer, cancellationToken));
         await leadership.StepDownAsync();
+    }
+
+    /// <summary>
+    /// After a failed tick, memory may be behind the store (a batch committed but not applied): the next tick takes
+    /// over again from the store. On PostgreSQL the session may be gone, and the lock with it: step down until it is
+    /// taken again.
+    /// </summary>
+    private async Task RecoverAsync()
+    {
+        leading = false;
+        runtime.IsLeader = false;
+        if (runtime.Store.Dialect == StoreDialect.Postgres)
+        {
+            await leadership.StepDownAsync();
+        }
     }
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
@@ -117,7 +129,9 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         var state = new ControllerState(snapshot);
         state.Apply(decisions, now);
         var batch = BuildBatch(now, decisions, newRefusals, state, control);
+        CrashPoint?.Invoke("before-commit");
         await store.CommitTickAsync(batch, leadership.Session, cancellationToken);
+        CrashPoint?.Invoke("after-commit");
         Interlocked.Increment(ref runtime.Counters.DecisionBatches);
 
         // Durable: now act.
