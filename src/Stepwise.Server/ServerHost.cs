@@ -94,7 +94,9 @@ public sealed class ServerHost : IAsyncDisposable
                 }
             });
             builder.Services.AddOpenApi("v1");
+            // Heartbeats answered before the first tick see the stored node state, not a blank node.
             var nodes = new NodeTable();
+            nodes.Load(await store.LoadNodesAsync(cancellationToken));
             var samples = new SampleCollector();
             var runtime = new ServerRuntime(options, store, nodes, samples);
             var leadership = new Leadership(store);
