@@ -65,4 +65,7 @@ public sealed class ServerCounters
     public long DecisionBatches;
     public long TickFailures;
     public long HeartbeatFlushes;
+    public long TickMicroseconds;
+    public long DecideMicroseconds;
+    public long FlushMicroseconds;
 }

@@ -86,14 +86,14 @@ public sealed class LeaderFailoverTests
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var replica = new Replica(process, new Uri($"http://127.0.0.1:{port}/"));
-        using var probe = new HttpClient { BaseAddress = replica.Url, Timeout = TimeSpan.FromSeconds(2) };
+        using var probe = new HttpClient { BaseAddress = replica.Url, Timeout = TimeSpan.FromSeconds(10) };
         await TestServer.EventuallyAsync(async () =>
         {
             try
             {
                 return await probe.GetStringAsync("healthz");
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
                 return process.HasExited ? throw new ShouldAssertException($"the server exited with {process.ExitCode}") : "";
             }

@@ -13,6 +13,7 @@ public sealed class NodeTable
 {
     private readonly ConcurrentDictionary<string, Slot> slots = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<Slot> dirty = new();
+    private Slot[] ordered = [];
 
     private sealed class Slot(Node node)
     {
@@ -50,18 +51,24 @@ public sealed class NodeTable
         }
     }
 
-    /// <summary>Every node, ordered by id (a stable order for Decide).</summary>
+    /// <summary>Every node, ordered by id (a stable order for Decide). The order is re-sorted only when nodes were added.</summary>
     public List<Node> All()
     {
-        var list = new List<Node>(slots.Count);
-        foreach (var slot in slots.Values)
+        var order = ordered;
+        if (order.Length != slots.Count)
+        {
+            order = [.. slots.Values];
+            Array.Sort(order, static (a, b) => string.CompareOrdinal(a.Node.Id, b.Node.Id));
+            ordered = order;
+        }
+        var list = new List<Node>(order.Length);
+        foreach (var slot in order)
         {
             lock (slot)
             {
                 list.Add(slot.Node);
             }
         }
-        list.Sort(static (a, b) => string.CompareOrdinal(a.Id, b.Id));
         return list;
     }
 

@@ -57,6 +57,10 @@ public sealed class SampleCollector
     /// <summary>Adds one heartbeat's metrics to its service's stage, if one is being collected.</summary>
     public void Add(string node, string service, string? release, long requests, long errors, IReadOnlyList<double> latencyMs)
     {
+        if (Volatile.Read(ref byService).Count == 0)
+        {
+            return; // nothing in analysis: the common case, without the lock
+        }
         lock (gate)
         {
             if (!byService.TryGetValue(service, out var stage))

@@ -357,6 +357,9 @@ public static class Endpoints
         Line("stepwise_reconciler_ticks_total", "Reconciler ticks on this replica.", "counter", [("", Interlocked.Read(ref rt.Counters.Ticks))]);
         Line("stepwise_reconciler_tick_failures_total", "Reconciler ticks that failed (retried from the store).", "counter", [("", Interlocked.Read(ref rt.Counters.TickFailures))]);
         Line("stepwise_decision_batches_total", "Decision batches committed by this replica.", "counter", [("", Interlocked.Read(ref rt.Counters.DecisionBatches))]);
+        Line("stepwise_reconciler_tick_seconds_total", "Time spent in reconciler ticks.", "counter", [("", Interlocked.Read(ref rt.Counters.TickMicroseconds) / 1e6)]);
+        Line("stepwise_reconciler_decide_seconds_total", "Time spent in Decide.", "counter", [("", Interlocked.Read(ref rt.Counters.DecideMicroseconds) / 1e6)]);
+        Line("stepwise_heartbeat_flush_seconds_total", "Time spent flushing heartbeats to the store.", "counter", [("", Interlocked.Read(ref rt.Counters.FlushMicroseconds) / 1e6)]);
         Line("stepwise_leader", "1 when this replica runs the reconciler.", "gauge", [("", rt.IsLeader ? 1 : 0)]);
         Line("stepwise_nodes", "Nodes by service and state.", "gauge",
             nodes.GroupBy(n => (n.Service, n.State)).Select(g => ($"{{service=\"{g.Key.Service}\",state=\"{g.Key.State.ToString().ToLowerInvariant()}\"}}", (double)g.Count())));

@@ -80,8 +80,22 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
     public async Task TickAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref runtime.Counters.Ticks);
+        var started = runtime.Time.GetTimestamp();
+        try
+        {
+            await TickCoreAsync(cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Add(ref runtime.Counters.TickMicroseconds, (long)runtime.Time.GetElapsedTime(started).TotalMicroseconds);
+        }
+    }
+
+    private async Task TickCoreAsync(CancellationToken cancellationToken)
+    {
         var store = runtime.Store;
         var dirty = runtime.Nodes.TakeDirty();
+        var flushStarted = runtime.Time.GetTimestamp();
         try
         {
             await store.FlushHeartbeatsAsync(dirty, cancellationToken);
@@ -92,6 +106,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
             runtime.Nodes.MarkDirty(dirty);
             throw;
         }
+        Interlocked.Add(ref runtime.Counters.FlushMicroseconds, (long)runtime.Time.GetElapsedTime(flushStarted).TotalMicroseconds);
         var config = await runtime.RefreshConfigAsync(cancellationToken);
         var isLeader = await leadership.EnsureAsync(cancellationToken);
         if (!isLeader)
@@ -118,7 +133,9 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         runtime.Samples.Track(control.Rollouts);
         var snapshot = new Snapshot(config.Config, runtime.Nodes.All(), control.Services, control.Rollouts, control.DataPhases, control.Plans,
             control.Requests, control.Overrides, control.Alerts, runtime.Samples.Snapshot());
+        var decideStarted = runtime.Time.GetTimestamp();
         var decisions = Decider.Decide(snapshot, now);
+        Interlocked.Add(ref runtime.Counters.DecideMicroseconds, (long)runtime.Time.GetElapsedTime(decideStarted).TotalMicroseconds);
         LastDecisions = decisions;
 
         var newRefusals = NewRefusals(decisions);

@@ -254,22 +254,72 @@ public sealed class StateStore : IAsyncDisposable
         }
         return WriteAsync(async (connection, tx) =>
         {
-            await using var command = Command(connection, tx,
-                "INSERT INTO nodes (id, service, actual, desired, last_heartbeat, health, state, state_since) VALUES (@id, @service, @actual, NULL, @hb, @health, @state, @hb) " +
-                "ON CONFLICT (id) DO UPDATE SET actual = excluded.actual, health = excluded.health, " +
-                "last_heartbeat = CASE WHEN nodes.last_heartbeat IS NULL OR excluded.last_heartbeat > nodes.last_heartbeat THEN excluded.last_heartbeat ELSE nodes.last_heartbeat END",
-                ("id", ""), ("service", ""), ("actual", null), ("hb", 0L), ("health", 0), ("state", (int)NodeState.Offline));
-            await command.PrepareAsync(cancellationToken);
-            foreach (var node in nodes)
+            // Multi-row upserts: one statement per FlushRows nodes (one prepared statement for the full chunks).
+            DbCommand? full = null;
+            try
             {
-                command.Parameters[0].Value = node.Id;
-                command.Parameters[1].Value = node.Service;
-                command.Parameters[2].Value = (object?)node.ActualRelease ?? DBNull.Value;
-                command.Parameters[3].Value = node.LastHeartbeat?.ToUnixTimeMilliseconds() ?? 0L;
-                command.Parameters[4].Value = (int)node.Health;
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                for (var offset = 0; offset < nodes.Count; offset += FlushRows)
+                {
+                    var count = Math.Min(FlushRows, nodes.Count - offset);
+                    DbCommand command;
+                    if (count == FlushRows)
+                    {
+                        if (full is null)
+                        {
+                            full = FlushCommand(connection, tx, FlushRows);
+                            await full.PrepareAsync(cancellationToken);
+                        }
+                        command = full;
+                    }
+                    else
+                    {
+                        command = FlushCommand(connection, tx, count);
+                    }
+                    for (var i = 0; i < count; i++)
+                    {
+                        var node = nodes[offset + i];
+                        command.Parameters[i * 5].Value = node.Id;
+                        command.Parameters[i * 5 + 1].Value = node.Service;
+                        command.Parameters[i * 5 + 2].Value = (object?)node.ActualRelease ?? DBNull.Value;
+                        command.Parameters[i * 5 + 3].Value = node.LastHeartbeat?.ToUnixTimeMilliseconds() ?? 0L;
+                        command.Parameters[i * 5 + 4].Value = (int)node.Health;
+                    }
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                    if (command != full)
+                    {
+                        await command.DisposeAsync();
+                    }
+                }
+            }
+            finally
+            {
+                if (full is not null)
+                {
+                    await full.DisposeAsync();
+                }
             }
         }, null, cancellationToken);
+    }
+
+    /// <summary>Rows per statement of a heartbeat flush (5 parameters each; within SQLite's and PostgreSQL's parameter limits).</summary>
+    private const int FlushRows = 200;
+
+    private static DbCommand FlushCommand(DbConnection connection, DbTransaction tx, int rows)
+    {
+        var sql = new System.Text.StringBuilder("INSERT INTO nodes (id, service, actual, desired, last_heartbeat, health, state, state_since) VALUES ");
+        var parameters = new (string, object?)[rows * 5];
+        for (var i = 0; i < rows; i++)
+        {
+            sql.Append(i == 0 ? "" : ", ").Append($"(@i{i}, @s{i}, @a{i}, NULL, @h{i}, @x{i}, {(int)NodeState.Offline}, @h{i})");
+            parameters[i * 5] = ($"i{i}", "");
+            parameters[i * 5 + 1] = ($"s{i}", "");
+            parameters[i * 5 + 2] = ($"a{i}", "");
+            parameters[i * 5 + 3] = ($"h{i}", 0L);
+            parameters[i * 5 + 4] = ($"x{i}", 0);
+        }
+        sql.Append(" ON CONFLICT (id) DO UPDATE SET actual = excluded.actual, health = excluded.health, ")
+            .Append("last_heartbeat = CASE WHEN nodes.last_heartbeat IS NULL OR excluded.last_heartbeat > nodes.last_heartbeat THEN excluded.last_heartbeat ELSE nodes.last_heartbeat END");
+        return Command(connection, tx, sql.ToString(), parameters);
     }
 
     // ---------------------------------------------------------------- control state
