@@ -14,6 +14,12 @@ using Stepwise.Server.Store;
 // heartbeat has a scheduled time; latency is measured from that time, so a stalled server cannot hide its queue),
 // over CONNECTIONS concurrent connections, against a real `stepwise server` process on loopback.
 // Usage: dotnet run -c Release --project bench/Stepwise.HeartbeatBench -- [nodes] [interval-s] [seconds] [warmup-s] [connections]
+//        dotnet run -c Release --project bench/Stepwise.HeartbeatBench -- rollback   (see RollbackTiming)
+if (args.Length > 0 && args[0] == "rollback")
+{
+    await RollbackTiming.RunAsync();
+    return;
+}
 var nodes = Arg(0, 100_000);
 var interval = Arg(1, 10);
 var seconds = Arg(2, 60);
