@@ -102,9 +102,9 @@ public sealed class ServerHost : IAsyncDisposable
             var leadership = new Leadership(store);
             builder.Services.AddSingleton(runtime);
             builder.Services.AddSingleton(tokens);
-            builder.Services.AddSingleton(new ReleaseContracts(checkers ?? []));
+            builder.Services.AddSingleton(new ReleaseContracts(checkers ?? ContractCheckers.Registered.Select(r => r.Create(new CheckerOptions())).ToArray()));
             builder.Services.AddSingleton(leadership);
-            builder.Services.AddSingleton<IDataPhaseRunner>(dataRunner ?? new NoDataPhaseRunner());
+            builder.Services.AddSingleton<IDataPhaseRunner>(dataRunner ?? new DataLibraryRunner());
             builder.Services.AddSingleton(sp => new AlertWebhook(options.AlertWebhook, new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<ILogger<AlertWebhook>>()));
             builder.Services.AddSingleton<Reconciler>();
 

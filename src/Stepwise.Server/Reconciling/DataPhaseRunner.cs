@@ -10,10 +10,3 @@ public interface IDataPhaseRunner
 {
     Task<DataPhaseOutcome> RunAsync(DataChange change, DataPhaseKind phase, string store, string? storeUrl, string? configDirectory, CancellationToken cancellationToken);
 }
-
-/// <summary>Used when no runner is configured: every phase fails with a reason that says so (nothing runs on any store).</summary>
-public sealed class NoDataPhaseRunner : IDataPhaseRunner
-{
-    public Task<DataPhaseOutcome> RunAsync(DataChange change, DataPhaseKind phase, string store, string? storeUrl, string? configDirectory, CancellationToken cancellationToken) =>
-        Task.FromResult(new DataPhaseOutcome(false, "this server has no data-change runner; nothing ran on the store"));
-}
