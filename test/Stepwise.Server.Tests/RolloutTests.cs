@@ -113,8 +113,8 @@ public sealed class RolloutTests
         fleet.Releases.Values.ShouldAllBe(r => r == "1.0.0");
         var events = await server.GetAsync<List<EventView>>(Routes.Events + "?limit=1000");
         events.ShouldContain(e => e.Kind == "record-analysis" && e.Data!.Value.GetProperty("verdict").GetString() == "fail");
-        var alerts = await server.GetAsync<List<Alert>>(Routes.Alerts);
-        alerts.ShouldContain(a => a.Key == $"rolled-back:{id}");
+        // The alert is raised by the tick after the rollback ends.
+        await TestServer.EventuallyAsync(() => server.GetAsync<List<Alert>>(Routes.Alerts), alerts => alerts.Any(a => a.Key == $"rolled-back:{id}"), "the rolled-back alert");
         var received = await TestServer.EventuallyAsync(() => Task.FromResult(webhook.Received), r => r.Any(x => x.Contains($"rolled-back:{id}", StringComparison.Ordinal)), "the webhook call");
         received.ShouldNotBeEmpty();
     }

@@ -25,14 +25,41 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
     /// <summary>The decisions of the last tick that decided (for diagnostics and tests).</summary>
     public Decisions? LastDecisions { get; private set; }
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the loop on its own thread until cancelled: SQLite calls complete synchronously, and a tick that blocks
+    /// must not hold a thread-pool thread that heartbeat requests need.
+    /// </summary>
+    public Task RunAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(runtime.Options.Tick, runtime.Time);
-        do
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
             try
             {
-                await TickAsync(cancellationToken);
+                Loop(cancellationToken);
+                finished.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                finished.TrySetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "stepwise-reconciler",
+        };
+        thread.Start();
+        return finished.Task;
+    }
+
+    private void Loop(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var started = runtime.Time.GetTimestamp();
+            try
+            {
+                TickAsync(cancellationToken).GetAwaiter().GetResult();
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -42,11 +69,15 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
             {
                 Interlocked.Increment(ref runtime.Counters.TickFailures);
                 log.LogError(e, "reconciler tick failed; the next tick starts again from the store");
-                await RecoverAsync();
+                RecoverAsync().GetAwaiter().GetResult();
+            }
+            var remaining = runtime.Options.Tick - runtime.Time.GetElapsedTime(started);
+            if (remaining > TimeSpan.Zero)
+            {
+                cancellationToken.WaitHandle.WaitOne(remaining);
             }
         }
-        while (await WaitAsync(timer, cancellationToken));
-        await leadership.StepDownAsync();
+        leadership.StepDownAsync().GetAwaiter().GetResult();
     }
 
     /// <summary>
@@ -61,18 +92,6 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         if (runtime.Store.Dialect == StoreDialect.Postgres)
         {
             await leadership.StepDownAsync();
-        }
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 
