@@ -143,4 +143,30 @@ public sealed class RolloutTests
             document.ShouldContain($"\"{route}\"");
         }
     }
+
+    [Fact]
+    public async Task replacing_the_configuration_keeps_registered_releases_and_adds_new_services()
+    {
+        await using var server = await TestServer.StartAsync();
+        (await server.RegisterAsync("1.1.0")).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var yaml = TestServer.ThreeStepYaml.Replace("services:\n", "services:\n  - name: billing\n    releases:\n      - version: 3.0.0\n", StringComparison.Ordinal);
+        using var response = await server.Admin.PutAsync(Routes.Config.TrimStart('/'), new StringContent(yaml, System.Text.Encoding.UTF8, "application/yaml"));
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var services = await server.GetAsync<List<ServiceView>>(Routes.Services);
+        services.Select(s => s.Name).ShouldBe(["billing", "orders"], ignoreOrder: true);
+        services.Single(s => s.Name == "orders").Releases.ShouldBe(["1.0.0", "1.1.0"]);
+    }
+
+    [Fact]
+    public async Task decommissioning_a_node_is_accepted_and_the_node_stops_counting()
+    {
+        await using var server = await TestServer.StartAsync();
+        var fleet = new FakeFleet(server);
+        await fleet.AddAsync("n1", "1.0.0");
+        await fleet.RunUntilAsync(fleet.BeatAsync, replies => replies.All(r => r.MayServe), "admission");
+        using var response = await server.Admin.PostAsJsonAsync("api/v1/nodes/n1/decommission", new ReasonBody("retired"), SnapshotJson.Options);
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await server.GetAsync<List<NodeView>>(Routes.Nodes)).Single().State.ShouldBe(NodeState.Decommissioned);
+        (await server.Admin.PostAsJsonAsync("api/v1/nodes/n9/decommission", new ReasonBody(), SnapshotJson.Options)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
 }
