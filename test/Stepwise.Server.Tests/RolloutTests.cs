@@ -169,4 +169,15 @@ public sealed class RolloutTests
         (await server.GetAsync<List<NodeView>>(Routes.Nodes)).Single().State.ShouldBe(NodeState.Decommissioned);
         (await server.Admin.PostAsJsonAsync("api/v1/nodes/n9/decommission", new ReasonBody(), SnapshotJson.Options)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task the_heartbeat_reply_carries_the_artifact_of_the_reported_release_when_none_is_desired()
+    {
+        await using var server = await TestServer.StartAsync();
+        (await server.RegisterAsync("1.1.0")).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var token = await server.TokenAsync(TokenKind.Agent, "agent-n1", "n1");
+        var reply = await server.BeatAsync(token, "n1", "1.1.0");
+        reply.DesiredRelease.ShouldBeNull();
+        reply.Artifact.ShouldNotBeNull().Arguments.ShouldBe(["--version", "{version}"]);
+    }
 }

@@ -104,7 +104,7 @@ public static class Endpoints
         var node = rt.Nodes.Report(hb.Node, hb.Service, hb.Release, hb.Health, now);
         rt.Samples.Add(hb.Node, hb.Service, hb.Release, hb.Requests, hb.Errors, hb.LatencyMs!);
         Interlocked.Increment(ref rt.Counters.Heartbeats);
-        var reply = new HeartbeatReply(node.Id, node.DesiredRelease, MayServe(node), node.State, config.ArtifactOf(node.Service, node.DesiredRelease), rt.Options.HeartbeatSeconds);
+        var reply = new HeartbeatReply(node.Id, node.DesiredRelease, MayServe(node), node.State, config.ArtifactOf(node.Service, node.DesiredRelease ?? node.ActualRelease), rt.Options.HeartbeatSeconds);
         return Results.Json(reply, SnapshotJson.Options);
     }
 
