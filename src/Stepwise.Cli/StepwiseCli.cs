@@ -20,6 +20,7 @@ public static class StepwiseCli
     {
         yield return Stepwise.Cli.Commands.ValidateCommand.Create();
         yield return Stepwise.Cli.Commands.PlanCommand.Create();
+        yield return Stepwise.Cli.Commands.ServerCommand.Create();
         yield return Stepwise.Cli.Commands.CompatCommand.Create();
         yield return Stepwise.Cli.Commands.DataCommand.Create();
         yield return Stepwise.Cli.Commands.LintSqlCommand.Create();

@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Stepwise.Api;
+using Stepwise.Core.Model;
+using Stepwise.Server.Http;
+using Stepwise.Server.Store;
+
+// Heartbeat ingestion on SQLite: NODES agents, each sending a heartbeat every INTERVAL seconds (open loop: each
+// heartbeat has a scheduled time; latency is measured from that time, so a stalled server cannot hide its queue),
+// over CONNECTIONS concurrent connections, against a real `stepwise server` process on loopback.
+// Usage: dotnet run -c Release --project bench/Stepwise.HeartbeatBench -- [nodes] [interval-s] [seconds] [warmup-s] [connections]
+//        dotnet run -c Release --project bench/Stepwise.HeartbeatBench -- rollback   (see RollbackTiming)
+if (args.Length > 0 && args[0] == "rollback")
+{
+    await RollbackTiming.RunAsync();
+    return;
+}
+var nodes = Arg(0, 100_000);
+var interval = Arg(1, 10);
+var seconds = Arg(2, 60);
+var warmup = Arg(3, 15);
+var connections = Arg(4, 256);
+var rate = (double)nodes / interval;
+
+var directory = Directory.CreateTempSubdirectory("stepwise-heartbeat-bench-").FullName;
+var database = Path.Combine(directory, "stepwise.db");
+var config = Path.Combine(directory, "stepwise.yaml");
+await File.WriteAllTextAsync(config, """
+    version: 1
+    policy:
+      heartbeatTimeout: 60s
+    services:
+      - name: orders
+        releases:
+          - version: 1.0.0
+    """);
+
+// Seed one agent token per node straight into the store (the API would create them one request at a time).
+Console.WriteLine($"seeding {nodes:N0} agent tokens...");
+var secrets = new string[nodes];
+await using (var store = await StateStore.OpenAsync(StoreUrl.Parse("sqlite:" + database), CancellationToken.None))
+{
+    await using var connection = await store.OpenConnectionAsync(CancellationToken.None);
+    await using var tx = await connection.BeginTransactionAsync();
+    await using var insert = connection.CreateCommand();
+    insert.Transaction = tx;
+    insert.CommandText = "INSERT INTO tokens (hash, name, kind, node, created_at) VALUES (@h, @n, 2, @node, 0)";
+    var h = insert.CreateParameter();
+    h.ParameterName = "h";
+    var n = insert.CreateParameter();
+    n.ParameterName = "n";
+    var node = insert.CreateParameter();
+    node.ParameterName = "node";
+    insert.Parameters.Add(h);
+    insert.Parameters.Add(n);
+    insert.Parameters.Add(node);
+    for (var i = 0; i < nodes; i++)
+    {
+        secrets[i] = Tokens.NewSecret();
+        h.Value = Tokens.Hash(secrets[i]);
+        n.Value = $"agent-n{i:D6}";
+        node.Value = $"n{i:D6}";
+        await insert.ExecuteNonQueryAsync();
+    }
+    await tx.CommitAsync();
+}
+
+var port = FreePort();
+var server = Process.Start(new ProcessStartInfo("dotnet")
+{
+    ArgumentList = { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", "sqlite:" + database, "--urls", $"http://127.0.0.1:{port}", "--config", config, "--tick", "1s" },
+    UseShellExecute = false,
+    RedirectStandardOutput = true,
+    Environment = { ["STEPWISE_ADMIN_TOKEN"] = "bench-admin", ["DOTNET_gcServer"] = "0" },
+})!;
+server.OutputDataReceived += (_, _) => { };
+server.BeginOutputReadLine();
+try
+{
+    using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseCookies = false };
+    using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
+    for (var attempt = 0; ; attempt++)
+    {
+        try
+        {
+            if (await http.GetStringAsync("healthz") == "ok")
+            {
+                break;
+            }
+        }
+        catch (HttpRequestException) when (attempt < 300)
+        {
+            await Task.Delay(100);
+        }
+    }
+    var bodies = new byte[nodes][];
+    for (var i = 0; i < nodes; i++)
+    {
+        bodies[i] = JsonSerializer.SerializeToUtf8Bytes(new Heartbeat($"n{i:D6}", "orders", "1.0.0", NodeHealth.Healthy, true, 120, 0, [12.5, 14.1, 9.8, 11.0, 13.3]), SnapshotJson.Options);
+    }
+
+    Console.WriteLine($"load: {nodes:N0} nodes every {interval} s = {rate:N0} heartbeats/s over {connections} connections; warm-up {warmup} s, measured {seconds} s");
+    var total = (long)(rate * (warmup + seconds));
+    var latencies = new double[total];
+    var statuses = new int[total];
+    long next = -1;
+    var clock = Stopwatch.StartNew();
+    long peakRss = 0;
+    double cpuAtWarmup = -1;
+    using var sampler = new CancellationTokenSource();
+    var rssTask = Task.Run(async () =>
+    {
+        while (!sampler.IsCancellationRequested)
+        {
+            if (clock.Elapsed.TotalSeconds > warmup)
+            {
+                peakRss = Math.Max(peakRss, Rss(server.Id));
+                if (cpuAtWarmup < 0)
+                {
+                    cpuAtWarmup = CpuSeconds(server.Id);
+                }
+            }
+            try
+            {
+                await Task.Delay(200, sampler.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    });
+    var workers = Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
+    {
+        while (true)
+        {
+            var i = Interlocked.Increment(ref next);
+            if (i >= total)
+            {
+                return;
+            }
+            var due = TimeSpan.FromSeconds(i / rate);
+            var wait = due - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+            var node = (int)(i % nodes);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/agent/heartbeat") { Content = new ByteArrayContent(bodies[node]) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secrets[node]);
+            try
+            {
+                using var response = await http.SendAsync(request);
+                await response.Content.ReadAsByteArrayAsync();
+                statuses[i] = (int)response.StatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                statuses[i] = -1;
+            }
+            latencies[i] = (clock.Elapsed - due).TotalMilliseconds;
+        }
+    })).ToArray();
+    await Task.WhenAll(workers);
+    var elapsed = clock.Elapsed.TotalSeconds;
+    using (var metricsRequest = new HttpRequestMessage(HttpMethod.Get, "metrics"))
+    {
+        metricsRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "bench-admin");
+        using var metricsResponse = await http.SendAsync(metricsRequest);
+        foreach (var line in (await metricsResponse.Content.ReadAsStringAsync()).Split('\n').Where(l => l.StartsWith("stepwise_", StringComparison.Ordinal) && l.Contains("seconds", StringComparison.Ordinal)))
+        {
+            Console.WriteLine("server " + line);
+        }
+    }
+    var serverCpu = CpuSeconds(server.Id) - cpuAtWarmup;
+    await sampler.CancelAsync();
+    await rssTask;
+
+    var first = (long)(rate * warmup);
+    var measured = latencies[(int)first..];
+    var ok = statuses[(int)first..].Count(s => s == 200);
+    Array.Sort(measured);
+    double P(double q) => measured[Math.Min(measured.Length - 1, (int)Math.Ceiling(q * measured.Length) - 1)];
+    var achieved = measured.Length / (elapsed - warmup);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"measured {measured.Length:N0} heartbeats in {elapsed - warmup:0.0} s = {achieved:N0}/s (target {rate:N0}/s); 200 OK: {ok:N0}; errors: {measured.Length - ok:N0}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"latency from scheduled time (ms): p50 {P(0.50):0.0}  p90 {P(0.90):0.0}  p99 {P(0.99):0.0}  p99.9 {P(0.999):0.0}  max {measured[^1]:0.0}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"server CPU in the measured window: {serverCpu:0.0} s = {serverCpu / (elapsed - warmup):0.00} cores = {serverCpu * 1e6 / measured.Length:0} us per heartbeat"));
+    Console.WriteLine($"server peak RSS during the measured window: {peakRss / (1024.0 * 1024):N0} MiB; nodes in the store: {await CountNodesAsync(database):N0}");
+}
+finally
+{
+    server.Kill(entireProcessTree: true);
+    await server.WaitForExitAsync();
+    Directory.Delete(directory, recursive: true);
+}
+
+int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
+
+static int FreePort()
+{
+    var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+    listener.Stop();
+    return port;
+}
+
+// Resident set size of a process from /proc (Linux), in bytes.
+static long Rss(int pid)
+{
+    try
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+    }
+    catch (IOException)
+    {
+    }
+    return 0;
+}
+
+// User + system CPU time of a process from /proc (Linux), in seconds.
+static double CpuSeconds(int pid)
+{
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+}
+
+static async Task<long> CountNodesAsync(string database)
+{
+    await using var store = await StateStore.OpenAsync(StoreUrl.Parse("sqlite:" + database), CancellationToken.None);
+    await using var connection = await store.OpenConnectionAsync(CancellationToken.None);
+    await using var command = connection.CreateCommand();
+    command.CommandText = "SELECT COUNT(*) FROM nodes";
+    return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+}
