@@ -20,6 +20,7 @@ public static class StepwiseCli
     {
         yield return Stepwise.Cli.Commands.ValidateCommand.Create();
         yield return Stepwise.Cli.Commands.PlanCommand.Create();
+        yield return Stepwise.Cli.Commands.AgentCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

@@ -1,0 +1,28 @@
+namespace Stepwise.Agent;
+
+/// <summary>How one agent is set up: which controller, which node of which service, where it keeps its state.</summary>
+/// <param name="Controller">The controller's base address, e.g. http://127.0.0.1:5080.</param>
+/// <param name="Token">The agent token of this node.</param>
+/// <param name="StateDirectory">Where the agent keeps agent-state.json (the installed release, the app port).</param>
+/// <param name="AppPort">The port the app listens on ("{port}" in the artifact); 0: pick a free loopback port once and keep it.</param>
+/// <param name="HealthTimeout">How long a started app has to answer its health path with 2xx.</param>
+/// <param name="RequestTimeout">How long one heartbeat may take before it counts as a controller failure.</param>
+/// <param name="MaxBackoff">The longest wait between retries while the controller fails.</param>
+/// <param name="DefaultHeartbeat">The heartbeat interval until the controller says otherwise.</param>
+public sealed record AgentOptions(
+    Uri Controller,
+    string Token,
+    string Node,
+    string Service,
+    string StateDirectory,
+    int AppPort = 0,
+    TimeSpan? HealthTimeout = null,
+    TimeSpan? RequestTimeout = null,
+    TimeSpan? MaxBackoff = null,
+    TimeSpan? DefaultHeartbeat = null)
+{
+    public TimeSpan HealthTimeoutOrDefault => HealthTimeout ?? TimeSpan.FromSeconds(30);
+    public TimeSpan RequestTimeoutOrDefault => RequestTimeout ?? TimeSpan.FromSeconds(5);
+    public TimeSpan MaxBackoffOrDefault => MaxBackoff ?? TimeSpan.FromSeconds(30);
+    public TimeSpan DefaultHeartbeatOrDefault => DefaultHeartbeat ?? TimeSpan.FromSeconds(2);
+}
