@@ -115,7 +115,7 @@ public sealed record Heartbeat(
 /// <summary>The controller's answer to a heartbeat: what to run and whether the app may serve.</summary>
 /// <param name="DesiredRelease">The release the node must run (null: keep what it has).</param>
 /// <param name="MayServe">False while the node is quarantined or runs a release the controller has not sanctioned.</param>
-/// <param name="Artifact">How to run <paramref name="DesiredRelease"/>.</param>
+/// <param name="Artifact">How to run the release the node is to run: <paramref name="DesiredRelease"/>, or when that is null the release the heartbeat reported (a node provisioned with a release, or restarted, needs it to start its app once it may serve).</param>
 /// <param name="HeartbeatSeconds">When to send the next heartbeat.</param>
 public sealed record HeartbeatReply(string Node, string? DesiredRelease, bool MayServe, NodeState State, Artifact? Artifact, int HeartbeatSeconds);
 
