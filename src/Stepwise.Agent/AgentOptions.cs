@@ -9,6 +9,7 @@ namespace Stepwise.Agent;
 /// <param name="RequestTimeout">How long one heartbeat may take before it counts as a controller failure.</param>
 /// <param name="MaxBackoff">The longest wait between retries while the controller fails.</param>
 /// <param name="DefaultHeartbeat">The heartbeat interval until the controller says otherwise.</param>
+/// <param name="InitialRelease">The release the node was provisioned with: what the agent reports on its first start, before the controller has moved it anywhere.</param>
 public sealed record AgentOptions(
     Uri Controller,
     string Token,
@@ -19,7 +20,8 @@ public sealed record AgentOptions(
     TimeSpan? HealthTimeout = null,
     TimeSpan? RequestTimeout = null,
     TimeSpan? MaxBackoff = null,
-    TimeSpan? DefaultHeartbeat = null)
+    TimeSpan? DefaultHeartbeat = null,
+    string? InitialRelease = null)
 {
     public TimeSpan HealthTimeoutOrDefault => HealthTimeout ?? TimeSpan.FromSeconds(30);
     public TimeSpan RequestTimeoutOrDefault => RequestTimeout ?? TimeSpan.FromSeconds(5);

@@ -86,6 +86,10 @@ public sealed class NodeAgent : IAsyncDisposable
         {
             state = state with { AppPort = options.AppPort };
         }
+        if (state.Release is null && options.InitialRelease is { } provisioned)
+        {
+            state = state with { Release = provisioned };
+        }
         if (state.AppPort == 0)
         {
             state = state with { AppPort = FreeLoopbackPort() };
@@ -181,7 +185,7 @@ public sealed class NodeAgent : IAsyncDisposable
             Save(state with { Release = desired, Artifact = reply.Artifact ?? state.Artifact, Sanctioned = false });
             log($"installed {options.Service} {desired}");
         }
-        else if (reply.Artifact is not null && reply.Artifact != state.Artifact)
+        else if (reply.Artifact is not null && !SameArtifact(reply.Artifact, state.Artifact))
         {
             Save(state with { Artifact = reply.Artifact });
         }
@@ -212,6 +216,9 @@ public sealed class NodeAgent : IAsyncDisposable
             StartApp();
         }
     }
+
+    private static bool SameArtifact(Artifact a, Artifact? b) =>
+        b is not null && System.Text.Json.JsonSerializer.Serialize(a, SnapshotJson.Options) == System.Text.Json.JsonSerializer.Serialize(b, SnapshotJson.Options);
 
     private void StartApp()
     {

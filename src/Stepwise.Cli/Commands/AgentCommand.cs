@@ -16,10 +16,11 @@ public static class AgentCommand
         var node = new Option<string>("--node") { Description = "This node's id.", Required = true };
         var service = new Option<string>("--service") { Description = "The service this node runs.", Required = true };
         var stateDir = new Option<string?>("--state-dir") { Description = "Where the agent keeps its state (default: ./.stepwise-agent/NODE)." };
+        var release = new Option<string?>("--release") { Description = "The release this node was provisioned with: reported on the agent's first start until the controller moves the node." };
         var appPort = new Option<int>("--app-port") { Description = "The port the app listens on ({port} in the artifact); default: a free loopback port, chosen once and kept in the state." };
         var command = new Command("agent", "Run the node agent: runs the release the controller sanctions, health-checks it, sends heartbeats.")
         {
-            controller, token, node, service, stateDir, appPort,
+            controller, token, node, service, stateDir, release, appPort,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -43,7 +44,7 @@ public static class AgentCommand
                 return ExitCodes.BadInput;
             }
             var id = parse.GetValue(node)!;
-            var options = new AgentOptions(uri, secret, id, parse.GetValue(service)!, parse.GetValue(stateDir) ?? Path.Combine(".stepwise-agent", id), port);
+            var options = new AgentOptions(uri, secret, id, parse.GetValue(service)!, parse.GetValue(stateDir) ?? Path.Combine(".stepwise-agent", id), port, InitialRelease: parse.GetValue(release));
             var output = parse.InvocationConfiguration.Output;
             void Log(string line)
             {
