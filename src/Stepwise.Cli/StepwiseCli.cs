@@ -21,6 +21,10 @@ public static class StepwiseCli
         yield return Stepwise.Cli.Commands.ValidateCommand.Create();
         yield return Stepwise.Cli.Commands.PlanCommand.Create();
         yield return Stepwise.Cli.Commands.AgentCommand.Create();
+        yield return Stepwise.Cli.Commands.RolloutCommand.Create();
+        yield return Stepwise.Cli.Commands.FleetCommand.Create();
+        yield return Stepwise.Cli.Commands.ReleaseCommand.Create();
+        yield return Stepwise.Cli.Commands.EventsCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
