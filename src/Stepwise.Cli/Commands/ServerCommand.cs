@@ -1,0 +1,100 @@
+using System.CommandLine;
+using Stepwise.Core.Config;
+using Stepwise.Server;
+
+namespace Stepwise.Cli.Commands;
+
+/// <summary>
+/// <c>stepwise server</c>: runs the controller (HTTP API, store, reconciler) until Ctrl+C or SIGTERM.
+/// Bad options or an invalid stepwise.yaml exit 2 before anything listens.
+/// </summary>
+public static class ServerCommand
+{
+    public static Command Create()
+    {
+        var store = new Option<string>("--store") { Description = "Where state is kept: sqlite:PATH (default sqlite:stepwise.db) or postgres://user:password@host:5432/database (several replicas, one leads).", DefaultValueFactory = _ => "sqlite:stepwise.db" };
+        var urls = new Option<string>("--urls") { Description = "Where to listen (loopback by default).", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var config = new Option<string?>("--config") { Description = "A stepwise.yaml to load at start-up (replaces the stored one when it differs)." };
+        var tokenFile = new Option<string?>("--admin-token-file") { Description = "Read the admin token from this file; when it does not exist, generate one and write it there (mode 0600). Or set STEPWISE_ADMIN_TOKEN." };
+        var tick = new Option<string>("--tick") { Description = "How often the reconciler decides and heartbeats are flushed (e.g. 1s, 500ms).", DefaultValueFactory = _ => "1s" };
+        var webhook = new Option<string?>("--alert-webhook") { Description = "POST alerts as JSON to this URL (retried), besides the event log." };
+        var dataStores = new Option<string[]>("--data-store") { Description = "ID=URL of a data store data changes run on (repeatable)." };
+        var command = new Command("server", "Run the Stepwise server: the /api/v1 HTTP API, the store and the reconciler.")
+        {
+            store, urls, config, tokenFile, tick, webhook, dataStores,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            if (!Durations.TryParse(parse.GetValue(tick)!, out var interval) || interval < TimeSpan.FromMilliseconds(10) || interval > TimeSpan.FromMinutes(10))
+            {
+                stderr.WriteLine($"error: --tick {parse.GetValue(tick)}: write a duration from 10ms to 10m, e.g. 1s or 500ms");
+                return ExitCodes.BadInput;
+            }
+            Uri? alertUri = null;
+            if (parse.GetValue(webhook) is { } hook && (!Uri.TryCreate(hook, UriKind.Absolute, out alertUri) || alertUri.Scheme is not ("http" or "https")))
+            {
+                stderr.WriteLine($"error: --alert-webhook {hook}: write an absolute http(s) URL");
+                return ExitCodes.BadInput;
+            }
+            var stores = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var entry in parse.GetValue(dataStores) ?? [])
+            {
+                var eq = entry.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0 || eq == entry.Length - 1)
+                {
+                    stderr.WriteLine($"error: --data-store {entry}: write ID=URL, e.g. orders-db=postgres://app@db:5432/orders");
+                    return ExitCodes.BadInput;
+                }
+                stores[entry[..eq]] = entry[(eq + 1)..];
+            }
+            var options = new ServerOptions
+            {
+                Store = parse.GetValue(store)!,
+                Urls = parse.GetValue(urls)!,
+                ConfigFile = parse.GetValue(config),
+                AdminTokenFile = parse.GetValue(tokenFile),
+                AdminToken = Environment.GetEnvironmentVariable("STEPWISE_ADMIN_TOKEN"),
+                Tick = interval,
+                AlertWebhook = alertUri,
+                DataStores = stores,
+            };
+            if (options.ConfigFile is { } file && !File.Exists(file))
+            {
+                stderr.WriteLine($"error: --config {file}: no such file");
+                return ExitCodes.BadInput;
+            }
+            ServerHost host;
+            try
+            {
+                host = await ServerHost.BuildAsync(options, cancellationToken: cancellationToken);
+            }
+            catch (ConfigException e)
+            {
+                stderr.WriteLine(e.Message);
+                return ExitCodes.BadInput;
+            }
+            catch (FormatException e)
+            {
+                stderr.WriteLine($"error: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+            await using (host)
+            {
+                await host.StartAsync(cancellationToken);
+                stdout.WriteLine($"stepwise server listening on {string.Join(", ", host.Urls)} (store {options.Store.Split('@')[^1]})");
+                if (options.AdminTokenFile is { } tf && options.AdminToken is null)
+                {
+                    stdout.WriteLine($"admin token: in {tf}");
+                }
+                stdout.Flush();
+                var stopped = new TaskCompletionSource();
+                using var registration = cancellationToken.Register(() => stopped.TrySetResult());
+                await stopped.Task;
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

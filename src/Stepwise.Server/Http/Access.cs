@@ -1,0 +1,87 @@
+using Stepwise.Api;
+using Stepwise.Server.Store;
+
+namespace Stepwise.Server.Http;
+
+/// <summary>Who may call an endpoint. Endpoints without this metadata need a read token (liveness is marked <see cref="Anonymous"/>).</summary>
+public enum AccessLevel
+{
+    Anonymous = 0,
+    Read = 1,
+    Admin = 2,
+    Agent = 3,
+}
+
+/// <summary>Endpoint metadata: the access level an endpoint requires.</summary>
+public sealed record RequiresAccess(AccessLevel Level);
+
+/// <summary>
+/// Checks "Authorization: Bearer TOKEN" against the endpoint's access level: a missing or unknown token → 401 problem;
+/// a token of the wrong kind → 403 problem. Read endpoints take admin and read tokens; admin endpoints admin tokens;
+/// the heartbeat agent tokens only. The token found is kept in <see cref="HttpContext.Items"/> for the handler.
+/// </summary>
+public sealed class AccessMiddleware(RequestDelegate next, Tokens tokens)
+{
+    public const string TokenItem = "stepwise.token";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var endpoint = context.GetEndpoint();
+        if (endpoint is null)
+        {
+            await next(context);
+            return;
+        }
+        var level = endpoint.Metadata.GetMetadata<RequiresAccess>()?.Level ?? AccessLevel.Read;
+        if (level == AccessLevel.Anonymous)
+        {
+            await next(context);
+            return;
+        }
+        var header = context.Request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length == scheme.Length)
+        {
+            await Deny(context, StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "unauthorized", "send 'Authorization: Bearer TOKEN' (every endpoint but /healthz needs a token)");
+            return;
+        }
+        var token = await tokens.FindAsync(header[scheme.Length..].Trim(), context.RequestAborted);
+        if (token is null)
+        {
+            await Deny(context, StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "unauthorized", "the token is not known to this server");
+            return;
+        }
+        var allowed = level switch
+        {
+            AccessLevel.Read => token.Kind is TokenKind.Admin or TokenKind.Read,
+            AccessLevel.Admin => token.Kind == TokenKind.Admin,
+            AccessLevel.Agent => token.Kind == TokenKind.Agent,
+            _ => false,
+        };
+        if (!allowed)
+        {
+            var need = level switch
+            {
+                AccessLevel.Read => "an admin or read token",
+                AccessLevel.Admin => "an admin token",
+                _ => "an agent token",
+            };
+            await Deny(context, StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "forbidden",
+                $"token '{token.Name}' is a {token.Kind.ToString().ToLowerInvariant()} token; this endpoint needs {need}");
+            return;
+        }
+        context.Items[TokenItem] = token;
+        await next(context);
+    }
+
+    public static TokenRecord TokenOf(HttpContext context) => (TokenRecord)context.Items[TokenItem]!;
+
+    private static async Task Deny(HttpContext context, int status, string type, string title, string detail)
+    {
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+        await Problems.Of(status, type, title, detail).ExecuteAsync(context);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Net.Http.Json;
+using System.Threading.Channels;
+using Stepwise.Core.Model;
+
+namespace Stepwise.Server.Reconciling;
+
+/// <summary>One alert notification as POSTed to the webhook.</summary>
+/// <param name="Event">"raised" or "cleared".</param>
+public sealed record AlertNotification(string Event, string Key, AlertSeverity? Severity, string? Guarantee, string Message, DateTimeOffset At);
+
+/// <summary>
+/// Sends alert notifications to <c>--alert-webhook</c> as JSON POSTs, in order, each retried with backoff
+/// (5 attempts: 0.5 s, 1 s, 2 s, 4 s between them). Alerts are also in the event log, so a webhook outage loses nothing.
+/// </summary>
+public sealed class AlertWebhook(Uri? target, HttpClient http, ILogger<AlertWebhook> log)
+{
+    public const int Attempts = 5;
+
+    private readonly Channel<AlertNotification> queue = Channel.CreateBounded<AlertNotification>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest });
+
+    public bool Enabled => target is not null;
+
+    public void Enqueue(AlertNotification notification)
+    {
+        if (target is not null)
+        {
+            queue.Writer.TryWrite(notification);
+        }
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        if (target is null)
+        {
+            return;
+        }
+        await foreach (var notification in queue.Reader.ReadAllAsync(cancellationToken))
+        {
+            var delay = TimeSpan.FromMilliseconds(500);
+            for (var attempt = 1; attempt <= Attempts; attempt++)
+            {
+                try
+                {
+                    using var response = await http.PostAsJsonAsync(target, notification, SnapshotJson.Options, cancellationToken);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        break;
+                    }
+                    log.LogWarning("alert webhook answered {Status} for {Key} (attempt {Attempt}/{Attempts})", (int)response.StatusCode, notification.Key, attempt, Attempts);
+                }
+                catch (HttpRequestException e)
+                {
+                    log.LogWarning("alert webhook failed for {Key} (attempt {Attempt}/{Attempts}): {Error}", notification.Key, attempt, Attempts, e.Message);
+                }
+                catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    log.LogWarning("alert webhook timed out for {Key} (attempt {Attempt}/{Attempts})", notification.Key, attempt, Attempts);
+                }
+                if (attempt < Attempts)
+                {
+                    await Task.Delay(delay, cancellationToken);
+                    delay *= 2;
+                }
+            }
+        }
+    }
+}

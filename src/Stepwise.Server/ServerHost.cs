@@ -1,0 +1,177 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Stepwise.Contracts;
+using Stepwise.Core.Config;
+using Stepwise.Core.Model;
+using Stepwise.Server.Fleet;
+using Stepwise.Server.Http;
+using Stepwise.Server.Reconciling;
+using Stepwise.Server.Store;
+
+namespace Stepwise.Server;
+
+/// <summary>
+/// One <c>stepwise server</c> process: Kestrel with the /api/v1 endpoints, the store, and the reconciler loop.
+/// <c>await using var host = await ServerHost.BuildAsync(options); await host.RunAsync(ct);</c>
+/// </summary>
+public sealed class ServerHost : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly StateStore store;
+    private readonly Leadership leadership;
+    private readonly CancellationTokenSource stopping = new();
+    private Task? loops;
+
+    private ServerHost(WebApplication app, StateStore store, Leadership leadership, Reconciler reconciler, ServerRuntime runtime, string? adminToken)
+    {
+        this.app = app;
+        this.store = store;
+        this.leadership = leadership;
+        Reconciler = reconciler;
+        Runtime = runtime;
+        AdminToken = adminToken;
+    }
+
+    public Reconciler Reconciler { get; }
+
+    public ServerRuntime Runtime { get; }
+
+    /// <summary>The admin token set up at start (from the token file or STEPWISE_ADMIN_TOKEN), when one was.</summary>
+    public string? AdminToken { get; }
+
+    /// <summary>The addresses Kestrel listens on (after start; port 0 resolved).</summary>
+    public IReadOnlyList<string> Urls => app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    /// <summary>
+    /// Opens (and migrates) the store, loads <see cref="ServerOptions.ConfigFile"/> when given, sets up the admin
+    /// token and builds the web application. Throws <see cref="ConfigException"/> for an invalid stepwise.yaml and
+    /// <see cref="FormatException"/> for an invalid store URL.
+    /// </summary>
+    public static async Task<ServerHost> BuildAsync(ServerOptions options, IContractChecker[]? checkers = null, IDataPhaseRunner? dataRunner = null, CancellationToken cancellationToken = default)
+    {
+        var url = StoreUrl.Parse(options.Store);
+        var store = await StateStore.OpenAsync(url, cancellationToken);
+        try
+        {
+            var now = options.Time.GetUtcNow();
+            if (options.ConfigFile is { } file)
+            {
+                var yaml = await File.ReadAllTextAsync(file, cancellationToken);
+                EffectiveConfig.Build(yaml, file, await store.LoadReleasesAsync(cancellationToken), 0); // throws ConfigException with file:line
+                var stored = await store.LoadConfigAsync(cancellationToken);
+                if (stored?.Yaml != yaml)
+                {
+                    await store.SaveConfigAsync(yaml, Path.GetFileName(file), now, new NewEvent("config-replaced", $"stepwise.yaml loaded from {Path.GetFileName(file)} at start-up", "config"), cancellationToken);
+                }
+            }
+            var tokens = new Tokens(store);
+            var admin = await tokens.BootstrapAdminAsync(options.AdminTokenFile, options.AdminToken, now, cancellationToken);
+
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(ServerHost).Assembly.GetName().Name });
+            builder.WebHost.UseUrls(options.Urls);
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.AddServerHeader = false;
+                k.Limits.MaxRequestBodySize = options.MaxBodyBytes + 1L;
+            });
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddFilter("Stepwise", LogLevel.Information);
+            builder.Services.ConfigureHttpJsonOptions(json =>
+            {
+                json.SerializerOptions.PropertyNamingPolicy = SnapshotJson.Options.PropertyNamingPolicy;
+                json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+                foreach (var converter in SnapshotJson.Options.Converters)
+                {
+                    json.SerializerOptions.Converters.Add(converter);
+                }
+            });
+            builder.Services.AddProblemDetails(p => p.CustomizeProblemDetails = c =>
+            {
+                if (c.ProblemDetails.Type is null or "" || c.ProblemDetails.Type.StartsWith("https://tools.ietf.org/", StringComparison.Ordinal))
+                {
+                    c.ProblemDetails.Type = Problems.TypeFor(c.ProblemDetails.Status ?? 500);
+                }
+            });
+            builder.Services.AddOpenApi("v1");
+            // Heartbeats answered before the first tick see the stored node state, not a blank node.
+            var nodes = new NodeTable();
+            nodes.Load(await store.LoadNodesAsync(cancellationToken));
+            var samples = new SampleCollector();
+            var runtime = new ServerRuntime(options, store, nodes, samples);
+            var leadership = new Leadership(store);
+            builder.Services.AddSingleton(runtime);
+            builder.Services.AddSingleton(tokens);
+            builder.Services.AddSingleton(new ReleaseContracts(checkers ?? []));
+            builder.Services.AddSingleton(leadership);
+            builder.Services.AddSingleton<IDataPhaseRunner>(dataRunner ?? new NoDataPhaseRunner());
+            builder.Services.AddSingleton(sp => new AlertWebhook(options.AlertWebhook, new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<ILogger<AlertWebhook>>()));
+            builder.Services.AddSingleton<Reconciler>();
+
+            var app = builder.Build();
+            app.UseExceptionHandler();
+            app.UseStatusCodePages();
+            app.UseRouting();
+            app.UseMiddleware<AccessMiddleware>();
+            app.MapOpenApi("/openapi/{documentName}.json").WithMetadata(new RequiresAccess(AccessLevel.Read));
+            Endpoints.Map(app);
+
+            await runtime.RefreshConfigAsync(cancellationToken);
+            return new ServerHost(app, store, leadership, app.Services.GetRequiredService<Reconciler>(), runtime, admin);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts listening and the loops (reconciler, alert webhook).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await app.StartAsync(cancellationToken);
+        var webhook = app.Services.GetRequiredService<AlertWebhook>();
+        loops = Task.WhenAll(Runtime.Options.RunReconcilerLoop ? Reconciler.RunAsync(stopping.Token) : Task.CompletedTask, webhook.RunAsync(stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+    }
+
+    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled (or the host is stopped by a signal).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken);
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        var stopped = new TaskCompletionSource();
+        using (cancellationToken.Register(() => stopped.TrySetResult()))
+        using (lifetime.ApplicationStopping.Register(() => stopped.TrySetResult()))
+        {
+            await stopped.Task;
+        }
+        await StopAsync();
+    }
+
+    public async Task StopAsync()
+    {
+        await stopping.CancelAsync();
+        if (loops is not null)
+        {
+            try
+            {
+                await loops;
+            }
+            catch (OperationCanceledException)
+            {
+                // stopping
+            }
+            loops = null;
+        }
+        await app.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await leadership.DisposeAsync();
+        await app.DisposeAsync();
+        await store.DisposeAsync();
+        stopping.Dispose();
+    }
+}

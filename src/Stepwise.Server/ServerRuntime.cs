@@ -1,0 +1,68 @@
+using Stepwise.Core.Config;
+using Stepwise.Server.Fleet;
+using Stepwise.Server.Store;
+
+namespace Stepwise.Server;
+
+/// <summary>What the endpoints and the reconciler of one server process share.</summary>
+public sealed class ServerRuntime(ServerOptions options, StateStore store, NodeTable nodes, SampleCollector samples)
+{
+    private readonly SemaphoreSlim configGate = new(1, 1);
+    private EffectiveConfig config = EffectiveConfig.Empty;
+
+    public ServerOptions Options { get; } = options;
+    public StateStore Store { get; } = store;
+    public NodeTable Nodes { get; } = nodes;
+    public SampleCollector Samples { get; } = samples;
+    public TimeProvider Time => Options.Time;
+
+    /// <summary>Whether this replica runs the reconciler (always on SQLite).</summary>
+    public bool IsLeader { get; set; }
+
+    public ServerCounters Counters { get; } = new();
+
+    /// <summary>The effective configuration as of the last refresh.</summary>
+    public EffectiveConfig Config => Volatile.Read(ref config);
+
+    /// <summary>Rebuilds the effective configuration when the store's revision changed (a replacement or a registration, on any replica).</summary>
+    public async Task<EffectiveConfig> RefreshConfigAsync(CancellationToken cancellationToken)
+    {
+        var revision = await Store.ConfigRevisionAsync(cancellationToken);
+        if (revision == Config.Revision && revision != 0)
+        {
+            return Config;
+        }
+        await configGate.WaitAsync(cancellationToken);
+        try
+        {
+            var stored = await Store.LoadConfigAsync(cancellationToken);
+            var releases = await Store.LoadReleasesAsync(cancellationToken);
+            EffectiveConfig built;
+            try
+            {
+                built = EffectiveConfig.Build(stored?.Yaml, stored?.File ?? "stepwise.yaml", releases, revision);
+            }
+            catch (ConfigException)
+            {
+                // Stored text was validated when saved; a server release that reads it differently keeps the last good one.
+                return Config;
+            }
+            Volatile.Write(ref config, built);
+            return built;
+        }
+        finally
+        {
+            configGate.Release();
+        }
+    }
+}
+
+/// <summary>Counters served at /metrics.</summary>
+public sealed class ServerCounters
+{
+    public long Heartbeats;
+    public long Ticks;
+    public long DecisionBatches;
+    public long TickFailures;
+    public long HeartbeatFlushes;
+}
