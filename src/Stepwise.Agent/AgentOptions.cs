@@ -9,6 +9,8 @@ namespace Stepwise.Agent;
 /// <param name="RequestTimeout">How long one heartbeat may take before it counts as a controller failure.</param>
 /// <param name="MaxBackoff">The longest wait between retries while the controller fails.</param>
 /// <param name="DefaultHeartbeat">The heartbeat interval until the controller says otherwise.</param>
+/// <param name="MaxHeartbeat">Heartbeat at least this often even when the controller asks for less (null: as the controller asks).</param>
+/// <param name="LocalArtifact">How this node runs a release when the controller names none (a release declared in stepwise.yaml carries no artifact); the controller's artifact wins.</param>
 /// <param name="InitialRelease">The release the node was provisioned with: what the agent reports on its first start, before the controller has moved it anywhere.</param>
 public sealed record AgentOptions(
     Uri Controller,
@@ -21,7 +23,9 @@ public sealed record AgentOptions(
     TimeSpan? RequestTimeout = null,
     TimeSpan? MaxBackoff = null,
     TimeSpan? DefaultHeartbeat = null,
-    string? InitialRelease = null)
+    string? InitialRelease = null,
+    Stepwise.Api.Artifact? LocalArtifact = null,
+    TimeSpan? MaxHeartbeat = null)
 {
     public TimeSpan HealthTimeoutOrDefault => HealthTimeout ?? TimeSpan.FromSeconds(30);
     public TimeSpan RequestTimeoutOrDefault => RequestTimeout ?? TimeSpan.FromSeconds(5);

@@ -140,6 +140,10 @@ public sealed class NodeAgent : IAsyncDisposable
         }
         await ReconcileAsync(reply, cancellationToken);
         var interval = reply.HeartbeatSeconds > 0 ? TimeSpan.FromSeconds(reply.HeartbeatSeconds) : options.DefaultHeartbeatOrDefault;
+        if (options.MaxHeartbeat is { } most && interval > most)
+        {
+            interval = most;
+        }
         // While an app or a preflight is starting, look again soon so the controller hears of it promptly.
         var starting = (app is { Exited: false } && !await app.HealthyAsync(cancellationToken)) || preflight is not null;
         return starting ? TimeSpan.FromMilliseconds(Math.Min(250, interval.TotalMilliseconds)) : interval;
@@ -182,7 +186,7 @@ public sealed class NodeAgent : IAsyncDisposable
             await StopPreflightAsync();
             preflightResult = null;
             acknowledged = MetricReading.Zero;
-            Save(state with { Release = desired, Artifact = reply.Artifact ?? state.Artifact, Sanctioned = false });
+            Save(state with { Release = desired, Artifact = reply.Artifact, Sanctioned = false });
             log($"installed {options.Service} {desired}");
         }
         else if (reply.Artifact is not null && !SameArtifact(reply.Artifact, state.Artifact))
@@ -220,16 +224,18 @@ public sealed class NodeAgent : IAsyncDisposable
     private static bool SameArtifact(Artifact a, Artifact? b) =>
         b is not null && System.Text.Json.JsonSerializer.Serialize(a, SnapshotJson.Options) == System.Text.Json.JsonSerializer.Serialize(b, SnapshotJson.Options);
 
+    private Artifact? ArtifactToRun => state.Artifact ?? options.LocalArtifact;
+
     private void StartApp()
     {
-        if (state.Artifact is null || state.Release is null)
+        if (ArtifactToRun is not { } artifact || state.Release is null)
         {
-            log($"cannot start {state.Release ?? "nothing"}: the controller sent no artifact for it");
+            log($"cannot start {state.Release ?? "nothing"}: the controller sent no artifact for it and this agent has no --run template");
             return;
         }
         try
         {
-            app = AppProcess.Start(state.Artifact, state.Release, state.AppPort, options.Node, LogPath, time.GetUtcNow());
+            app = AppProcess.Start(artifact, state.Release, state.AppPort, options.Node, LogPath, time.GetUtcNow());
             Save(state with { AppPid = app.Pid, AppStartedAt = app.ProcessStartTime });
             log($"started {options.Service} {state.Release} on port {state.AppPort} (pid {app.Pid})");
         }
@@ -241,14 +247,14 @@ public sealed class NodeAgent : IAsyncDisposable
 
     private void StartPreflight()
     {
-        if (state.Artifact is null || state.Release is null)
+        if (ArtifactToRun is not { } artifact || state.Release is null)
         {
             return;
         }
         try
         {
-            preflight = AppProcess.Start(state.Artifact, state.Release, FreeLoopbackPort(), options.Node, LogPath, time.GetUtcNow());
-            log($"quarantined: checking {state.Release} on private port {preflight.Port} before the controller lets it serve");
+            preflight = AppProcess.Start(artifact, state.Release, FreeLoopbackPort(), options.Node, LogPath, time.GetUtcNow());
+            log($"may not serve yet: checking {state.Release} on private port {preflight.Port} so the controller hears it is healthy");
         }
         catch (AppStartException e)
         {

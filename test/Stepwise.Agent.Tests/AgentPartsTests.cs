@@ -147,3 +147,23 @@ public class AgentStateFileTests
         args.ShouldBe(["--release", "1.2.0", "--listen=127.0.0.1:5005"]);
     }
 }
+
+public class RunTemplateTests
+{
+    [Fact]
+    public void words_split_on_whitespace_and_quotes_keep_spaces()
+    {
+        var artifact = RunTemplate.Parse("dotnet  '/opt/my app/orders.dll' --release {version} --name \"a b\" --x a\\ b");
+        artifact.Command.ShouldBe("dotnet");
+        artifact.Arguments.ShouldBe(["/opt/my app/orders.dll", "--release", "{version}", "--name", "a b", "--x", "a b"]);
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("   ", "empty")]
+    [InlineData("dotnet 'app.dll", "unterminated")]
+    public void malformed_run_templates_are_errors(string text, string expected)
+    {
+        Should.Throw<FormatException>(() => RunTemplate.Parse(text)).Message.ShouldContain(expected);
+    }
+}

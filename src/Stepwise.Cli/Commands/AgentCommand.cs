@@ -17,10 +17,12 @@ public static class AgentCommand
         var service = new Option<string>("--service") { Description = "The service this node runs.", Required = true };
         var stateDir = new Option<string?>("--state-dir") { Description = "Where the agent keeps its state (default: ./.stepwise-agent/NODE)." };
         var release = new Option<string?>("--release") { Description = "The release this node was provisioned with: reported on the agent's first start until the controller moves the node." };
+        var run = new Option<string?>("--run") { Description = "How this node runs a release the controller gives no artifact for, as one command line: {version}, {port} and {node} are replaced, e.g. \"dotnet orders.dll --release {version} --port {port}\"." };
+        var heartbeat = new Option<string?>("--heartbeat") { Description = "Send heartbeats at least this often (e.g. 1s), even when the controller asks for fewer." };
         var appPort = new Option<int>("--app-port") { Description = "The port the app listens on ({port} in the artifact); default: a free loopback port, chosen once and kept in the state." };
         var command = new Command("agent", "Run the node agent: runs the release the controller sanctions, health-checks it, sends heartbeats.")
         {
-            controller, token, node, service, stateDir, release, appPort,
+            controller, token, node, service, stateDir, release, run, heartbeat, appPort,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -43,8 +45,31 @@ public static class AgentCommand
                 stderr.WriteLine($"error: --app-port {port}: give a TCP port between 1 and 65535 (or 0 for a free one)");
                 return ExitCodes.BadInput;
             }
+            Api.Artifact? local = null;
+            if (parse.GetValue(run) is { } template)
+            {
+                try
+                {
+                    local = RunTemplate.Parse(template);
+                }
+                catch (FormatException e)
+                {
+                    stderr.WriteLine($"error: --run: {e.Message}");
+                    return ExitCodes.BadInput;
+                }
+            }
+            TimeSpan? every = null;
+            if (parse.GetValue(heartbeat) is { } text)
+            {
+                if (!Core.Config.Durations.TryParse(text, out var parsed) || parsed < TimeSpan.FromMilliseconds(100) || parsed > TimeSpan.FromMinutes(10))
+                {
+                    stderr.WriteLine($"error: --heartbeat {text}: write a duration from 100ms to 10m, e.g. 1s");
+                    return ExitCodes.BadInput;
+                }
+                every = parsed;
+            }
             var id = parse.GetValue(node)!;
-            var options = new AgentOptions(uri, secret, id, parse.GetValue(service)!, parse.GetValue(stateDir) ?? Path.Combine(".stepwise-agent", id), port, InitialRelease: parse.GetValue(release));
+            var options = new AgentOptions(uri, secret, id, parse.GetValue(service)!, parse.GetValue(stateDir) ?? Path.Combine(".stepwise-agent", id), port, InitialRelease: parse.GetValue(release), LocalArtifact: local, MaxHeartbeat: every);
             var output = parse.InvocationConfiguration.Output;
             void Log(string line)
             {
