@@ -25,6 +25,7 @@ public static class StepwiseCli
         yield return Stepwise.Cli.Commands.FleetCommand.Create();
         yield return Stepwise.Cli.Commands.ReleaseCommand.Create();
         yield return Stepwise.Cli.Commands.EventsCommand.Create();
+        yield return Stepwise.Cli.Commands.DemoCommand.Create();
         yield return Stepwise.Cli.Commands.ServerCommand.Create();
     }
 
