@@ -9,7 +9,7 @@ namespace Stepwise.Samples.Orders;
 /// </summary>
 public sealed class RequestMetrics
 {
-    private static readonly double[] Bounds = [1, 2.5, 5, 10, 25, 50, 75, 100, 150, 250, 500, 1000];
+    private static readonly double[] Bounds = [0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 25, 50, 75, 100, 150, 250, 500, 1000];
     private readonly long[] buckets = new long[Bounds.Length + 1];
     private long requests;
     private long errors;
