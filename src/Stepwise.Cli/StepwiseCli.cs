@@ -27,6 +27,9 @@ public static class StepwiseCli
         yield return Stepwise.Cli.Commands.EventsCommand.Create();
         yield return Stepwise.Cli.Commands.DemoCommand.Create();
         yield return Stepwise.Cli.Commands.ServerCommand.Create();
+        yield return Stepwise.Cli.Commands.CompatCommand.Create();
+        yield return Stepwise.Cli.Commands.DataCommand.Create();
+        yield return Stepwise.Cli.Commands.LintSqlCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

@@ -79,3 +79,12 @@ public sealed class ContractInputException : Exception
         return where + Message;
     }
 }
+
+/// <summary>Verdicts over a <see cref="CompatReport"/>.</summary>
+public static class CompatReportVerdict
+{
+    /// <summary>True when any finding is at least <paramref name="failOn"/> severe: the change is breaking for the release gate.</summary>
+    public static bool IsBreaking(this CompatReport report, Severity failOn = Severity.Error) => report.Findings.Any(f => f.Severity >= failOn);
+
+    public static int Count(this CompatReport report, Severity severity) => report.Findings.Count(f => f.Severity == severity);
+}

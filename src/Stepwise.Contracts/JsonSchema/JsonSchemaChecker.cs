@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Stepwise.Contracts.Json;
+using Stepwise.Contracts.Schemas;
+
+namespace Stepwise.Contracts.JsonSchema;
+
+/// <summary>
+/// Compares two JSON Schemas (draft-07 or 2020-12) that describe data passed between releases: messages, events,
+/// stored documents. The role says what the deployed release does with data of this schema, which decides which
+/// pairing is backward: a reader's new schema must read what the old writers wrote (Confluent's BACKWARD), and the
+/// old schema must read what new writers write (FORWARD); fleet mode needs both (FULL).
+/// </summary>
+public sealed class JsonSchemaChecker(SchemaRole role = SchemaRole.Reader) : IContractChecker
+{
+    public ContractKind Kind => ContractKind.JsonSchema;
+
+    public SchemaRole Role => role;
+
+    public IReadOnlyList<Finding> Compare(string oldPath, string newPath, CancellationToken cancellationToken = default)
+    {
+        var oldSource = Load(oldPath);
+        cancellationToken.ThrowIfCancellationRequested();
+        var newSource = Load(newPath);
+        cancellationToken.ThrowIfCancellationRequested();
+        var oldDocs = new DocumentSet(oldSource);
+        var newDocs = new DocumentSet(newSource);
+        oldDocs.ValidateReferences();
+        newDocs.ValidateReferences();
+        var findings = new FindingCollector();
+        var comparer = new SchemaComparer(new SchemaView.Builder(oldDocs, openApi30: false), new SchemaView.Builder(newDocs, openApi30: false), findings);
+        var channel = role == SchemaRole.Reader ? SchemaChannel.ReaderSchema : SchemaChannel.WriterSchema;
+        comparer.Compare(oldDocs.RootNode, newDocs.RootNode, channel, "the schema");
+        return findings.Build();
+    }
+
+    private static JsonSource Load(string path)
+    {
+        var source = JsonSource.Load(path);
+        var root = source.Root;
+        if (root.ValueKind is not (JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False))
+        {
+            throw new ContractInputException($"a JSON Schema is an object (or true/false); this file's top level is {root.ValueKind.ToString().ToLowerInvariant()}", source.DisplayPath, 1, 1);
+        }
+        if (root.ValueKind == JsonValueKind.Object && (root.TryGetProperty("openapi", out _) || root.TryGetProperty("swagger", out _)))
+        {
+            throw new ContractInputException("this is an OpenAPI description, not a JSON Schema: pass --kind openapi (or leave --kind out)", source.DisplayPath, 1, 1);
+        }
+        return source;
+    }
+}

@@ -1,0 +1,638 @@
+using System.Text.Json;
+using Stepwise.Contracts.Json;
+using Stepwise.Contracts.Schemas;
+
+namespace Stepwise.Contracts.OpenApi;
+
+/// <summary>
+/// Compares two OpenAPI 3.0/3.1 descriptions (JSON or YAML, $ref within and across files). Operations are matched by
+/// method and path template with parameter names ignored; parameters, request bodies, responses, media types,
+/// headers, security and schemas are compared in the direction the data flows.
+/// </summary>
+public sealed class OpenApiChecker : IContractChecker
+{
+    private static readonly string[] Methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+    public ContractKind Kind => ContractKind.OpenApi;
+
+    public IReadOnlyList<Finding> Compare(string oldPath, string newPath, CancellationToken cancellationToken = default)
+    {
+        // The two sides are independent: read them in parallel (parsing dominates on large descriptions).
+        var oldLoad = Task.Run(() => Side.Load(oldPath), cancellationToken);
+        Side newSide;
+        try
+        {
+            newSide = Side.Load(newPath);
+        }
+        catch (ContractInputException)
+        {
+            // Both files may be bad: report the old one's problem first, as a sequential read would.
+            if (((IAsyncResult)oldLoad).AsyncWaitHandle.WaitOne() && oldLoad.IsFaulted)
+            {
+                oldLoad.GetAwaiter().GetResult();
+            }
+            throw;
+        }
+        var oldSide = oldLoad.GetAwaiter().GetResult();
+        cancellationToken.ThrowIfCancellationRequested();
+        var findings = new FindingCollector();
+        var schemas = new SchemaComparer(oldSide.Views, newSide.Views, findings);
+        new Comparison(oldSide, newSide, findings, schemas, cancellationToken).Run();
+        return findings.Build();
+    }
+
+    private sealed record Operation(string Method, string PathTemplate, Node PathItem, Node Node)
+    {
+        public string Display => $"{Method.ToUpperInvariant()} {PathTemplate}";
+    }
+
+    private sealed class Side
+    {
+        private Side(DocumentSet documents, bool openApi30)
+        {
+            Documents = documents;
+            IsOpenApi30 = openApi30;
+            Views = new SchemaView.Builder(documents, openApi30);
+        }
+
+        public DocumentSet Documents { get; }
+        public bool IsOpenApi30 { get; }
+        public SchemaView.Builder Views { get; }
+        public Dictionary<string, Operation> Operations { get; } = new(StringComparer.Ordinal);
+
+        public static Side Load(string path)
+        {
+            var source = JsonSource.Load(path);
+            var root = new Node(source, source.Root, "");
+            if (source.Root.ValueKind != JsonValueKind.Object)
+            {
+                throw new ContractInputException("an OpenAPI description is an object with an 'openapi' field; this file's top level is not an object", source.DisplayPath, 1, 1);
+            }
+            if (root.TryGet("swagger", out var swagger))
+            {
+                throw DocumentSet.Error(swagger, "Swagger 2.0 is not supported: convert the description to OpenAPI 3 (for example with swagger2openapi) and compare the converted files");
+            }
+            if (!root.TryGet("openapi", out var version) || version.Element.ValueKind != JsonValueKind.String)
+            {
+                throw new ContractInputException("not an OpenAPI description: the top-level 'openapi' version field is missing (pass --kind jsonschema for a JSON Schema)", source.DisplayPath, 1, 1);
+            }
+            var v = version.Element.GetString()!;
+            if (!v.StartsWith("3.", StringComparison.Ordinal))
+            {
+                throw DocumentSet.Error(version, $"OpenAPI version '{v}' is not supported: Stepwise reads OpenAPI 3.0 and 3.1");
+            }
+            var side = new Side(new DocumentSet(source), openApi30: v.StartsWith("3.0", StringComparison.Ordinal));
+            side.Documents.ValidateReferences();
+            if (root.TryGet("paths", out var paths))
+            {
+                if (paths.Element.ValueKind != JsonValueKind.Object)
+                {
+                    throw DocumentSet.Error(paths, "'paths' must be an object of path templates");
+                }
+                foreach (var (template, rawItem) in paths.Properties())
+                {
+                    if (template.StartsWith("x-", StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+                    var item = side.Documents.Resolve(rawItem);
+                    if (item.Element.ValueKind != JsonValueKind.Object)
+                    {
+                        throw DocumentSet.Error(item, $"the path item '{template}' must be an object");
+                    }
+                    foreach (var method in Methods)
+                    {
+                        if (item.TryGet(method, out var op))
+                        {
+                            if (op.Element.ValueKind != JsonValueKind.Object)
+                            {
+                                throw DocumentSet.Error(op, $"the operation '{method.ToUpperInvariant()} {template}' must be an object");
+                            }
+                            ValidateParameters(side.Documents, item, op);
+                            side.Operations.TryAdd(method + " " + NormalizeTemplate(template), new Operation(method, template, item, op));
+                        }
+                    }
+                }
+            }
+            return side;
+        }
+    }
+
+    /// <summary>Every parameter names itself and where it goes; checked up front so that unchanged operations are checked too.</summary>
+    private static void ValidateParameters(DocumentSet documents, Node pathItem, Node operation)
+    {
+        foreach (var holder in new[] { pathItem, operation })
+        {
+            if (!holder.TryGet("parameters", out var list))
+            {
+                continue;
+            }
+            if (list.Element.ValueKind != JsonValueKind.Array)
+            {
+                throw DocumentSet.Error(list, "'parameters' must be a list");
+            }
+            foreach (var raw in list.Items())
+            {
+                var parameter = documents.Resolve(raw);
+                if (parameter.GetString("name") is null || parameter.GetString("in") is null)
+                {
+                    throw DocumentSet.Error(parameter, "a parameter needs 'name' and 'in'");
+                }
+            }
+        }
+    }
+
+    /// <summary>"/pets/{petId}" and "/pets/{id}" name the same operation path: parameter names do not matter.</summary>
+    internal static string NormalizeTemplate(string template)
+    {
+        var sb = new System.Text.StringBuilder(template.Length);
+        var inParam = false;
+        foreach (var c in template)
+        {
+            if (c == '{')
+            {
+                inParam = true;
+                sb.Append("{}");
+            }
+            else if (c == '}')
+            {
+                inParam = false;
+            }
+            else if (!inParam)
+            {
+                sb.Append(c);
+            }
+        }
+        var normalized = sb.ToString();
+        return normalized.Length > 1 ? normalized.TrimEnd('/') : normalized;
+    }
+
+    private sealed class Comparison(Side oldSide, Side newSide, FindingCollector findings, SchemaComparer schemas, CancellationToken cancellationToken)
+    {
+        private readonly DeepEquality _identical = new(oldSide.Documents, newSide.Documents);
+
+        public void Run()
+        {
+            // An operation written identically on both sides (with everything its references reach) has no
+            // findings, unless something around it changed: the OpenAPI version or the document-level security.
+            var canSkipIdentical = oldSide.IsOpenApi30 == newSide.IsOpenApi30
+                && SameOrAbsent(oldSide.Documents.RootNode.Get("security"), newSide.Documents.RootNode.Get("security"));
+            foreach (var (key, oldOp) in oldSide.Operations)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!newSide.Operations.TryGetValue(key, out var newOp))
+                {
+                    if (oldOp.Node.GetBool("deprecated"))
+                    {
+                        findings.Add("deprecated-operation-removed", Direction.Backward, oldOp.Node,
+                            $"{oldOp.Display} was removed; it was deprecated, so this is safe only if no caller has used it within the retention window (G6): check the recorded client calls before releasing.");
+                    }
+                    else
+                    {
+                        findings.Add("operation-removed", Direction.Backward, oldOp.Node,
+                            $"{oldOp.Display} was removed without being deprecated first: callers built against the old contract get 404 from the new server (G6).");
+                    }
+                    continue;
+                }
+                if (canSkipIdentical
+                    && oldOp.PathTemplate == newOp.PathTemplate
+                    && _identical.Identical(oldOp.Node, newOp.Node)
+                    && SameOrAbsent(oldOp.PathItem.Get("parameters"), newOp.PathItem.Get("parameters")))
+                {
+                    continue;
+                }
+                CompareOperation(oldOp, newOp);
+            }
+            foreach (var (key, newOp) in newSide.Operations)
+            {
+                if (!oldSide.Operations.ContainsKey(key))
+                {
+                    findings.Add("operation-added", Direction.Forward, newOp.Node,
+                        $"{newOp.Display} is new: old servers (rollback, mixed fleet) answer 404 to callers that use it.");
+                }
+            }
+        }
+
+        private bool SameOrAbsent(Node? old, Node? @new) =>
+            (old, @new) switch
+            {
+                (null, null) => true,
+                ({ } o, { } n) => _identical.Identical(o, n),
+                _ => false,
+            };
+
+        private void CompareOperation(Operation o, Operation n)
+        {
+            var op = n.Display;
+            if (!o.Node.GetBool("deprecated") && n.Node.GetBool("deprecated"))
+            {
+                findings.Add("operation-deprecated", Direction.Backward, n.Node, $"{op} is now deprecated: tell its callers; remove it in a later release once none calls it.");
+            }
+            CompareParameters(o, n, op);
+            CompareRequestBody(o, n, op);
+            CompareResponses(o, n, op);
+            CompareSecurity(o, n, op);
+        }
+
+        // ---- parameters ----
+
+        private static Dictionary<string, Node> Parameters(Side side, Operation operation)
+        {
+            var pathParams = PathParameterPositions(operation.PathTemplate);
+            var result = new Dictionary<string, Node>(StringComparer.Ordinal);
+            foreach (var holder in new[] { operation.PathItem, operation.Node })
+            {
+                if (!holder.TryGet("parameters", out var list))
+                {
+                    continue;
+                }
+                foreach (var raw in list.Items())
+                {
+                    var p = side.Documents.Resolve(raw);
+                    var name = p.GetString("name");
+                    var location = p.GetString("in");
+                    if (name is null || location is null)
+                    {
+                        throw DocumentSet.Error(p, "a parameter needs 'name' and 'in'");
+                    }
+                    var key = location switch
+                    {
+                        "path" when pathParams.TryGetValue(name, out var index) => $"path#{index}",
+                        "header" => "header:" + name.ToLowerInvariant(),
+                        _ => location + ":" + name,
+                    };
+                    result[key] = p; // operation-level parameters override path-level ones
+                }
+            }
+            return result;
+        }
+
+        private static Dictionary<string, int> PathParameterPositions(string template)
+        {
+            var positions = new Dictionary<string, int>(StringComparer.Ordinal);
+            var index = 0;
+            var start = template.IndexOf('{', StringComparison.Ordinal);
+            while (start >= 0)
+            {
+                var end = template.IndexOf('}', start);
+                if (end < 0)
+                {
+                    break;
+                }
+                positions.TryAdd(template[(start + 1)..end], index++);
+                start = template.IndexOf('{', end);
+            }
+            return positions;
+        }
+
+        private static string ParamName(Node p) => $"{p.GetString("in")} parameter '{p.GetString("name")}'";
+
+        private static bool Required(Node p) => p.GetBool("required");
+
+        private static string Style(Node p)
+        {
+            var location = p.GetString("in");
+            var style = p.GetString("style") ?? (location is "query" or "cookie" ? "form" : "simple");
+            var explode = p.Element.TryGetProperty("explode", out var e) ? e.ValueKind == JsonValueKind.True : style == "form";
+            return $"{style}{(explode ? ", explode" : "")}";
+        }
+
+        private void CompareParameters(Operation o, Operation n, string op)
+        {
+            var oldParams = Parameters(oldSide, o);
+            var newParams = Parameters(newSide, n);
+            foreach (var (key, oldParam) in oldParams)
+            {
+                if (!newParams.TryGetValue(key, out var newParam))
+                {
+                    findings.Add("request-parameter-removed", Direction.Backward, oldParam,
+                        $"{op}: {ParamName(oldParam)} was removed; old callers still send it and the new server ignores it.");
+                    if (Required(oldParam))
+                    {
+                        findings.Add("request-parameter-removed", Direction.Forward, oldParam,
+                            $"{op}: required {ParamName(oldParam)} was removed; new callers do not send it and old servers (rollback, mixed fleet) reject their requests.",
+                            Severity.Error);
+                    }
+                    continue;
+                }
+                if (!Required(oldParam) && Required(newParam))
+                {
+                    findings.Add("request-parameter-required-added", Direction.Backward, newParam,
+                        $"{op}: {ParamName(newParam)} is now required; callers built against the old contract may not send it and the new server rejects them.");
+                }
+                else if (Required(oldParam) && !Required(newParam))
+                {
+                    findings.Add("request-parameter-required-removed", Direction.Forward, newParam,
+                        $"{op}: {ParamName(newParam)} is no longer required; new callers may omit it and old servers (rollback, mixed fleet) reject them.");
+                }
+                var oldStyle = Style(oldParam);
+                var newStyle = Style(newParam);
+                if (oldStyle != newStyle)
+                {
+                    var text = $"{op}: {ParamName(newParam)} serialization changed from '{oldStyle}' to '{newStyle}'; the same value is now written differently";
+                    findings.Add("request-parameter-style-changed", Direction.Backward, newParam, text + ", so the new server misreads old callers.");
+                    findings.Add("request-parameter-style-changed", Direction.Forward, newParam, text + ", so old servers misread new callers.");
+                }
+                if (ParameterSchema(oldParam) is { } oldSchema && ParameterSchema(newParam) is { } newSchema)
+                {
+                    schemas.Compare(oldSchema, newSchema, SchemaChannel.Request, $"{op} {ParamName(newParam)}");
+                }
+            }
+            foreach (var (key, newParam) in newParams)
+            {
+                if (oldParams.ContainsKey(key))
+                {
+                    continue;
+                }
+                if (Required(newParam))
+                {
+                    findings.Add("request-parameter-required-added", Direction.Backward, newParam,
+                        $"{op}: new required {ParamName(newParam)}; callers built against the old contract do not send it and the new server rejects them.");
+                }
+                else
+                {
+                    findings.Add("request-parameter-added", Direction.Forward, newParam,
+                        $"{op}: new optional {ParamName(newParam)}; old servers (rollback, mixed fleet) ignore it when new callers send it.");
+                }
+            }
+        }
+
+        private static Node? ParameterSchema(Node parameter)
+        {
+            if (parameter.TryGet("schema", out var schema))
+            {
+                return schema;
+            }
+            if (parameter.TryGet("content", out var content))
+            {
+                foreach (var (_, media) in content.Properties())
+                {
+                    return media.Get("schema");
+                }
+            }
+            return null;
+        }
+
+        // ---- request bodies ----
+
+        private void CompareRequestBody(Operation o, Operation n, string op)
+        {
+            var oldBody = o.Node.Get("requestBody") is { } ob ? oldSide.Documents.Resolve(ob) : (Node?)null;
+            var newBody = n.Node.Get("requestBody") is { } nb ? newSide.Documents.Resolve(nb) : (Node?)null;
+            if (oldBody is null && newBody is null)
+            {
+                return;
+            }
+            if (oldBody is null)
+            {
+                if (newBody!.Value.GetBool("required"))
+                {
+                    findings.Add("request-body-required-added", Direction.Backward, newBody.Value,
+                        $"{op}: a required request body was added; callers built against the old contract send none and the new server rejects them.");
+                }
+                else
+                {
+                    findings.Add("request-body-added", Direction.Forward, newBody.Value,
+                        $"{op}: an optional request body was added; old servers (rollback, mixed fleet) ignore it when new callers send it.");
+                }
+                return;
+            }
+            if (newBody is null)
+            {
+                findings.Add("request-body-removed", Direction.Backward, oldBody.Value,
+                    $"{op}: the request body was removed; old callers still send one and the new server ignores or rejects it.");
+                if (oldBody.Value.GetBool("required"))
+                {
+                    findings.Add("request-body-removed", Direction.Forward, oldBody.Value,
+                        $"{op}: the required request body was removed; new callers send none and old servers (rollback, mixed fleet) reject them.", Severity.Error);
+                }
+                return;
+            }
+            var ob2 = oldBody.Value;
+            var nb2 = newBody.Value;
+            if (!ob2.GetBool("required") && nb2.GetBool("required"))
+            {
+                findings.Add("request-body-required-added", Direction.Backward, nb2,
+                    $"{op}: the request body is now required; callers built against the old contract may send none and the new server rejects them.");
+            }
+            else if (ob2.GetBool("required") && !nb2.GetBool("required"))
+            {
+                findings.Add("request-body-required-removed", Direction.Forward, nb2,
+                    $"{op}: the request body is no longer required; new callers may send none and old servers (rollback, mixed fleet) reject them.");
+            }
+            CompareContent(ob2.Get("content"), nb2.Get("content"), SchemaChannel.Request, $"{op} request body", nb2);
+        }
+
+        private void CompareContent(Node? oldContent, Node? newContent, SchemaChannel channel, string where, Node owner)
+        {
+            var oldMedia = MediaTypes(oldContent);
+            var newMedia = MediaTypes(newContent);
+            var request = channel == SchemaChannel.Request;
+            foreach (var (type, oldNode) in oldMedia)
+            {
+                if (!newMedia.TryGetValue(type, out var newNode))
+                {
+                    findings.Add(request ? "request-media-type-removed" : "response-media-type-removed", Direction.Backward, oldNode,
+                        request
+                            ? $"{where}: media type '{type}' is no longer accepted; old callers sending it get 415 from the new server."
+                            : $"{where}: media type '{type}' is no longer returned; old callers asking for it get 406 or a body they cannot read.");
+                    continue;
+                }
+                if (oldNode.TryGet("schema", out var oldSchema) && newNode.TryGet("schema", out var newSchema))
+                {
+                    schemas.Compare(oldSchema, newSchema, channel, $"{where} ({type})");
+                }
+            }
+            foreach (var (type, newNode) in newMedia)
+            {
+                if (!oldMedia.ContainsKey(type))
+                {
+                    findings.Add(request ? "request-media-type-added" : "response-media-type-added", Direction.Forward, newNode,
+                        request
+                            ? $"{where}: media type '{type}' is new; old servers (rollback, mixed fleet) answer 415 to new callers that send it."
+                            : $"{where}: media type '{type}' is new; old servers (rollback, mixed fleet) cannot produce it for new callers that ask for it.");
+                }
+            }
+        }
+
+        private static Dictionary<string, Node> MediaTypes(Node? content)
+        {
+            var result = new Dictionary<string, Node>(StringComparer.Ordinal);
+            if (content is { } c)
+            {
+                foreach (var (name, media) in c.Properties())
+                {
+                    result.TryAdd(name.ToLowerInvariant().Replace(" ", "", StringComparison.Ordinal), media);
+                }
+            }
+            return result;
+        }
+
+        // ---- responses ----
+
+        private void CompareResponses(Operation o, Operation n, string op)
+        {
+            var oldResponses = Responses(o);
+            var newResponses = Responses(n);
+            foreach (var (status, oldRaw) in oldResponses)
+            {
+                if (!newResponses.TryGetValue(status, out var newRaw))
+                {
+                    if (!CoveredBy(status, newResponses))
+                    {
+                        findings.Add("response-status-removed", Direction.Forward, oldRaw,
+                            $"{op}: response {status} is no longer documented; new callers do not expect it, but old servers (rollback, mixed fleet) still return it.");
+                    }
+                    continue;
+                }
+                var oldResponse = oldSide.Documents.Resolve(oldRaw);
+                var newResponse = newSide.Documents.Resolve(newRaw);
+                var where = $"{op} response {status}";
+                CompareContent(oldResponse.Get("content"), newResponse.Get("content"), SchemaChannel.Response, where, newResponse);
+                CompareHeaders(oldResponse, newResponse, where);
+            }
+            foreach (var (status, newRaw) in newResponses)
+            {
+                if (!oldResponses.ContainsKey(status) && !CoveredBy(status, oldResponses))
+                {
+                    findings.Add("response-status-added", Direction.Backward, newRaw,
+                        $"{op}: response {status} is new; callers built against the old contract may not handle it.");
+                }
+            }
+        }
+
+        private static Dictionary<string, Node> Responses(Operation operation)
+        {
+            var result = new Dictionary<string, Node>(StringComparer.Ordinal);
+            if (operation.Node.TryGet("responses", out var responses))
+            {
+                foreach (var (status, response) in responses.Properties())
+                {
+                    if (!status.StartsWith("x-", StringComparison.Ordinal))
+                    {
+                        result[status.ToUpperInvariant()] = response;
+                    }
+                }
+            }
+            return result;
+        }
+
+        /// <summary>A status is still described when the other side documents its class ("4XX") or a default response.</summary>
+        private static bool CoveredBy(string status, Dictionary<string, Node> responses) =>
+            responses.ContainsKey("DEFAULT") || (status.Length == 3 && char.IsAsciiDigit(status[0]) && responses.ContainsKey(status[0] + "XX"));
+
+        private void CompareHeaders(Node oldResponse, Node newResponse, string where)
+        {
+            var oldHeaders = Headers(oldSide, oldResponse);
+            var newHeaders = Headers(newSide, newResponse);
+            foreach (var (name, oldHeader) in oldHeaders)
+            {
+                if (!newHeaders.TryGetValue(name, out var newHeader))
+                {
+                    var required = oldHeader.GetBool("required");
+                    findings.Add("response-header-removed", Direction.Backward, oldHeader,
+                        $"{where}: header '{name}' is no longer sent; old callers that read it lose it.", required ? Severity.Error : Severity.Warning);
+                    continue;
+                }
+                if (!oldHeader.GetBool("required") && newHeader.GetBool("required"))
+                {
+                    findings.Add("response-header-required-added", Direction.Forward, newHeader,
+                        $"{where}: header '{name}' is now required; new callers rely on it but old servers (rollback, mixed fleet) may not send it.");
+                }
+                else if (oldHeader.GetBool("required") && !newHeader.GetBool("required"))
+                {
+                    findings.Add("response-header-required-removed", Direction.Backward, newHeader,
+                        $"{where}: header '{name}' is no longer required; old callers rely on it and the new server may omit it.");
+                }
+                if (ParameterSchema(oldHeader) is { } oldSchema && ParameterSchema(newHeader) is { } newSchema)
+                {
+                    schemas.Compare(oldSchema, newSchema, SchemaChannel.Response, $"{where} header '{name}'");
+                }
+            }
+            foreach (var (name, newHeader) in newHeaders)
+            {
+                if (!oldHeaders.ContainsKey(name) && newHeader.GetBool("required"))
+                {
+                    findings.Add("response-header-required-added", Direction.Forward, newHeader,
+                        $"{where}: new required header '{name}'; new callers rely on it but old servers (rollback, mixed fleet) do not send it.");
+                }
+            }
+        }
+
+        private static Dictionary<string, Node> Headers(Side side, Node response)
+        {
+            var result = new Dictionary<string, Node>(StringComparer.Ordinal);
+            if (response.TryGet("headers", out var headers))
+            {
+                foreach (var (name, header) in headers.Properties())
+                {
+                    result.TryAdd(name.ToLowerInvariant(), side.Documents.Resolve(header));
+                }
+            }
+            return result;
+        }
+
+        // ---- security ----
+
+        private static List<Dictionary<string, HashSet<string>>> Security(Side side, Operation operation)
+        {
+            var holder = operation.Node.Get("security") ?? side.Documents.RootNode.Get("security");
+            var alternatives = new List<Dictionary<string, HashSet<string>>>();
+            if (holder is not { } list || list.Element.ValueKind != JsonValueKind.Array)
+            {
+                alternatives.Add([]); // no requirement: anonymous calls are accepted
+                return alternatives;
+            }
+            foreach (var requirement in list.Items())
+            {
+                var alternative = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+                foreach (var (scheme, scopes) in requirement.Properties())
+                {
+                    alternative[scheme] = scopes.Items().Where(s => s.Element.ValueKind == JsonValueKind.String).Select(s => s.Element.GetString()!).ToHashSet(StringComparer.Ordinal);
+                }
+                alternatives.Add(alternative);
+            }
+            if (alternatives.Count == 0)
+            {
+                alternatives.Add([]); // "security: []" switches security off for the operation
+            }
+            return alternatives;
+        }
+
+        /// <summary>True when a caller presenting <paramref name="presented"/> meets <paramref name="demanded"/>.</summary>
+        private static bool Satisfies(Dictionary<string, HashSet<string>> presented, Dictionary<string, HashSet<string>> demanded) =>
+            demanded.All(d => presented.TryGetValue(d.Key, out var scopes) && d.Value.IsSubsetOf(scopes));
+
+        private static string Describe(Dictionary<string, HashSet<string>> alternative) =>
+            alternative.Count == 0 ? "no authentication" : string.Join(" + ", alternative.Select(a => a.Value.Count == 0 ? a.Key : $"{a.Key} [{string.Join(", ", a.Value.Order(StringComparer.Ordinal))}]"));
+
+        private void CompareSecurity(Operation o, Operation n, string op)
+        {
+            var oldAlternatives = Security(oldSide, o);
+            var newAlternatives = Security(newSide, n);
+            var at = n.Node.Get("security") ?? n.Node;
+            // Old callers present one of the old alternatives: the new server must accept it.
+            foreach (var presented in oldAlternatives)
+            {
+                if (newAlternatives.Any(demanded => Satisfies(presented, demanded)))
+                {
+                    continue;
+                }
+                var sameSchemes = newAlternatives.FirstOrDefault(d => d.Keys.ToHashSet().SetEquals(presented.Keys));
+                findings.Add(sameSchemes is not null ? "security-scope-added" : "security-requirement-added", Direction.Backward, at,
+                    $"{op}: callers presenting {Describe(presented)} (enough for the old contract) are rejected by the new server, which requires {string.Join(" or ", newAlternatives.Select(Describe))}.");
+            }
+            // New callers present one of the new alternatives: old servers must accept it.
+            foreach (var presented in newAlternatives)
+            {
+                if (oldAlternatives.Any(demanded => Satisfies(presented, demanded)))
+                {
+                    continue;
+                }
+                var sameSchemes = oldAlternatives.FirstOrDefault(d => d.Keys.ToHashSet().SetEquals(presented.Keys));
+                findings.Add(sameSchemes is not null ? "security-scope-removed" : "security-requirement-removed", Direction.Forward, at,
+                    $"{op}: new callers presenting {Describe(presented)} are rejected by old servers (rollback, mixed fleet), which require {string.Join(" or ", oldAlternatives.Select(Describe))}.");
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);

@@ -1,0 +1,1 @@
+ALTER TABLE users ADD CONSTRAINT score_positive CHECK (score > 0) NOT VALID;
