@@ -147,7 +147,7 @@ internal sealed class DemoRun : IAsyncDisposable
         await RegisterAsync(ct);
         trafficTask = Task.Run(() => TrafficAsync(traffic.Token), CancellationToken.None);
 
-        // Act 1 and the first half of act 3: a safe release; n6 goes offline mid-push.
+        // A safe release; n6 goes offline mid-push.
         var first = await StartRolloutAsync("1.1.0", ct);
         var phases = await WatchRolloutAsync(first, ct, onPhase: async (view, phase) =>
         {
@@ -161,64 +161,60 @@ internal sealed class DemoRun : IAsyncDisposable
             phases.Last() == RolloutPhase.Complete && phases.Contains(RolloutPhase.Rehearsing) && phases.Contains(RolloutPhase.RehearsalBake),
             string.Join(" -> ", phases.Select(RolloutCommand.Phase)));
 
-        // Act 2: N+2.
+        // n6 comes back after the push, still on 1.0.0: outside the window now.
+        Say("n6 comes back, still on 1.0.0");
+        StartAgent("n6");
+        var quarantined = false;
+        var n6Back = await WaitAsync("n6 to serve again", async () =>
+        {
+            var n6 = (await api.GetAsync<List<NodeView>>(Routes.Nodes, ct)).Value?.FirstOrDefault(n => n.Id == "n6");
+            if (n6 is { State: NodeState.Quarantined } && !quarantined)
+            {
+                quarantined = true;
+                Say($"n6 quarantined: reports {n6.ActualRelease}, may not serve; told to run {n6.DesiredRelease}");
+            }
+            return n6 is { State: NodeState.Active, MayServe: true } && n6.ActualRelease != "1.0.0" ? n6 : null;
+        }, ct);
+        Act("stale node quarantined", "n6, offline during the push, returns on 1.0.0: quarantined, moved forward, then serves",
+            quarantined && n6Back.ActualRelease == "1.1.0", $"{(quarantined ? "quarantined" : "never quarantined")}, now {n6Back.ActualRelease} {n6Back.State.ToString().ToLowerInvariant()}");
+
+        // N+2.
         var refused = await api.PostAsync<RequestOutcome>(Routes.Rollouts, new StartRolloutBody(Service, "1.3.0", "skip 1.2.0"), ct);
         var refusal = refused.Problem?.Refusals.FirstOrDefault();
         Say(refusal is null ? $"rollout to 1.3.0: {refused.Problem?.Detail ?? "accepted!"}" : refusal.Describe());
         Act("N+2 refused", "a rollout from 1.1.0 straight to 1.3.0 is refused", refused.Problem?.IsRefusal == true,
             refusal is null ? refused.Problem?.Detail ?? "accepted" : $"refused ({refusal.Guarantee.Label()})");
 
-        // Act 4: expand, backfill, then the code that needs them; n6 returns during that push.
-        foreach (var phase in new[] { "expand", "backfill" })
-        {
-            var done = await RunDataPhaseAsync(phase, ct);
-            Act($"data {phase}", $"contact-email {phase} completes on orders-db", done.Passed, done.Outcome);
-        }
-        var second = await StartRolloutAsync("1.2.0", ct);
-        var returned = false;
-        var quarantined = false;
-        phases = await WatchRolloutAsync(second, ct, onPhase: (view, phase) =>
-        {
-            if (!returned && phase is RolloutPhase.Baking or RolloutPhase.Rehearsing or RolloutPhase.Waves)
-            {
-                returned = true;
-                Say("n6 comes back, still on 1.0.0");
-                StartAgent("n6");
-            }
-            return Task.CompletedTask;
-        }, onNodes: list =>
-        {
-            if (list.FirstOrDefault(n => n.Id == "n6") is { State: NodeState.Quarantined } n6 && !quarantined)
-            {
-                quarantined = true;
-                Say($"n6 quarantined: reports {n6.ActualRelease}, may not serve; told to run {n6.DesiredRelease}");
-            }
-        });
-        if (!returned)
-        {
-            StartAgent("n6");
-        }
-        var n6Final = await WaitAsync("n6 to serve again", async () =>
-            (await api.GetAsync<List<NodeView>>(Routes.Nodes, ct)).Value?.FirstOrDefault(n => n.Id == "n6") is { State: NodeState.Active, MayServe: true } n && n.ActualRelease != "1.0.0" ? n : null, ct);
-        Act("code that needs the data change", "1.1.0 -> 1.2.0 completes after expand and backfill", phases.Last() == RolloutPhase.Complete,
-            string.Join(" -> ", phases.Select(RolloutCommand.Phase)));
-        Act("stale node quarantined", "n6, offline during the push, returns on 1.0.0: quarantined, moved forward, then serves",
-            quarantined && n6Final is not null, $"{(quarantined ? "quarantined" : "never quarantined")}, now {n6Final?.ActualRelease} {n6Final?.State.ToString().ToLowerInvariant()}");
-
-        var contract = await RunDataPhaseAsync("contract", ct);
-        Act("data contract", "contact-email contract runs once no node runs code that uses the old shape", contract.Passed, contract.Outcome);
-
-        // Act 5: a bad canary.
-        var bad = await StartRolloutAsync("1.3.0", ct);
-        phases = await WatchRolloutAsync(bad, ct);
-        Act("bad canary rolled back", "1.2.0 -> 1.3.0: the canary's errors and latency fail the analysis; rolled back by itself",
-            phases.Last() == RolloutPhase.RolledBack, string.Join(" -> ", phases.Select(RolloutCommand.Phase)));
-
-        // Act 6: a breaking contract.
+        // A breaking contract.
         var breaking = await api.PostAsync<ReleaseView>(ApiClient.Route(Routes.Releases, ("service", Service)), Registration("1.4.0"), ct);
         Say(breaking.Ok ? "1.4.0 registered!" : breaking.Problem!.Detail ?? "refused");
         Act("breaking contract refused", "1.4.0 removes DELETE /orders/{id}, never deprecated: refused at registration (G6)",
             !breaking.Ok && breaking.Problem!.IsRefusal, breaking.Ok ? "registered" : $"{breaking.Problem!.Status} {breaking.Problem.Title}");
+
+        // Expand, backfill, the code that needs them, the contract.
+        foreach (var phase in new[] { "expand", "backfill" })
+        {
+            var done = await RunDataPhaseAsync(phase, ct);
+            Act($"data {phase}", $"contact-email {phase} completes on orders-db", done.Passed, done.Outcome);
+            if (!done.Passed)
+            {
+                Act("the rest of the story", "1.2.0 (needs the data), the contract, the bad canary 1.3.0", false, $"not run: the {phase} did not complete");
+                return;
+            }
+        }
+        var second = await StartRolloutAsync("1.2.0", ct);
+        phases = await WatchRolloutAsync(second, ct);
+        Act("code that needs the data change", "1.1.0 -> 1.2.0 completes after expand and backfill", phases.Last() == RolloutPhase.Complete,
+            string.Join(" -> ", phases.Select(RolloutCommand.Phase)));
+
+        var contract = await RunDataPhaseAsync("contract", ct);
+        Act("data contract", "contact-email contract runs once no node runs code that uses the old shape", contract.Passed, contract.Outcome);
+
+        // A bad canary.
+        var bad = await StartRolloutAsync("1.3.0", ct);
+        phases = await WatchRolloutAsync(bad, ct);
+        Act("bad canary rolled back", "1.2.0 -> 1.3.0: the canary's errors and latency fail the analysis; rolled back by itself",
+            phases.Last() == RolloutPhase.RolledBack, string.Join(" -> ", phases.Select(RolloutCommand.Phase)));
     }
 
     private void Act(string name, string expected, bool passed, string outcome)
@@ -353,7 +349,7 @@ internal sealed class DemoRun : IAsyncDisposable
         return id;
     }
 
-    private async Task<List<RolloutPhase>> WatchRolloutAsync(string id, CancellationToken ct, Func<RolloutView, RolloutPhase, Task>? onPhase = null, Action<List<NodeView>>? onNodes = null)
+    private async Task<List<RolloutPhase>> WatchRolloutAsync(string id, CancellationToken ct, Func<RolloutView, RolloutPhase, Task>? onPhase = null)
     {
         var phases = new List<RolloutPhase>();
         var last = "";
@@ -376,10 +372,6 @@ internal sealed class DemoRun : IAsyncDisposable
                             await onPhase(view, view.Phase);
                         }
                     }
-                }
-                if (onNodes is not null)
-                {
-                    onNodes((await api.GetAsync<List<NodeView>>(Routes.Nodes, ct)).Value ?? []);
                 }
                 if (RolloutPhases.IsTerminal(view.Phase) || view.Phase == RolloutPhase.Paused)
                 {
