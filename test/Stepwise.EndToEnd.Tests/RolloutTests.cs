@@ -35,7 +35,11 @@ public class RolloutTests
         var phases = await fleet.FollowAsync(rollout);
         phases[^1].ShouldBe(RolloutPhase.RolledBack, fleet.Diagnostics());
         var view = (await fleet.Api.GetAsync<RolloutView>(ApiClient.Route(Routes.Rollout, ("rollout", rollout)), TestContext.Current.CancellationToken)).Value!;
-        view.Reason.ShouldNotBeNull().ShouldContain("analysis");
+        phases.ShouldContain(RolloutPhase.RollingBack);
+        phases.ShouldNotContain(RolloutPhase.Rehearsing);
+        var (exit, events, _) = await fleet.CliAsync("events");
+        exit.ShouldBe(0);
+        events.ShouldContain("canary analysis failed");
         await fleet.WaitAsync("every node back on 1.0.0", async () => (await fleet.NodesAsync()).All(n => n.ActualRelease == "1.0.0" && n.MayServe) ? "yes" : null);
         foreach (var n in await fleet.NodesAsync())
         {
