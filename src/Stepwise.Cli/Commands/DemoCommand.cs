@@ -149,34 +149,45 @@ internal sealed class DemoRun : IAsyncDisposable
 
         // A safe release; n6 goes offline mid-push.
         var first = await StartRolloutAsync("1.1.0", ct);
+        string? straggler = null;
         var phases = await WatchRolloutAsync(first, ct, onPhase: async (view, phase) =>
         {
-            if (phase == RolloutPhase.Waves && agents.ContainsKey("n6"))
+            if (phase == RolloutPhase.Waves && straggler is null)
             {
-                Say("taking n6 offline mid-push: SIGKILL its agent and its app");
-                await KillNodeAsync("n6");
+                // A node the push has not reached yet: still on 1.0.0, not a canary.
+                var list = (await api.GetAsync<List<NodeView>>(Routes.Nodes, ct)).Value ?? [];
+                straggler = list.Where(n => n.ActualRelease == "1.0.0" && n.DesiredRelease != "1.1.0" && !view.CanaryNodes.Contains(n.Id)).Select(n => n.Id).OrderBy(id => id, StringComparer.Ordinal).LastOrDefault();
+                if (straggler is not null)
+                {
+                    Say($"taking {straggler} offline mid-push: SIGKILL its agent and its app");
+                    await KillNodeAsync(straggler);
+                }
             }
         });
         Act("safe release with rehearsal", "1.0.0 -> 1.1.0 canaries, bakes, rehearses the rollback, completes",
             phases.Last() == RolloutPhase.Complete && phases.Contains(RolloutPhase.Rehearsing) && phases.Contains(RolloutPhase.RehearsalBake),
             string.Join(" -> ", phases.Select(RolloutCommand.Phase)));
 
-        // n6 comes back after the push, still on 1.0.0: outside the window now.
-        Say("n6 comes back, still on 1.0.0");
-        StartAgent("n6");
-        var quarantined = false;
-        var n6Back = await WaitAsync("n6 to serve again", async () =>
+        // The straggler comes back after the push, still on 1.0.0: outside the window now.
+        if (straggler is null)
         {
-            var n6 = (await api.GetAsync<List<NodeView>>(Routes.Nodes, ct)).Value?.FirstOrDefault(n => n.Id == "n6");
-            if (n6 is { State: NodeState.Quarantined } && !quarantined)
+            throw new DemoFailure("no node was left on 1.0.0 when the waves started; nothing to take offline");
+        }
+        Say($"{straggler} comes back, still on 1.0.0");
+        StartAgent(straggler);
+        var quarantined = false;
+        var back = await WaitAsync($"{straggler} to serve again", async () =>
+        {
+            var node = (await api.GetAsync<List<NodeView>>(Routes.Nodes, ct)).Value?.FirstOrDefault(n => n.Id == straggler);
+            if (node is { State: NodeState.Quarantined } && !quarantined)
             {
                 quarantined = true;
-                Say($"n6 quarantined: reports {n6.ActualRelease}, may not serve; told to run {n6.DesiredRelease}");
+                Say($"{straggler} quarantined: reports {node.ActualRelease}, may not serve; told to run {node.DesiredRelease}");
             }
-            return n6 is { State: NodeState.Active, MayServe: true } && n6.ActualRelease != "1.0.0" ? n6 : null;
+            return node is { State: NodeState.Active, MayServe: true } && node.ActualRelease != "1.0.0" ? node : null;
         }, ct);
-        Act("stale node quarantined", "n6, offline during the push, returns on 1.0.0: quarantined, moved forward, then serves",
-            quarantined && n6Back.ActualRelease == "1.1.0", $"{(quarantined ? "quarantined" : "never quarantined")}, now {n6Back.ActualRelease} {n6Back.State.ToString().ToLowerInvariant()}");
+        Act("stale node quarantined", $"{straggler}, offline during the push, returns on 1.0.0: quarantined, moved forward, then serves",
+            quarantined && back.ActualRelease == "1.1.0", $"{(quarantined ? "quarantined" : "never quarantined")}, now {back.ActualRelease} {back.State.ToString().ToLowerInvariant()}");
 
         // N+2.
         var refused = await api.PostAsync<RequestOutcome>(Routes.Rollouts, new StartRolloutBody(Service, "1.3.0", "skip 1.2.0"), ct);

@@ -58,9 +58,9 @@ public static class EventsCommand
                         last = Math.Max(last, e.Id);
                     }
                     stdout.Flush();
-                    if (page.Count == pageSize)
+                    if (page.Count > 0)
                     {
-                        continue;
+                        continue; // the server may page below --limit: read until a page comes back empty
                     }
                     if (!parse.GetValue(follow))
                     {
