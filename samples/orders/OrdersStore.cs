@@ -11,6 +11,9 @@ public sealed record Order(long Id, string Item, int Quantity, string? Email);
 /// </summary>
 public sealed class OrdersStore(string path, ReleaseBehaviour release)
 {
+    /// <summary>Whether this release uses contact_email: as declared, or (null) whenever the column exists.</summary>
+    private bool UsesContactEmail => release.UsesContactEmail ?? Columns().Contains("contact_email");
+
     public const string BaselineSchema =
         "CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY AUTOINCREMENT, item TEXT NOT NULL, quantity INTEGER NOT NULL, customer_email TEXT)";
 
@@ -54,11 +57,11 @@ public sealed class OrdersStore(string path, ReleaseBehaviour release)
         {
             return "table 'orders' is missing";
         }
-        if (release.UsesContactEmail && !columns.Contains("contact_email"))
+        if (release.UsesContactEmail == true && !columns.Contains("contact_email"))
         {
             return $"release {release.Version} needs column orders.contact_email (data change contact-email: expand)";
         }
-        if (!release.UsesContactEmail && !columns.Contains("customer_email"))
+        if (release.UsesContactEmail == false && !columns.Contains("customer_email"))
         {
             return $"release {release.Version} needs column orders.customer_email, which was contracted away";
         }
@@ -69,8 +72,9 @@ public sealed class OrdersStore(string path, ReleaseBehaviour release)
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
-        var columns = release.UsesContactEmail ? Columns() : null;
-        command.CommandText = (release.UsesContactEmail, columns?.Contains("customer_email") == true) switch
+        var usesContact = UsesContactEmail;
+        var columns = usesContact ? Columns() : null;
+        command.CommandText = (usesContact, columns?.Contains("customer_email") == true) switch
         {
             (false, _) => "INSERT INTO orders (item, quantity, customer_email) VALUES ($item, $quantity, $email) RETURNING id",
             (true, true) => "INSERT INTO orders (item, quantity, customer_email, contact_email) VALUES ($item, $quantity, $email, $email) RETURNING id",
@@ -100,7 +104,7 @@ public sealed class OrdersStore(string path, ReleaseBehaviour release)
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
-        var email = release.UsesContactEmail ? "contact_email" : "customer_email";
+        var email = UsesContactEmail ? "contact_email" : "customer_email";
         command.CommandText = $"SELECT id, item, quantity, {email} FROM orders {tail}";
         if (id is { } value)
         {
