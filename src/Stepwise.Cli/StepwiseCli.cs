@@ -20,6 +20,12 @@ public static class StepwiseCli
     {
         yield return Stepwise.Cli.Commands.ValidateCommand.Create();
         yield return Stepwise.Cli.Commands.PlanCommand.Create();
+        yield return Stepwise.Cli.Commands.AgentCommand.Create();
+        yield return Stepwise.Cli.Commands.RolloutCommand.Create();
+        yield return Stepwise.Cli.Commands.FleetCommand.Create();
+        yield return Stepwise.Cli.Commands.ReleaseCommand.Create();
+        yield return Stepwise.Cli.Commands.EventsCommand.Create();
+        yield return Stepwise.Cli.Commands.DemoCommand.Create();
         yield return Stepwise.Cli.Commands.ServerCommand.Create();
         yield return Stepwise.Cli.Commands.CompatCommand.Create();
         yield return Stepwise.Cli.Commands.DataCommand.Create();

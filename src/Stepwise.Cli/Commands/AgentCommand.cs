@@ -1,0 +1,96 @@
+using System.CommandLine;
+using Stepwise.Agent;
+
+namespace Stepwise.Cli.Commands;
+
+/// <summary>
+/// <c>stepwise agent --controller URL --token T --node ID --service S [--state-dir DIR] [--app-port P]</c>:
+/// runs the node agent until stopped (Ctrl+C / SIGTERM stops the app and exits 0).
+/// </summary>
+public static class AgentCommand
+{
+    public static Command Create()
+    {
+        var controller = new Option<string?>("--controller") { Description = "The controller's address, e.g. http://127.0.0.1:5080 (default: $STEPWISE_SERVER)." };
+        var token = new Option<string?>("--token") { Description = "This node's agent token (default: $STEPWISE_TOKEN)." };
+        var node = new Option<string>("--node") { Description = "This node's id.", Required = true };
+        var service = new Option<string>("--service") { Description = "The service this node runs.", Required = true };
+        var stateDir = new Option<string?>("--state-dir") { Description = "Where the agent keeps its state (default: ./.stepwise-agent/NODE)." };
+        var release = new Option<string?>("--release") { Description = "The release this node was provisioned with: reported on the agent's first start until the controller moves the node." };
+        var run = new Option<string?>("--run") { Description = "How this node runs a release the controller gives no artifact for, as one command line: {version}, {port} and {node} are replaced, e.g. \"dotnet orders.dll --release {version} --port {port}\"." };
+        var heartbeat = new Option<string?>("--heartbeat") { Description = "Send heartbeats at least this often (e.g. 1s), even when the controller asks for fewer." };
+        var appPort = new Option<int>("--app-port") { Description = "The port the app listens on ({port} in the artifact); default: a free loopback port, chosen once and kept in the state." };
+        var command = new Command("agent", "Run the node agent: runs the release the controller sanctions, health-checks it, sends heartbeats.")
+        {
+            controller, token, node, service, stateDir, release, run, heartbeat, appPort,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var stderr = parse.InvocationConfiguration.Error;
+            var url = parse.GetValue(controller) ?? Environment.GetEnvironmentVariable("STEPWISE_SERVER");
+            var secret = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("STEPWISE_TOKEN");
+            if (string.IsNullOrWhiteSpace(url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                stderr.WriteLine($"error: --controller {url ?? "(missing)"}: give the controller's http(s) address, e.g. --controller http://127.0.0.1:5080, or set STEPWISE_SERVER");
+                return ExitCodes.BadInput;
+            }
+            if (string.IsNullOrWhiteSpace(secret))
+            {
+                stderr.WriteLine("error: --token is missing: give this node's agent token (stepwise server prints or creates it), or set STEPWISE_TOKEN");
+                return ExitCodes.BadInput;
+            }
+            var port = parse.GetValue(appPort);
+            if (port is < 0 or > 65535)
+            {
+                stderr.WriteLine($"error: --app-port {port}: give a TCP port between 1 and 65535 (or 0 for a free one)");
+                return ExitCodes.BadInput;
+            }
+            Api.Artifact? local = null;
+            if (parse.GetValue(run) is { } template)
+            {
+                try
+                {
+                    local = RunTemplate.Parse(template);
+                }
+                catch (FormatException e)
+                {
+                    stderr.WriteLine($"error: --run: {e.Message}");
+                    return ExitCodes.BadInput;
+                }
+            }
+            TimeSpan? every = null;
+            if (parse.GetValue(heartbeat) is { } text)
+            {
+                if (!Core.Config.Durations.TryParse(text, out var parsed) || parsed < TimeSpan.FromMilliseconds(100) || parsed > TimeSpan.FromMinutes(10))
+                {
+                    stderr.WriteLine($"error: --heartbeat {text}: write a duration from 100ms to 10m, e.g. 1s");
+                    return ExitCodes.BadInput;
+                }
+                every = parsed;
+            }
+            var id = parse.GetValue(node)!;
+            var options = new AgentOptions(uri, secret, id, parse.GetValue(service)!, parse.GetValue(stateDir) ?? Path.Combine(".stepwise-agent", id), port, InitialRelease: parse.GetValue(release), LocalArtifact: local, MaxHeartbeat: every);
+            var output = parse.InvocationConfiguration.Output;
+            void Log(string line)
+            {
+                lock (output)
+                {
+                    output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} agent {id}: {line}");
+                    output.Flush();
+                }
+            }
+            try
+            {
+                await using var agent = new NodeAgent(options, Log);
+                await agent.RunAsync(cancellationToken);
+                return ExitCodes.Ok;
+            }
+            catch (AgentStateException e)
+            {
+                stderr.WriteLine($"error: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+        });
+        return command;
+    }
+}
