@@ -213,7 +213,13 @@ internal sealed class DemoRun : IAsyncDisposable
                 return;
             }
         }
-        var second = await StartRolloutAsync("1.2.0", ct);
+        // Right after the backfill the data has not baked yet: the code that needs it must wait (G3).
+        var early = await api.PostAsync<RequestOutcome>(Routes.Rollouts, new StartRolloutBody(Service, "1.2.0", "straight after the backfill"), ct);
+        var earlyRefusal = early.Problem?.Refusals.FirstOrDefault();
+        Say(early.Ok ? "1.2.0 started before the data baked" : earlyRefusal?.Describe() ?? early.Problem?.Detail ?? "refused");
+        Act("code waits for the data to bake", "1.2.0 straight after the backfill is refused until expand and backfill have baked (G3)",
+            earlyRefusal?.Guarantee == GuaranteeId.G3, early.Ok ? "started" : earlyRefusal is null ? $"{early.Problem?.Status} {early.Problem?.Title}" : $"refused ({earlyRefusal.Guarantee.Label()})");
+        var second = early.Ok && early.Value!.Rollout is { } startedEarly ? startedEarly : await StartRolloutAsync("1.2.0", ct, retryWhileDataBakes: TimeSpan.FromSeconds(60));
         phases = await WatchRolloutAsync(second, ct);
         Act("code that needs the data change", "1.1.0 -> 1.2.0 completes after expand and backfill", phases.Last() == RolloutPhase.Complete,
             string.Join(" -> ", phases.Select(RolloutCommand.Phase)));
@@ -347,9 +353,16 @@ internal sealed class DemoRun : IAsyncDisposable
 
     // ------------------------------------------------------------------ rollouts and data phases
 
-    private async Task<string> StartRolloutAsync(string version, CancellationToken ct)
+    private async Task<string> StartRolloutAsync(string version, CancellationToken ct, TimeSpan? retryWhileDataBakes = null)
     {
         var answer = await api.PostAsync<RequestOutcome>(Routes.Rollouts, new StartRolloutBody(Service, version, "stepwise demo"), ct);
+        var until = clock.Elapsed + (retryWhileDataBakes ?? TimeSpan.Zero);
+        // A G3 refusal while the data bakes clears by itself: ask again until the bake is over.
+        while (!answer.Ok && answer.Problem?.Refusals.Any(r => r.Guarantee == GuaranteeId.G3) == true && clock.Elapsed < until)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+            answer = await api.PostAsync<RequestOutcome>(Routes.Rollouts, new StartRolloutBody(Service, version, "stepwise demo"), ct);
+        }
         if (!answer.Ok)
         {
             throw new DemoFailure($"starting the rollout to {version}: {answer.Problem}");
