@@ -18,7 +18,8 @@ public sealed class Fleet : IAsyncDisposable
     private readonly string admin = "e2e-" + Guid.NewGuid().ToString("N");
     private readonly List<Child> children = [];
     private readonly Dictionary<string, Child> agents = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (int Port, string Token)> nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Port, string Token, string Service)> nodes = new(StringComparer.Ordinal);
+    private string configPath = Path.Combine(RepoRoot(), "samples", "orders", "stepwise.yaml");
     private readonly CancellationTokenSource traffic = new();
     private Task? trafficTask;
     private Child? server;
@@ -44,18 +45,32 @@ public sealed class Fleet : IAsyncDisposable
 
     public static string OrdersDll => Path.Combine(RepoRoot(), "samples", "orders", "bin", Configuration, "net10.0", "Stepwise.Samples.Orders.dll");
 
-    public static async Task<Fleet> StartAsync(int nodeCount)
+    /// <summary>
+    /// Starts the server and <paramref name="nodeCount"/> orders nodes (n1, n2...), plus <paramref name="otherNodes"/>
+    /// of other services, with the orders sample's stepwise.yaml or <paramref name="configYaml"/>.
+    /// </summary>
+    public static async Task<Fleet> StartAsync(int nodeCount, string? configYaml = null, IReadOnlyList<(string Id, string Service)>? otherNodes = null)
     {
         var fleet = new Fleet();
         try
         {
+            if (configYaml is not null)
+            {
+                fleet.configPath = Path.Combine(fleet.Dir, "stepwise.yaml");
+                await File.WriteAllTextAsync(fleet.configPath, configYaml);
+            }
             await fleet.StartServerAsync();
             for (var i = 1; i <= nodeCount; i++)
             {
                 await fleet.AddNodeAsync($"n{i}");
             }
-            await fleet.WaitAsync($"{nodeCount} nodes serving 1.0.0", async () =>
-                (await fleet.NodesAsync()).Count(n => n.MayServe && n.Health == NodeHealth.Healthy && n.ActualRelease == "1.0.0") == nodeCount ? "yes" : null);
+            foreach (var (id, service) in otherNodes ?? [])
+            {
+                await fleet.AddNodeAsync(id, service);
+            }
+            var total = nodeCount + (otherNodes?.Count ?? 0);
+            await fleet.WaitAsync($"{total} nodes serving 1.0.0", async () =>
+                (await fleet.NodesAsync()).Count(n => n.MayServe && n.Health == NodeHealth.Healthy && n.ActualRelease == "1.0.0") == total ? "yes" : null);
             fleet.trafficTask = Task.Run(() => fleet.TrafficAsync(fleet.traffic.Token));
             return fleet;
         }
@@ -73,7 +88,7 @@ public sealed class Fleet : IAsyncDisposable
             serverPort = FreePort();
         }
         server = Spawn("server", ["server", "--store", $"sqlite:{Path.Combine(Dir, "stepwise.db")}", "--urls", $"http://127.0.0.1:{serverPort}",
-            "--config", Path.Combine(RepoRoot(), "samples", "orders", "stepwise.yaml"), "--tick", "250ms", "--data-store", $"orders-db=sqlite:{OrdersDb}"],
+            "--config", configPath, "--tick", "250ms", "--data-store", $"orders-db=sqlite:{OrdersDb}"],
             new() { ["STEPWISE_ADMIN_TOKEN"] = admin });
         Api ??= new ApiClient(new Uri($"http://127.0.0.1:{serverPort}"), admin, TimeSpan.FromSeconds(20));
         await WaitAsync("the server to listen", async () =>
@@ -96,18 +111,18 @@ public sealed class Fleet : IAsyncDisposable
         children.Remove(server);
     }
 
-    public async Task AddNodeAsync(string id)
+    public async Task AddNodeAsync(string id, string service = "orders")
     {
         var token = await Api.PostAsync<TokenCreated>(Routes.Tokens, new TokenBody(TokenKind.Agent, $"agent-{id}", id));
         token.Ok.ShouldBeTrue($"creating the agent token of {id}: {token.Problem}");
-        nodes[id] = (FreePort(), token.Value!.Token);
+        nodes[id] = (FreePort(), token.Value!.Token, service);
         StartAgent(id);
     }
 
     public void StartAgent(string id)
     {
-        var (port, token) = nodes[id];
-        agents[id] = Spawn($"agent-{id}", ["agent", "--controller", Api.Server.ToString(), "--token", token, "--node", id, "--service", "orders",
+        var (port, token, service) = nodes[id];
+        agents[id] = Spawn($"agent-{id}", ["agent", "--controller", Api.Server.ToString(), "--token", token, "--node", id, "--service", service,
             "--state-dir", Path.Combine(Dir, "agents", id), "--release", "1.0.0",
             "--run", $"dotnet \"{OrdersDll}\" --release {{version}} --port {{port}} --node {{node}} --db \"{OrdersDb}\"",
             "--heartbeat", "500ms", "--app-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], []);
@@ -131,24 +146,24 @@ public sealed class Fleet : IAsyncDisposable
     public int Installs(string id, string release) =>
         ReadLog($"agent-{id}").Split('\n').Count(l => l.EndsWith($"installed orders {release}", StringComparison.Ordinal));
 
-    public ReleaseRegistration Registration(string version, string[]? needs = null, string[]? usesOldShape = null) =>
+    public ReleaseRegistration Registration(string version, string[]? needs = null, string[]? usesOldShape = null, string[]? provides = null, OperationCall[]? calls = null) =>
         new(version, new Artifact("dotnet", [OrdersDll, "--release", "{version}", "--port", "{port}", "--node", "{node}", "--db", OrdersDb]),
-            Provides: ["GET /orders/{id}", "GET /orders", "POST /orders", "DELETE /orders/{id}"], Needs: needs ?? [], UsesOldShapeOf: usesOldShape ?? []);
+            Provides: provides ?? ["GET /orders/{id}", "GET /orders", "POST /orders", "DELETE /orders/{id}"], Calls: calls ?? [], Needs: needs ?? [], UsesOldShapeOf: usesOldShape ?? []);
 
-    public async Task RegisterAsync(string version, string[]? needs = null, string[]? usesOldShape = null)
+    public async Task RegisterAsync(string version, string[]? needs = null, string[]? usesOldShape = null, string service = "orders", string[]? provides = null, OperationCall[]? calls = null)
     {
-        var answer = await Api.PostAsync<ReleaseView>(ApiClient.Route(Routes.Releases, ("service", "orders")), Registration(version, needs, usesOldShape));
-        answer.Ok.ShouldBeTrue($"registering {version}: {answer.Problem}");
+        var answer = await Api.PostAsync<ReleaseView>(ApiClient.Route(Routes.Releases, ("service", service)), Registration(version, needs, usesOldShape, provides, calls));
+        answer.Ok.ShouldBeTrue($"registering {service} {version}: {answer.Problem}");
     }
 
     public async Task<List<NodeView>> NodesAsync() => (await Api.GetAsync<List<NodeView>>(Routes.Nodes)).Value ?? [];
 
-    public async Task<string> StartRolloutAsync(string version)
+    public async Task<string> StartRolloutAsync(string version, string service = "orders")
     {
-        var answer = await Api.PostAsync<RequestOutcome>(Routes.Rollouts, new StartRolloutBody("orders", version, "end-to-end test"));
+        var answer = await Api.PostAsync<RequestOutcome>(Routes.Rollouts, new StartRolloutBody(service, version, "end-to-end test"));
         answer.Ok.ShouldBeTrue($"starting the rollout to {version}: {answer.Problem}");
         return answer.Value!.Rollout ?? await WaitAsync("the rollout to appear", async () =>
-            (await Api.GetAsync<List<RolloutView>>(Routes.Rollouts)).Value?.LastOrDefault(r => r.To == version)?.Id);
+            (await Api.GetAsync<List<RolloutView>>(Routes.Rollouts)).Value?.LastOrDefault(r => r.Service == service && r.To == version)?.Id);
     }
 
     /// <summary>Waits for the rollout to reach a terminal phase, calling <paramref name="onPhase"/> on each new phase; returns the phases seen.</summary>

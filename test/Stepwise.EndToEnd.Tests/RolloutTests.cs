@@ -75,6 +75,41 @@ public class RolloutTests
     }
 
     [Fact]
+    public async Task caller_release_waits_until_every_callee_node_provides_the_operation_it_calls()
+    {
+        // orders depends on payments; orders 1.1.0 calls payments' POST /refunds, which only payments 1.1.0 provides.
+        var yaml = File.ReadAllText(Path.Combine(Fleet.RepoRoot(), "samples", "orders", "stepwise.yaml"))
+            .Replace("""
+              - name: orders
+                releases:
+            """.Replace("\r", ""), """
+              - name: payments
+                releases:
+                  - version: 1.0.0
+                    provides: ["POST /payments"]
+              - name: orders
+                dependsOn: [payments]
+                releases:
+            """.Replace("\r", ""), StringComparison.Ordinal);
+        yaml.ShouldContain("dependsOn: [payments]");
+        await using var fleet = await Fleet.StartAsync(2, yaml, [("p1", "payments"), ("p2", "payments")]);
+        await fleet.RegisterAsync("1.1.0", service: "payments", provides: ["POST /payments", "POST /refunds"]);
+        await fleet.RegisterAsync("1.1.0", usesOldShape: ["contact-email"], calls: [new OperationCall("payments", "POST /refunds")]);
+
+        var (exit, stdout, stderr) = await fleet.CliAsync("rollout", "start", "orders@1.1.0", "--format", "json");
+        exit.ShouldBe(1, stderr);
+        stdout.ShouldContain("\"guarantee\": \"G5\"");
+        stdout.ShouldContain("POST /refunds");
+        (await fleet.NodesAsync()).Where(n => n.Service == "orders").ShouldAllBe(n => n.DesiredRelease != "1.1.0");
+
+        var payments = await fleet.StartRolloutAsync("1.1.0", "payments");
+        (await fleet.FollowAsync(payments)).Last().ShouldBe(RolloutPhase.Complete);
+
+        var orders = await fleet.StartRolloutAsync("1.1.0");
+        (await fleet.FollowAsync(orders)).Last().ShouldBe(RolloutPhase.Complete);
+    }
+
+    [Fact]
     public async Task node_offline_during_a_push_is_quarantined_when_it_returns_then_upgraded()
     {
         await using var fleet = await Fleet.StartAsync(3);
