@@ -115,8 +115,12 @@ public class RolloutTests
         await using var fleet = await Fleet.StartAsync(3);
         await fleet.RegisterAsync("1.1.0", usesOldShape: ["contact-email"]);
         fleet.KillNode("n3");
+        // The controller notices: no heartbeat within the timeout marks n3 offline (then decommissioned, per policy).
+        var marked = await fleet.WaitAsync("n3 marked offline", async () =>
+            (await fleet.NodesAsync()).Single(n => n.Id == "n3") is { State: NodeState.Offline or NodeState.Decommissioned } n3 ? n3 : null);
+        marked.MayServe.ShouldBeFalse();
         var rollout = await fleet.StartRolloutAsync("1.1.0");
-        // n3 goes offline, is decommissioned after the policy's timeout, and the push finishes without it.
+        // n3 is decommissioned after the policy's timeout, and the push finishes without it.
         (await fleet.FollowAsync(rollout))[^1].ShouldBe(RolloutPhase.Complete, fleet.Diagnostics());
         fleet.StartAgent("n3");
         var seen = new HashSet<NodeState>();
