@@ -16,13 +16,13 @@ public sealed class Fleet : IAsyncDisposable
 {
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(90);
     private readonly string admin = "e2e-" + Guid.NewGuid().ToString("N");
-    private readonly List<Child> children = [];
-    private readonly Dictionary<string, Child> agents = new(StringComparer.Ordinal);
+    private readonly List<LoggedProcess> children = [];
+    private readonly Dictionary<string, LoggedProcess> agents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Port, string Token, string Service)> nodes = new(StringComparer.Ordinal);
     private string configPath = Path.Combine(RepoRoot(), "samples", "orders", "stepwise.yaml");
     private readonly CancellationTokenSource traffic = new();
     private Task? trafficTask;
-    private Child? server;
+    private LoggedProcess? server;
     private int serverPort;
 
     public string Dir { get; } = Directory.CreateTempSubdirectory("stepwise-e2e-").FullName;
@@ -263,7 +263,7 @@ public sealed class Fleet : IAsyncDisposable
         }));
     }
 
-    private Child Spawn(string name, IReadOnlyList<string> args, Dictionary<string, string> env)
+    private LoggedProcess Spawn(string name, IReadOnlyList<string> args, Dictionary<string, string> env)
     {
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(StepwiseDll);
@@ -275,7 +275,7 @@ public sealed class Fleet : IAsyncDisposable
         {
             info.Environment[k] = v;
         }
-        var child = new Child(Process.Start(info)!, Path.Combine(Dir, "logs", name + ".log"));
+        var child = new LoggedProcess(name, Process.Start(info)!, Path.Combine(Dir, "logs", name + ".log"));
         children.Add(child);
         return child;
     }
@@ -333,78 +333,5 @@ public sealed class Fleet : IAsyncDisposable
         server?.Stop();
         Api?.Dispose();
         traffic.Dispose();
-    }
-
-    private sealed class Child
-    {
-        private readonly Process process;
-        private readonly StreamWriter log;
-
-        public Child(Process process, string logPath)
-        {
-            this.process = process;
-            Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
-            log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-            process.OutputDataReceived += (_, e) => Write(e.Data);
-            process.ErrorDataReceived += (_, e) => Write(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        private void Write(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-            lock (log)
-            {
-                try
-                {
-                    log.WriteLine(line);
-                }
-                catch (ObjectDisposedException)
-                {
-                }
-            }
-        }
-
-        public void Kill()
-        {
-            try
-            {
-                process.Kill(entireProcessTree: false);
-                process.WaitForExit(5000);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-        }
-
-        public void Stop()
-        {
-            if (!process.HasExited)
-            {
-                _ = SysKill(process.Id, 15);
-                if (!process.WaitForExit(8000))
-                {
-                    try
-                    {
-                        process.Kill(entireProcessTree: true);
-                        process.WaitForExit(5000);
-                    }
-                    catch (InvalidOperationException)
-                    {
-                    }
-                }
-            }
-            lock (log)
-            {
-                log.Dispose();
-            }
-        }
-
-        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-        private static extern int SysKill(int pid, int signal);
     }
 }

@@ -105,15 +105,15 @@ internal sealed class DemoRun : IAsyncDisposable
     private readonly bool keep;
     private readonly string dir = Directory.CreateTempSubdirectory("stepwise-demo-").FullName;
     private readonly string adminToken = "demo-" + Guid.NewGuid().ToString("N");
-    private readonly List<Child> children = [];
-    private readonly Dictionary<string, Child> agents = new(StringComparer.Ordinal);
+    private readonly List<LoggedProcess> children = [];
+    private readonly Dictionary<string, LoggedProcess> agents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Port, string Token)> nodes = new(StringComparer.Ordinal);
     private readonly List<DemoAct> acts = [];
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly CancellationTokenSource traffic = new();
     private Task? trafficTask;
     private ApiClient api = null!;
-    private Child server = null!;
+    private LoggedProcess server = null!;
 
     public DemoRun(string sampleDll, TextWriter output, bool keep)
     {
@@ -501,7 +501,7 @@ internal sealed class DemoRun : IAsyncDisposable
         throw new DemoFailure($"gave up waiting for {what} after {ActTimeout.TotalSeconds:0} s");
     }
 
-    private Child Spawn(string name, IReadOnlyList<string> args, Dictionary<string, string> env)
+    private LoggedProcess Spawn(string name, IReadOnlyList<string> args, Dictionary<string, string> env)
     {
         var stepwise = typeof(DemoCommand).Assembly.Location;
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -514,7 +514,7 @@ internal sealed class DemoRun : IAsyncDisposable
         {
             info.Environment[k] = v;
         }
-        var child = new Child(name, Process.Start(info) ?? throw new DemoFailure($"could not start {name}"), Path.Combine(dir, "logs", name + ".log"));
+        var child = new LoggedProcess(name, Process.Start(info) ?? throw new DemoFailure($"could not start {name}"), Path.Combine(dir, "logs", name + ".log"));
         children.Add(child);
         return child;
     }
@@ -580,101 +580,5 @@ internal sealed class DemoRun : IAsyncDisposable
         {
             output.WriteLine($"kept {dir}");
         }
-    }
-
-    /// <summary>A child process with its output appended to a log file.</summary>
-    private sealed class Child
-    {
-        private readonly Process process;
-        private readonly StreamWriter log;
-
-        public Child(string name, Process process, string logPath)
-        {
-            Name = name;
-            LogPath = logPath;
-            this.process = process;
-            Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
-            log = new StreamWriter(logPath, append: true) { AutoFlush = true };
-            process.OutputDataReceived += (_, e) => Write(e.Data);
-            process.ErrorDataReceived += (_, e) => Write(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public string Name { get; }
-        public string LogPath { get; }
-        public bool Exited => process.HasExited;
-
-        private void Write(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-            lock (log)
-            {
-                try
-                {
-                    log.WriteLine(line);
-                }
-                catch (ObjectDisposedException)
-                {
-                }
-            }
-        }
-
-        public IEnumerable<string> Tail(int lines)
-        {
-            try
-            {
-                using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                using var reader = new StreamReader(stream);
-                return reader.ReadToEnd().Split('\n').TakeLast(lines).ToList();
-            }
-            catch (IOException)
-            {
-                return [];
-            }
-        }
-
-        /// <summary>SIGKILL: the node dies without a word (its app is left running, as after a crash).</summary>
-        public void Kill()
-        {
-            try
-            {
-                process.Kill(entireProcessTree: false);
-                process.WaitForExit(5000);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-        }
-
-        /// <summary>SIGTERM (the agent stops its app), then kill if it lingers.</summary>
-        public void Stop()
-        {
-            if (!process.HasExited)
-            {
-                _ = SysKill(process.Id, 15);
-                if (!process.WaitForExit(8000))
-                {
-                    try
-                    {
-                        process.Kill(entireProcessTree: true);
-                        process.WaitForExit(5000);
-                    }
-                    catch (InvalidOperationException)
-                    {
-                    }
-                }
-            }
-            lock (log)
-            {
-                log.Dispose();
-            }
-        }
-
-        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-        private static extern int SysKill(int pid, int signal);
     }
 }
