@@ -119,36 +119,48 @@ public abstract record DecisionAction(string Reason)
     };
 }
 
+/// <summary>An action that changes the state of one node (not its desired release: see <see cref="SetDesiredRelease"/>).</summary>
+public interface INodeChange
+{
+    string Node { get; }
+}
+
+/// <summary>An action that creates a rollout or moves it to another phase.</summary>
+public interface IRolloutChange
+{
+    string Rollout { get; }
+}
+
 /// <summary>Tell these nodes to run this release.</summary>
 public sealed record SetDesiredRelease(string Service, string Release, IReadOnlyList<string> Nodes, string? Rollout, string Reason) : DecisionAction(Reason);
 
 /// <summary>Tell a node to stop serving (G2) until it runs a sanctioned release.</summary>
-public sealed record QuarantineNode(string Node, string Service, string? Reported, string Reason) : DecisionAction(Reason);
+public sealed record QuarantineNode(string Node, string Service, string? Reported, string Reason) : DecisionAction(Reason), INodeChange;
 
 /// <summary>Lift a quarantine: the node runs a sanctioned release and is healthy.</summary>
-public sealed record ReleaseNode(string Node, string Service, string Release, string Reason) : DecisionAction(Reason);
+public sealed record ReleaseNode(string Node, string Service, string Release, string Reason) : DecisionAction(Reason), INodeChange;
 
 /// <summary>A node that was offline (or is new) reports a release inside the window: it may serve.</summary>
-public sealed record AdmitNode(string Node, string Service, string Release, string Reason) : DecisionAction(Reason);
+public sealed record AdmitNode(string Node, string Service, string Release, string Reason) : DecisionAction(Reason), INodeChange;
 
-public sealed record MarkNodeOffline(string Node, string Service, string Reason) : DecisionAction(Reason);
+public sealed record MarkNodeOffline(string Node, string Service, string Reason) : DecisionAction(Reason), INodeChange;
 
-public sealed record DecommissionNode(string Node, string Service, string Reason) : DecisionAction(Reason);
+public sealed record DecommissionNode(string Node, string Service, string Reason) : DecisionAction(Reason), INodeChange;
 
 /// <summary>Run one phase of one data change on one store.</summary>
 public sealed record RunDataPhase(string Change, DataPhaseKind Phase, string Store, string Reason) : DecisionAction(Reason);
 
 /// <summary>Create a rollout in the Canary phase with these canary nodes (whose desired release a companion action sets).</summary>
-public sealed record StartRollout(string Rollout, string Service, string From, string To, IReadOnlyList<string> CanaryNodes, string? Plan, string Reason) : DecisionAction(Reason);
+public sealed record StartRollout(string Rollout, string Service, string From, string To, IReadOnlyList<string> CanaryNodes, string? Plan, string Reason) : DecisionAction(Reason), IRolloutChange;
 
 /// <summary>Move a rollout to its next phase (or next wave).</summary>
-public sealed record AdvanceRollout(string Rollout, RolloutPhase From, RolloutPhase To, int Wave, string Reason) : DecisionAction(Reason);
+public sealed record AdvanceRollout(string Rollout, RolloutPhase From, RolloutPhase To, int Wave, string Reason) : DecisionAction(Reason), IRolloutChange;
 
 /// <summary>Pause a rollout for a human; it resumes at <paramref name="ResumeAt"/>.</summary>
-public sealed record PauseRollout(string Rollout, RolloutPhase ResumeAt, string Reason) : DecisionAction(Reason);
+public sealed record PauseRollout(string Rollout, RolloutPhase ResumeAt, string Reason) : DecisionAction(Reason), IRolloutChange;
 
 /// <summary>Start rolling a rollout back: every node on its To goes back to its From.</summary>
-public sealed record RollBackRollout(string Rollout, bool Abort, string Reason) : DecisionAction(Reason);
+public sealed record RollBackRollout(string Rollout, bool Abort, string Reason) : DecisionAction(Reason), IRolloutChange;
 
 /// <summary>The service is now settled on this release.</summary>
 public sealed record SetCurrentRelease(string Service, string Release, string Reason) : DecisionAction(Reason);

@@ -257,23 +257,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
                     nodeIds.AddRange(a.Nodes);
                     subject = a.Rollout ?? a.Service;
                     break;
-                case QuarantineNode a:
-                    nodeIds.Add(a.Node);
-                    subject = a.Node;
-                    break;
-                case ReleaseNode a:
-                    nodeIds.Add(a.Node);
-                    subject = a.Node;
-                    break;
-                case AdmitNode a:
-                    nodeIds.Add(a.Node);
-                    subject = a.Node;
-                    break;
-                case MarkNodeOffline a:
-                    nodeIds.Add(a.Node);
-                    subject = a.Node;
-                    break;
-                case DecommissionNode a:
+                case INodeChange a:
                     nodeIds.Add(a.Node);
                     subject = a.Node;
                     break;
@@ -281,19 +265,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
                     phases.Add(new DataPhaseStatus(a.Change, a.Phase, a.Store, DataPhaseState.Running));
                     subject = a.Change;
                     break;
-                case StartRollout a:
-                    rolloutIds.Add(a.Rollout);
-                    subject = a.Rollout;
-                    break;
-                case AdvanceRollout a:
-                    rolloutIds.Add(a.Rollout);
-                    subject = a.Rollout;
-                    break;
-                case PauseRollout a:
-                    rolloutIds.Add(a.Rollout);
-                    subject = a.Rollout;
-                    break;
-                case RollBackRollout a:
+                case IRolloutChange a:
                     rolloutIds.Add(a.Rollout);
                     subject = a.Rollout;
                     break;
