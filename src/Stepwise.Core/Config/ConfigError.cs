@@ -11,7 +11,7 @@ public sealed record ConfigError(string File, int Line, int Column, string Messa
 public sealed class ConfigException : Exception
 {
     public ConfigException(IReadOnlyList<ConfigError> errors)
-        : base(string.Join(Environment.NewLine, errors.Select(e => e.ToString())))
+        : base(string.Join("\n", errors.Select(e => e.ToString())))
     {
         Errors = errors;
     }
