@@ -46,7 +46,7 @@ public class BackfillBenchmarks
     [Benchmark(Description = "backfill 1M rows with a concurrent writer")]
     public void Backfill()
     {
-        var change = new DataChange("bench", ["db"], null, new BackfillSpec("customers", "id", "contact_email = email", null, BatchSize, TimeSpan.Zero, null), null, [], []);
+        var change = new DataChange("bench", ["db"], null, new BackfillSpec("customers", "id", "contact_email = email", null, BatchSize, TimeSpan.Zero, null), null);
         var b = new NpgsqlConnectionStringBuilder(connectionString);
         var store = StoreUrl.Parse($"postgres://{b.Username}@{b.Host}:{b.Port}/{database}");
         using var stop = new CancellationTokenSource();

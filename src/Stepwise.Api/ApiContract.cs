@@ -34,11 +34,17 @@ public static class Routes
     /// <summary>POST (admin): <see cref="ReleaseRegistration"/> → 201 <see cref="ReleaseView"/>, or 422 problem with compat findings (G6). GET (read): <see cref="ReleaseView"/>[].</summary>
     public const string Releases = Base + "/services/{service}/releases";
 
+    /// <summary>POST (admin): retire a release no node runs and no rollout targets (it leaves its service's ordering). Body: <see cref="ReasonBody"/> → <see cref="RequestOutcome"/> or 409.</summary>
+    public const string RetireRelease = Base + "/services/{service}/releases/{version}/retire";
+
     /// <summary>GET (read): <see cref="NodeView"/>[].</summary>
     public const string Nodes = Base + "/nodes";
 
     /// <summary>POST (admin): decommission a node. Body: <see cref="ReasonBody"/>.</summary>
     public const string DecommissionNode = Base + "/nodes/{node}/decommission";
+
+    /// <summary>POST (admin): let a decommissioned node back (it rejoins on its next heartbeat). Body: <see cref="ReasonBody"/>.</summary>
+    public const string EnableNode = Base + "/nodes/{node}/enable";
 
     /// <summary>GET (read): <see cref="RolloutView"/>[]. POST (admin): <see cref="StartRolloutBody"/> → 202 <see cref="RequestOutcome"/> or 409 refusal problem.</summary>
     public const string Rollouts = Base + "/rollouts";
@@ -130,12 +136,11 @@ public sealed record Artifact(
     string MetricsPath = "/metrics",
     IReadOnlyDictionary<string, string>? Environment = null);
 
-/// <summary>A contract registered with a release and compared with the previous release's (G6).</summary>
-/// <param name="Kind">openapi | protobuf | jsonschema.</param>
-/// <param name="Content">The document text (OpenAPI JSON/YAML, JSON Schema, or a base64 FileDescriptorSet for protobuf).</param>
-public sealed record ContractDocument(string Kind, string Content);
-
-/// <summary>Registers the next release of a service (appended as the newest).</summary>
+/// <summary>
+/// Registers the next release of a service (appended as the newest). Contracts (<see cref="ContractDocument"/>) are
+/// compared with the newest earlier release's of each kind (G6); several documents of one kind form one contract whose
+/// root is the first, and whose <c>$ref</c>s may name only the others (by their <c>name</c>).
+/// </summary>
 public sealed record ReleaseRegistration(
     string Version,
     Artifact Artifact,
@@ -144,7 +149,30 @@ public sealed record ReleaseRegistration(
     IReadOnlyList<OperationCall>? Calls = null,
     IReadOnlyList<string>? Needs = null,
     IReadOnlyList<string>? UsesOldShapeOf = null,
-    IReadOnlyList<ContractDocument>? Contracts = null);
+    IReadOnlyList<ContractDocument>? Contracts = null)
+{
+    /// <summary>The release as the linker takes it (no file positions: errors name the registration).</summary>
+    public ReleaseDeclaration ToDeclaration() => new(
+        Version,
+        Provides ?? [],
+        Deprecates ?? [],
+        (Calls ?? []).Select(c => new Located<OperationCall>(c)).ToList(),
+        (Needs ?? []).Select(n => new Located<string>(n)).ToList(),
+        (UsesOldShapeOf ?? []).Select(n => new Located<string>(n)).ToList(),
+        null,
+        ReleaseOrigin.Registered,
+        Contracts);
+}
+
+/// <summary>The linked configuration (GET /api/v1/config): stepwise.yaml with the registered releases, every derived relation spelled out.</summary>
+/// <param name="Retired">Releases an operator retired (out of their service's ordering).</param>
+public sealed record ConfigView(Policy Policy, IReadOnlyList<Store> Stores, IReadOnlyList<ServiceConfigView> Services, IReadOnlyList<ChangeConfigView> DataChanges, IReadOnlyList<Plan> Plans, IReadOnlyList<ReleaseRef> Retired);
+
+/// <summary>A service as linked: its dependencies and its releases in order (each with the calls of its service merged in).</summary>
+public sealed record ServiceConfigView(string Name, IReadOnlyList<ServiceDependency> DependsOn, IReadOnlyList<Release> Releases);
+
+/// <summary>A data change with the releases that need it and those that still use its old shape (derived from the releases).</summary>
+public sealed record ChangeConfigView(string Id, IReadOnlyList<string> Stores, SqlPhase? Expand, BackfillSpec? Backfill, SqlPhase? Contract, IReadOnlyList<ReleaseRef> NeededBy, IReadOnlyList<ReleaseRef> OldShapeUsedBy, TimeSpan? TimeLimit);
 
 public sealed record ReleaseView(string Service, string Version, int Ordinal, Artifact? Artifact, IReadOnlyList<string> Provides, IReadOnlyList<string> Deprecates, IReadOnlyList<string> Needs, IReadOnlyList<string> UsesOldShapeOf, DateTimeOffset? RegisteredAt);
 

@@ -7,12 +7,12 @@ namespace Stepwise.Server;
 
 /// <summary>
 /// The configuration the reconciler decides on: stepwise.yaml as stored, with every release registered through the
-/// API appended, in registration order, as the newest release of its service. Artifacts (how agents run a release)
-/// come from registrations only.
+/// API appended, in registration order, as the newest release of its service, and the retired releases out of their
+/// services' ordering — linked once by <see cref="ConfigLinker"/>, the same linker stepwise.yaml alone goes through.
+/// Artifacts (how agents run a release) come from registrations only.
 /// </summary>
 public sealed class EffectiveConfig
 {
-    private readonly Dictionary<(string, string), Artifact> artifacts = new();
     private readonly Dictionary<(string, string), RegisteredRelease> registered = new();
 
     private EffectiveConfig(StepwiseConfig config, string? yaml, long revision)
@@ -30,50 +30,38 @@ public sealed class EffectiveConfig
 
     public long Revision { get; }
 
-    public Artifact? ArtifactOf(string service, string? version) => version is not null && artifacts.TryGetValue((service, version), out var a) ? a : null;
+    public Artifact? ArtifactOf(string service, string? version) => version is not null && registered.TryGetValue((service, version), out var r) ? r.Registration.Artifact : null;
 
     public RegisteredRelease? Registration(string service, string version) => registered.GetValueOrDefault((service, version));
 
-    /// <summary>Builds the effective configuration; throws <see cref="ConfigException"/> when the YAML is invalid.</summary>
-    public static EffectiveConfig Build(string? yaml, string file, IReadOnlyList<RegisteredRelease> releases, long revision)
+    /// <summary>Builds the effective configuration; throws <see cref="ConfigException"/> when it does not link (errors of stepwise.yaml with file:line).</summary>
+    public static EffectiveConfig Build(string? yaml, string file, IReadOnlyList<RegisteredRelease> releases, IReadOnlyList<ReleaseRef> retired, long revision)
     {
-        var baseConfig = yaml is null ? StepwiseConfig.Empty : ConfigLoader.Parse(yaml, file);
-        var services = baseConfig.Services.ToDictionary(s => s.Name, s => s.Releases.ToList(), StringComparer.Ordinal);
-        var result = new List<(string, ReleaseRegistration)>();
+        var declaration = Declare(yaml, file, releases, retired);
+        var effective = new EffectiveConfig(ConfigLinker.Link(declaration), yaml, revision);
         foreach (var release in releases)
         {
-            if (!services.TryGetValue(release.Service, out var list) || list.Any(r => r.Version == release.Registration.Version))
-            {
-                continue; // declared in stepwise.yaml as well (the YAML wins) or its service is no longer declared
-            }
-            list.Add(ToRelease(release.Service, release.Registration, list.Count));
-            result.Add((release.Service, release.Registration));
-        }
-        var config = baseConfig with
-        {
-            Services = baseConfig.Services.Select(s => s with { Releases = services[s.Name] }).ToList(),
-        };
-        var effective = new EffectiveConfig(config, yaml, revision);
-        foreach (var release in releases)
-        {
-            effective.artifacts[(release.Service, release.Registration.Version)] = release.Registration.Artifact;
             effective.registered[(release.Service, release.Registration.Version)] = release;
         }
         return effective;
     }
 
-    public static Release ToRelease(string service, ReleaseRegistration registration, int ordinal)
+    /// <summary>
+    /// The declaration: stepwise.yaml's, plus each registered release of a service it still declares that it does not
+    /// declare itself (a version in both is the YAML's), plus the retired releases.
+    /// </summary>
+    public static ConfigDeclaration Declare(string? yaml, string file, IReadOnlyList<RegisteredRelease> releases, IReadOnlyList<ReleaseRef> retired)
     {
-        var needs = registration.Needs ?? [];
-        return new Release(
-            service,
-            registration.Version,
-            ordinal,
-            registration.Provides ?? [],
-            registration.Deprecates ?? [],
-            registration.Calls ?? [],
-            needs.Select(n => n.EndsWith(":expand", StringComparison.Ordinal) ? n[..^":expand".Length] : n).ToList(),
-            registration.UsesOldShapeOf ?? [],
-            needs.Where(n => n.EndsWith(":expand", StringComparison.Ordinal)).Select(n => n[..^":expand".Length]).ToList());
+        var declaration = yaml is null ? ConfigDeclaration.Empty : ConfigLoader.ReadDeclaration(yaml, file);
+        foreach (var release in releases)
+        {
+            var service = declaration.Services.FirstOrDefault(s => s.Name == release.Service);
+            if (service is null || service.Releases.Any(r => r.Version == release.Registration.Version))
+            {
+                continue;
+            }
+            declaration = declaration.Register(release.Service, release.Registration.ToDeclaration());
+        }
+        return retired.Count == 0 ? declaration : declaration with { Retired = retired };
     }
 }

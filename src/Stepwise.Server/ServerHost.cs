@@ -4,7 +4,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Stepwise.Contracts;
 using Stepwise.Core.Config;
 using Stepwise.Core.Model;
-using Stepwise.Server.Fleet;
+using Stepwise.Core;
+using Stepwise.Core.Fleet;
+using Stepwise.Core.Guarantees;
+using Stepwise.Core.Reconciling;
 using Stepwise.Server.Http;
 using Stepwise.Server.Reconciling;
 using Stepwise.Server.Store;
@@ -58,11 +61,11 @@ public sealed class ServerHost : IAsyncDisposable
             if (options.ConfigFile is { } file)
             {
                 var yaml = await File.ReadAllTextAsync(file, cancellationToken);
-                EffectiveConfig.Build(yaml, file, await store.LoadReleasesAsync(cancellationToken), 0); // throws ConfigException with file:line
+                EffectiveConfig.Build(yaml, file, await store.LoadReleasesAsync(cancellationToken), await store.LoadRetiredAsync(cancellationToken), 0); // throws ConfigException with file:line
                 var stored = await store.LoadConfigAsync(cancellationToken);
                 if (stored?.Yaml != yaml)
                 {
-                    await store.SaveConfigAsync(yaml, Path.GetFileName(file), now, new NewEvent("config-replaced", $"stepwise.yaml loaded from {Path.GetFileName(file)} at start-up", "config"), cancellationToken);
+                    await store.SaveConfigAsync(yaml, Path.GetFileName(file), now, new NewEvent("config-replaced", $"stepwise.yaml loaded from {Path.GetFileName(file)} at start-up", "config"), null, cancellationToken);
                 }
             }
             var tokens = new Tokens(store);
@@ -97,12 +100,12 @@ public sealed class ServerHost : IAsyncDisposable
             // Heartbeats answered before the first tick see the stored node state, not a blank node.
             var nodes = new NodeTable();
             nodes.Load(await store.LoadNodesAsync(cancellationToken));
-            var samples = new SampleCollector();
-            var runtime = new ServerRuntime(options, store, nodes, samples);
+            var comparer = new ContractsComparer(checkers ?? ContractCheckers.Registered.Select(r => r.Create(new CheckerOptions())).ToArray());
+            var planner = new TickPlanner(nodes, new SampleCollector(), new Decider(GuaranteeSet.With(comparer))) { LivenessFrom = now };
+            var runtime = new ServerRuntime(options, store, planner);
             var leadership = new Leadership(store);
             builder.Services.AddSingleton(runtime);
             builder.Services.AddSingleton(tokens);
-            builder.Services.AddSingleton(new ReleaseContracts(checkers ?? ContractCheckers.Registered.Select(r => r.Create(new CheckerOptions())).ToArray()));
             builder.Services.AddSingleton(leadership);
             builder.Services.AddSingleton<IDataPhaseRunner>(dataRunner ?? new DataLibraryRunner());
             builder.Services.AddSingleton(sp => new AlertWebhook(options.AlertWebhook, new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<ILogger<AlertWebhook>>()));

@@ -1,20 +1,25 @@
 using Stepwise.Core.Config;
-using Stepwise.Server.Fleet;
+using Stepwise.Core.Fleet;
+using Stepwise.Core.Reconciling;
 using Stepwise.Server.Store;
 
 namespace Stepwise.Server;
 
 /// <summary>What the endpoints and the reconciler of one server process share.</summary>
-public sealed class ServerRuntime(ServerOptions options, StateStore store, NodeTable nodes, SampleCollector samples)
+public sealed class ServerRuntime(ServerOptions options, StateStore store, TickPlanner planner)
 {
     private readonly SemaphoreSlim configGate = new(1, 1);
     private EffectiveConfig config = EffectiveConfig.Empty;
 
     public ServerOptions Options { get; } = options;
     public StateStore Store { get; } = store;
-    public NodeTable Nodes { get; } = nodes;
-    public SampleCollector Samples { get; } = samples;
+    public TickPlanner Planner { get; } = planner;
+    public NodeTable Nodes => Planner.Nodes;
+    public SampleCollector Samples => Planner.Samples;
     public TimeProvider Time => Options.Time;
+
+    /// <summary>This process among the replicas of one store (its shared analysis samples are stored under it).</summary>
+    public string ReplicaId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>Whether this replica runs the reconciler (always on SQLite).</summary>
     public bool IsLeader { get; set; }
@@ -24,7 +29,7 @@ public sealed class ServerRuntime(ServerOptions options, StateStore store, NodeT
     /// <summary>The effective configuration as of the last refresh.</summary>
     public EffectiveConfig Config => Volatile.Read(ref config);
 
-    /// <summary>Rebuilds the effective configuration when the store's revision changed (a replacement or a registration, on any replica).</summary>
+    /// <summary>Rebuilds the effective configuration when the store's revision changed (a replacement, registration or retirement, on any replica).</summary>
     public async Task<EffectiveConfig> RefreshConfigAsync(CancellationToken cancellationToken)
     {
         var revision = await Store.ConfigRevisionAsync(cancellationToken);
@@ -37,10 +42,11 @@ public sealed class ServerRuntime(ServerOptions options, StateStore store, NodeT
         {
             var stored = await Store.LoadConfigAsync(cancellationToken);
             var releases = await Store.LoadReleasesAsync(cancellationToken);
+            var retired = await Store.LoadRetiredAsync(cancellationToken);
             EffectiveConfig built;
             try
             {
-                built = EffectiveConfig.Build(stored?.Yaml, stored?.File ?? "stepwise.yaml", releases, revision);
+                built = EffectiveConfig.Build(stored?.Yaml, stored?.File ?? "stepwise.yaml", releases, retired, revision);
             }
             catch (ConfigException)
             {

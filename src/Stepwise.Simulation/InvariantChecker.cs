@@ -1,3 +1,4 @@
+using Stepwise.Core;
 using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
 
@@ -7,7 +8,8 @@ namespace Stepwise.Simulation;
 /// Checks G1–G5 and G7 on the simulated world after every event, independently of Core's guarantee classes: it
 /// re-derives each rule from what the nodes really run (<see cref="Agents"/>), what the store really did
 /// (<see cref="StoreTruth"/>), the desired releases and node states the controller recorded, and the history of
-/// its actions. Node facts are kept as per-service counts by release ordinal, updated in O(1) per node change;
+/// its actions. The world's configuration is the whole of it, releases registered through the API included, so
+/// G1–G4 hold for them from the moment they exist, whatever the controller had linked. Node facts are kept as per-service counts by release ordinal, updated in O(1) per node change;
 /// <see cref="CrossCheck"/> recomputes them from scratch. The rules are stated in docs/simulation.md.
 /// </summary>
 internal sealed class InvariantChecker
@@ -44,13 +46,17 @@ internal sealed class InvariantChecker
     private readonly Dictionary<string, HashSet<RolloutPhase>> visited = new(StringComparer.Ordinal);
     private readonly List<Violation> found = [];
     private ControllerState state;
+    private Func<string, Node?> nodeOf;
 
-    public InvariantChecker(SimWorld world, Agents agents, StoreTruth store, ControllerState state)
+    /// <param name="state">The controller's control state (rollouts, current releases, overrides).</param>
+    /// <param name="nodeOf">The controller's record of a node (desired release and state), as it answers agents.</param>
+    public InvariantChecker(SimWorld world, Agents agents, StoreTruth store, ControllerState state, Func<string, Node?> nodeOf)
     {
         this.world = world;
         this.agents = agents;
         this.store = store;
         this.state = state;
+        this.nodeOf = nodeOf;
         services = [.. world.Config.Services];
         for (var s = 0; s < services.Length; s++)
         {
@@ -68,7 +74,7 @@ internal sealed class InvariantChecker
         countedActual = Counts();
         serving = Counts();
         window = [.. services.Select(_ => new HashSet<int>())];
-        Rebind(state);
+        Rebind(state, nodeOf);
     }
 
     /// <summary>Violations found by the last check (the simulation stops at the first).</summary>
@@ -80,9 +86,10 @@ internal sealed class InvariantChecker
     public DateTimeOffset Now { get; set; }
 
     /// <summary>Follows a controller restart: the reloaded state replaces the old one and every count is rebuilt.</summary>
-    public void Rebind(ControllerState reloaded)
+    public void Rebind(ControllerState reloaded, Func<string, Node?> reloadedNodes)
     {
         state = reloaded;
+        nodeOf = reloadedNodes;
         foreach (var counts in new[] { windowDesired, windowActual, countedDesired, countedActual, serving })
         {
             foreach (var c in counts)
@@ -108,7 +115,7 @@ internal sealed class InvariantChecker
     private void Add(int i)
     {
         var s = world.NodeService[i];
-        var node = state.Node(world.NodeIds[i])!;
+        var node = nodeOf(world.NodeIds[i])!;
         var d = services[s].OrdinalOf(node.DesiredRelease);
         var a = agents.Running[i];
         var counted = node.State != NodeState.Decommissioned;
@@ -178,7 +185,7 @@ internal sealed class InvariantChecker
     {
         var saved = new[] { windowDesired, windowActual, countedDesired, countedActual, serving }
             .Select(c => c.Select(x => (int[])x.Clone()).ToArray()).ToArray();
-        Rebind(state);
+        Rebind(state, nodeOf);
         var fresh = new[] { windowDesired, windowActual, countedDesired, countedActual, serving };
         for (var k = 0; k < fresh.Length; k++)
         {
@@ -319,7 +326,7 @@ internal sealed class InvariantChecker
                     Violate(GuaranteeId.G4, $"the contract of {a.Change} started before its {Lower(phase)} completed");
                 }
             }
-            foreach (var old in change.OldShapeUsedBy)
+            foreach (var old in world.Config.OldShapeUsers(change.Id))
             {
                 var s = serviceIndex[old.Service];
                 var r = services[s].OrdinalOf(old.Version);
@@ -465,5 +472,5 @@ internal sealed class InvariantChecker
         }
     }
 
-    private static string Lower(DataPhaseKind phase) => phase.ToString().ToLowerInvariant();
+    private static string Lower(DataPhaseKind phase) => Names.Of(phase);
 }

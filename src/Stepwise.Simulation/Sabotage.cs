@@ -58,6 +58,7 @@ public static class SabotageRules
         rule == SabotageRule.DataBeforeCode ? new UncheckedDataBeforeCode() : new G3DataBeforeCode(),
         rule == SabotageRule.ContractAfterCode ? new UncheckedContractAfterCode() : new G4ContractAfterCode(),
         rule == SabotageRule.OneChangeAtATime ? new UncheckedOneChangeAtATime() : new G5OneChangeAtATime(),
+        new G6CompatibleContracts(),
         rule == SabotageRule.RollbackRehearsed ? new UncheckedRollbackRehearsed() : new G7RollbackRehearsed());
 
     private sealed class UncheckedVersionWindow : G1VersionWindow

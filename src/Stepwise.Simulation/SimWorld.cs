@@ -1,18 +1,24 @@
 using Stepwise.Core.Analysis;
+using Stepwise.Core.Config;
 using Stepwise.Core.Model;
 
 namespace Stepwise.Simulation;
 
 /// <summary>
-/// The declared world of a simulation, generated from the options: S services in a dependency chain, one store,
-/// one data change and the six-step expand/contract plan on the first service.
+/// The declared world of a simulation, generated from the options and linked by Core's <see cref="ConfigLinker"/>, as
+/// the server links stepwise.yaml and registrations: S services in a dependency chain, one store, one data change and
+/// the six-step expand/contract plan on the first service.
 /// <list type="bullet">
 /// <item>svc-i (i ≥ 1) has 1.0.0 (provides v1, calls svc-(i+1) v1) and 1.1.0 (adds v2, calls svc-(i+1) v2), so the
 /// 1.1.0 releases must roll out from the bottom of the chain up (the dependency gate).</item>
 /// <item>svc-0 has 1.0.0 (old shape), 1.1.0 prepare (reads both shapes, writes the old; needs the expand; calls
 /// svc-1 v2), 1.2.0 activate (writes both shapes; needs the expand), 1.3.0 reads-new (needs expand and backfill).</item>
+/// <item>svc-1 also reads the old shape in 1.0.0, 1.1.0 and the hotfix 1.1.1, and stops in 1.1.2: the contract waits
+/// for it (G4).</item>
 /// <item>The last service has one more release whose canary is bad (used by the bad-canary fault).</item>
 /// </list>
+/// The hotfix, 1.1.2 and the bad release are registered through the API during the run, in <see cref="Registrations"/>
+/// order, the rest declared (stepwise.yaml), so G1 and G4 also hold over releases the controller learns late.
 /// </summary>
 public sealed class SimWorld
 {
@@ -21,6 +27,8 @@ public sealed class SimWorld
     public const string PlanId = "expand-contract";
     public const string Base = "1.0.0";
     public const string Prepare = "1.1.0";
+    public const string Hotfix = "1.1.1";
+    public const string DropOldShape = "1.1.2";
     public const string Activate = "1.2.0";
     public const string ReadsNew = "1.3.0";
 
@@ -31,7 +39,11 @@ public sealed class SimWorld
     public SimWorld(SimulationOptions options)
     {
         ServiceCount = options.Services;
-        Config = BuildConfig(options.Services, options.Analysis);
+        var (declared, registered) = Declare(options.Services, options.Analysis);
+        // Bottom of the chain first (as the train goes); within a service, in release order.
+        Registrations = registered.OrderByDescending(r => r.Service, StringComparer.Ordinal).ToList();
+        Initial = ConfigLinker.Link(declared);
+        Config = ConfigLinker.Link(registered.Aggregate(declared, (d, r) => d.Register(r.Service, r.Release)));
         var last = Config.Services[^1];
         BadRelease = last.Releases[^1];
         NodeService = new int[options.Nodes];
@@ -45,7 +57,14 @@ public sealed class SimWorld
         }
     }
 
+    /// <summary>The whole world, every registration included: what the checker holds the controller to.</summary>
     public StepwiseConfig Config { get; }
+
+    /// <summary>What the controller starts with: stepwise.yaml's releases only.</summary>
+    public StepwiseConfig Initial { get; }
+
+    /// <summary>The releases registered through the API during the run, in order.</summary>
+    public IReadOnlyList<(string Service, ReleaseDeclaration Release)> Registrations { get; }
 
     public int ServiceCount { get; }
 
@@ -59,12 +78,17 @@ public sealed class SimWorld
 
     public static string ServiceName(int i) => $"svc-{i}";
 
-    /// <summary>The releases the operator rolls out besides the plan, bottom of the chain first: svc-(S-1)@1.1.0 ... svc-1@1.1.0.</summary>
+    /// <summary>The releases the operator rolls out besides the plan, bottom of the chain first: svc-(S-1)@1.1.0 ... svc-1@1.1.0, then svc-1's hotfix and 1.1.2.</summary>
     public IEnumerable<ReleaseRef> Train()
     {
         for (var i = ServiceCount - 1; i >= 1; i--)
         {
             yield return new ReleaseRef(ServiceName(i), Prepare);
+        }
+        if (ServiceCount >= 2)
+        {
+            yield return new ReleaseRef(ServiceName(1), Hotfix);
+            yield return new ReleaseRef(ServiceName(1), DropOldShape);
         }
     }
 
@@ -81,8 +105,8 @@ public sealed class SimWorld
             analysis
                 ?
                 [
-                    new MetricSpec("error_rate", MetricKind.Rate, FailOn.Increase, Weight: 1, Critical: true, Tolerance: 0.5, MaxRate: 0.01, MinSamples: 50),
-                    new MetricSpec("latency_ms", MetricKind.Distribution, FailOn.Increase, Weight: 1, Critical: false, Tolerance: 0.2, MinSamples: 20),
+                    new MetricSpec(StandardMetrics.ErrorRate, MetricKind.Rate, FailOn.Increase, Weight: 1, Critical: true, Tolerance: 0.5, MaxRate: 0.01, MinSamples: 50),
+                    new MetricSpec(StandardMetrics.LatencyMs, MetricKind.Distribution, FailOn.Increase, Weight: 1, Critical: false, Tolerance: 0.2, MinSamples: 20),
                 ]
                 : [],
             ScoreThresholds.Default,
@@ -93,60 +117,67 @@ public sealed class SimWorld
 
     private static string Op(int service, int version) => $"GET /svc-{service}/v{version}";
 
-    private static StepwiseConfig BuildConfig(int count, bool analysis)
+    private static (ConfigDeclaration Declared, List<(string Service, ReleaseDeclaration Release)> Registered) Declare(int count, bool analysis)
     {
-        var services = new List<Service>();
+        var services = new List<ServiceDeclaration>();
+        var registered = new List<(string Service, ReleaseDeclaration Release)>();
         for (var i = 0; i < count; i++)
         {
             var name = ServiceName(i);
             var hasCallee = i + 1 < count;
-            IReadOnlyList<OperationCall> CallsV1() => hasCallee ? [new OperationCall(ServiceName(i + 1), Op(i + 1, 1))] : [];
-            IReadOnlyList<OperationCall> CallsV2() => hasCallee ? [new OperationCall(ServiceName(i + 1), Op(i + 1, 1)), new OperationCall(ServiceName(i + 1), Op(i + 1, 2))] : [];
-            var deps = hasCallee ? new List<ServiceDependency> { new(ServiceName(i + 1), [Op(i + 1, 1)]) } : [];
-            var releases = new List<Release>();
-            void Add(string version, IReadOnlyList<string> provides, IReadOnlyList<OperationCall> calls, IReadOnlyList<string> needs, IReadOnlyList<string> oldShape, IReadOnlyList<string>? expandOnly = null) =>
-                releases.Add(new Release(name, version, releases.Count, provides, [], calls, needs, oldShape, expandOnly));
+            List<Located<OperationCall>> CallsV1() => hasCallee ? [new(new OperationCall(ServiceName(i + 1), Op(i + 1, 1)))] : [];
+            List<Located<OperationCall>> CallsV2() => hasCallee ? [new(new OperationCall(ServiceName(i + 1), Op(i + 1, 1))), new(new OperationCall(ServiceName(i + 1), Op(i + 1, 2)))] : [];
+            var deps = hasCallee ? new List<DependencyDeclaration> { new(ServiceName(i + 1), [Op(i + 1, 1)]) } : [];
+            var declared = new List<ReleaseDeclaration>();
+            ReleaseDeclaration Release(string version, IReadOnlyList<string> provides, List<Located<OperationCall>> calls, IEnumerable<string> needs, IEnumerable<string> oldShape) =>
+                new(version, provides, [], calls, needs.Select(n => new Located<string>(n)).ToList(), oldShape.Select(n => new Located<string>(n)).ToList());
             if (i == 0)
             {
-                Add(Base, [Op(0, 1)], CallsV1(), [], [Change]);
+                declared.Add(Release(Base, [Op(0, 1)], CallsV1(), [], [Change]));
                 // Prepare and activate read both shapes: they need the expand only, and still use the old shape.
-                Add(Prepare, [Op(0, 1)], CallsV2(), [Change], [Change], [Change]);
-                Add(Activate, [Op(0, 1)], CallsV2(), [Change], [Change], [Change]);
-                Add(ReadsNew, [Op(0, 1)], CallsV2(), [Change], []);
+                declared.Add(Release(Prepare, [Op(0, 1)], CallsV2(), [Change + ":expand"], [Change]));
+                declared.Add(Release(Activate, [Op(0, 1)], CallsV2(), [Change + ":expand"], [Change]));
+                declared.Add(Release(ReadsNew, [Op(0, 1)], CallsV2(), [Change], []));
                 if (count == 1)
                 {
-                    Add("1.4.0", [Op(0, 1)], CallsV2(), [Change], []);
+                    registered.Add((name, Release("1.4.0", [Op(0, 1)], CallsV2(), [Change], []) with { Origin = ReleaseOrigin.Registered }));
                 }
             }
             else
             {
-                Add(Base, [Op(i, 1)], CallsV1(), [], []);
-                Add(Prepare, [Op(i, 1), Op(i, 2)], CallsV2(), [], []);
+                string[] oldShape = i == 1 ? [Change] : [];
+                declared.Add(Release(Base, [Op(i, 1)], CallsV1(), [], oldShape));
+                declared.Add(Release(Prepare, [Op(i, 1), Op(i, 2)], CallsV2(), [], oldShape));
+                if (i == 1)
+                {
+                    registered.Add((name, Release(Hotfix, [Op(i, 1), Op(i, 2)], CallsV2(), [], oldShape) with { Origin = ReleaseOrigin.Registered }));
+                    registered.Add((name, Release(DropOldShape, [Op(i, 1), Op(i, 2)], CallsV2(), [], []) with { Origin = ReleaseOrigin.Registered }));
+                }
                 if (i == count - 1)
                 {
-                    Add(Activate, [Op(i, 1), Op(i, 2)], CallsV2(), [], []);
+                    registered.Add((name, Release(Activate, [Op(i, 1), Op(i, 2)], CallsV2(), [], []) with { Origin = ReleaseOrigin.Registered }));
                 }
             }
-            services.Add(new Service(name, deps, releases));
+            services.Add(new ServiceDeclaration(name, deps, declared));
         }
-        var svc0 = services[0];
-        var change = new DataChange(
+        var change = new DataChangeDeclaration(
             Change,
-            [Store],
+            [new(Store)],
             new SqlPhase("ALTER TABLE customers ADD COLUMN contact_email text", "ALTER TABLE customers DROP COLUMN contact_email"),
             new BackfillSpec("customers", "id", "contact_email = email", "contact_email IS NULL", 1000, TimeSpan.FromMilliseconds(10), null),
             new SqlPhase("ALTER TABLE customers DROP COLUMN email", null),
-            [.. svc0.Releases.Where(r => r.Needs.Contains(Change)).Select(r => new ReleaseRef(r.Service, r.Version))],
-            [.. svc0.Releases.Where(r => r.UsesOldShapeOf.Contains(Change)).Select(r => new ReleaseRef(r.Service, r.Version))]);
-        var plan = new Plan(PlanId,
+            [],
+            []);
+        var plan = new PlanDeclaration(PlanId,
         [
-            PlanStep.Data(Change, DataPhaseKind.Expand, Store),
-            PlanStep.ReleaseOf(svc0.Name, Prepare),
-            PlanStep.ReleaseOf(svc0.Name, Activate),
-            PlanStep.Data(Change, DataPhaseKind.Backfill, Store),
-            PlanStep.ReleaseOf(svc0.Name, ReadsNew),
-            PlanStep.Data(Change, DataPhaseKind.Contract, Store),
+            new(PlanStep.Data(Change, DataPhaseKind.Expand, Store)),
+            new(PlanStep.ReleaseOf(ServiceName(0), Prepare)),
+            new(PlanStep.ReleaseOf(ServiceName(0), Activate)),
+            new(PlanStep.Data(Change, DataPhaseKind.Backfill, Store)),
+            new(PlanStep.ReleaseOf(ServiceName(0), ReadsNew)),
+            new(PlanStep.Data(Change, DataPhaseKind.Contract, Store)),
         ]);
-        return new StepwiseConfig(SimulationPolicy(analysis), [new Store(Store, StoreKind.Postgres)], services, [change], [plan]);
+        var declaration = new ConfigDeclaration(SimulationPolicy(analysis), [new(new Store(Store, StoreKind.Postgres))], services, [change], [plan]);
+        return (declaration, registered);
     }
 }

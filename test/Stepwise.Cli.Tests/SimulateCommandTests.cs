@@ -43,7 +43,7 @@ public class SimulateCommandTests
         {
             refusals.GetProperty(id).GetInt32().ShouldBeGreaterThan(0);
         }
-        root.GetProperty("plan").GetProperty("state").GetString().ShouldBe("Complete");
+        root.GetProperty("plan").GetProperty("state").GetString().ShouldBe("complete");
     }
 
     [Theory]

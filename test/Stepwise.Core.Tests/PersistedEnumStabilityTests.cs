@@ -58,8 +58,9 @@ public class PersistedEnumStabilityTests
             ("Complete", 7), ("Paused", 8), ("RollingBack", 9), ("RolledBack", 10), ("Aborted", 11), ("Failed", 12));
         Pinned<RequestKind>(
             ("StartRollout", 0), ("RunDataPhase", 1), ("PauseRollout", 2), ("ResumeRollout", 3), ("AbortRollout", 4),
-            ("PromoteRollout", 5), ("DecommissionNode", 6), ("StartPlan", 7));
-        Pinned<BlockerKind>(("Node", 0), ("Store", 1), ("Caller", 2), ("Rollout", 3), ("DataChange", 4), ("Release", 5), ("Service", 6));
+            ("PromoteRollout", 5), ("DecommissionNode", 6), ("StartPlan", 7), ("EnableNode", 8), ("RetireRelease", 9), ("RegisterRelease", 10));
+        Pinned<BlockerKind>(("Node", 0), ("Store", 1), ("Caller", 2), ("Rollout", 3), ("DataChange", 4), ("Release", 5), ("Service", 6), ("Contract", 7), ("Client", 8));
+        Pinned<ReleaseOrigin>(("Config", 0), ("Registered", 1));
     }
 
     [Fact]
@@ -78,7 +79,8 @@ public class PersistedEnumStabilityTests
             ("SetDesiredRelease", 0), ("QuarantineNode", 1), ("ReleaseNode", 2), ("AdmitNode", 3), ("MarkNodeOffline", 4),
             ("DecommissionNode", 5), ("RunDataPhase", 6), ("StartRollout", 7), ("AdvanceRollout", 8), ("PauseRollout", 9),
             ("RollBackRollout", 10), ("SetCurrentRelease", 11), ("AdvancePlan", 12), ("RaiseAlert", 13), ("ClearAlert", 14),
-            ("CompleteRequest", 15), ("RecordAnalysis", 16), ("UseOverride", 17));
+            ("CompleteRequest", 15), ("RecordAnalysis", 16), ("UseOverride", 17), ("ReplaceCanary", 18), ("EnableNode", 19), ("RetireRelease", 20),
+            ("RegisterRelease", 21));
 
         var samples = new DecisionAction[]
         {
@@ -90,12 +92,16 @@ public class PersistedEnumStabilityTests
             new RaiseAlert(new Alert("k", AlertSeverity.Info, null, "m"), "r"), new ClearAlert("k", "r"), new CompleteRequest("q", true, "r"),
             new RecordAnalysis("id", RolloutPhase.Baking, AnalysisVerdict.Pass, 100, "s", "r"),
             new UseOverride("o", GuaranteeId.G7, "s", "x", "r"),
+            new ReplaceCanary("id", ["n2"], ["n1"], "r"), new EnableNode("n", "s", "r"), new RetireRelease("s", "1", "r"),
+            new RegisterRelease("s", new ReleaseDeclaration("1", [], [], [], [], []), "q", "r"),
         };
         var discriminators = samples.Select(a => JsonDocument.Parse(JsonSerializer.Serialize(a, SnapshotJson.Options)).RootElement.GetProperty("kind").GetString()).ToList();
         discriminators.ShouldBe([
             "set-desired-release", "quarantine-node", "release-node", "admit-node", "mark-node-offline", "decommission-node",
             "run-data-phase", "start-rollout", "advance-rollout", "pause-rollout", "roll-back-rollout", "set-current-release",
-            "advance-plan", "raise-alert", "clear-alert", "complete-request", "record-analysis", "use-override"]);
+            "advance-plan", "raise-alert", "clear-alert", "complete-request", "record-analysis", "use-override",
+            "replace-canary", "enable-node", "retire-release", "register-release"]);
+        samples.Select(a => Names.Of(a.Kind)).ShouldBe(discriminators!);
         samples.Select(a => a.Kind).ShouldBe(Enum.GetValues<ActionKind>());
     }
 

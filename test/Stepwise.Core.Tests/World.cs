@@ -140,6 +140,27 @@ internal sealed class World
 
     public string StartRollout(string service, string version) => Request(RequestKind.StartRollout, service, version);
 
+    /// <summary>Records an operator's override of one refusal subject.</summary>
+    public World Override(GuaranteeId guarantee, string subject, string reason)
+    {
+        State.Overrides.Add(new Override($"ovr-{State.Overrides.Count + 1}", guarantee, subject, reason, "test", Now));
+        return this;
+    }
+
+    /// <summary>Asks to register a release the way the API does (decided by the next step).</summary>
+    public string Register(string service, ReleaseDeclaration release, string? reason = null)
+    {
+        var id = $"req-{++requests}";
+        State.Requests.Add(new OperatorRequest(id, RequestKind.RegisterRelease, Now, service, release.Version, Reason: reason, Release: release));
+        return id;
+    }
+
+    /// <summary>A release as a registration declares it.</summary>
+    public static ReleaseDeclaration Declared(string version, string[]? provides = null, string[]? usesOldShapeOf = null, string[]? needs = null,
+        IReadOnlyList<ContractDocument>? contracts = null, string[]? deprecates = null) => new(
+        version, provides ?? [], deprecates ?? [], [], (needs ?? []).Select(n => new Located<string>(n)).ToList(),
+        (usesOldShapeOf ?? []).Select(n => new Located<string>(n)).ToList(), null, ReleaseOrigin.Registered, contracts);
+
     public string RunPhase(string change, DataPhaseKind phase) => Request(RequestKind.RunDataPhase, change: change, phase: phase);
 
     public Decisions.Decisions Decide() => Decider.Run(State.CopySnapshot(), Now);

@@ -123,6 +123,11 @@ public class RolloutTests
         // n3 is decommissioned after the policy's timeout, and the push finishes without it.
         (await fleet.FollowAsync(rollout))[^1].ShouldBe(RolloutPhase.Complete, fleet.Diagnostics());
         fleet.StartAgent("n3");
+        // Decommissioned while away, it stays out whatever it reports, until an operator lets it back.
+        var outside = await fleet.WaitAsync("n3 heartbeating while decommissioned", async () =>
+            (await fleet.NodesAsync()).Single(n => n.Id == "n3") is { State: NodeState.Decommissioned, LastHeartbeat: { } hb, StateSince: { } since } n3 && hb > since ? n3 : null);
+        outside.MayServe.ShouldBeFalse();
+        (await fleet.Api.PostAsync<RequestOutcome>(ApiClient.Route(Routes.EnableNode, ("node", "n3")), new ReasonBody("back from the outage"), TestContext.Current.CancellationToken)).Ok.ShouldBeTrue();
         var seen = new HashSet<NodeState>();
         var back = await fleet.WaitAsync("n3 serving again", async () =>
         {

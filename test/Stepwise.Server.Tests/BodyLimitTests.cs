@@ -119,7 +119,9 @@ public sealed class BodyLimitTests : IAsyncLifetime
         using var response = await server.Admin.PutAsync(Routes.Config.TrimStart('/'), new StringContent("services:\n  - name: orders\n    releases: 7\n", Encoding.UTF8, "application/yaml"));
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var problem = await TestServer.ProblemAsync(response);
-        problem.GetProperty("errors")[0].GetProperty("line").GetInt32().ShouldBe(3);
+        var errors = problem.GetProperty("errors").EnumerateArray().ToList();
+        errors.Select(e => e.GetProperty("line").GetInt32()).ShouldBeInOrder(SortDirection.Ascending);
+        errors.ShouldContain(e => e.GetProperty("line").GetInt32() == 3 && e.GetProperty("message").GetString()!.Contains("must be a list"));
         (await server.Admin.GetStringAsync(Routes.Config.TrimStart('/'))).ShouldBe(before);
     }
 }

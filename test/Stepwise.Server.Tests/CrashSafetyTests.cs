@@ -1,5 +1,6 @@
 using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
+using Stepwise.Core.Reconciling;
 using Stepwise.Server.Reconciling;
 using Stepwise.Server.Store;
 

@@ -30,11 +30,15 @@ public sealed class StabilityTests
             [ActionKind.CompleteRequest] = "complete-request",
             [ActionKind.RecordAnalysis] = "record-analysis",
             [ActionKind.UseOverride] = "use-override",
+            [ActionKind.ReplaceCanary] = "replace-canary",
+            [ActionKind.EnableNode] = "enable-node",
+            [ActionKind.RetireRelease] = "retire-release",
+            [ActionKind.RegisterRelease] = "register-release",
         };
         foreach (var kind in Enum.GetValues<ActionKind>())
         {
             golden.ShouldContainKey(kind, $"a new action kind {kind} needs its event kind pinned here");
-            EventKinds.Of(kind).ShouldBe(golden[kind]);
+            Stepwise.Core.Names.Of(kind).ShouldBe(golden[kind]);
         }
     }
 
@@ -45,6 +49,7 @@ public sealed class StabilityTests
         {
             (1, "initial schema", MigrationKind.Expand),
             (2, "data phase failure reason", MigrationKind.Expand),
+            (3, "registration requests, retired releases, shared analysis samples", MigrationKind.Expand),
         };
         foreach (var dialect in Enum.GetValues<StoreDialect>())
         {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Stepwise.Api;
 using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
+using Stepwise.Core.Reconciling;
 using Stepwise.Server.Store;
 
 namespace Stepwise.Server.Tests;
@@ -120,8 +121,12 @@ public abstract class StoreTests
         await using var store = await OpenAsync();
         var registration = new ReleaseRegistration("1.1.0", new Artifact("app", ["--port", "{port}"]), Provides: ["GET /orders"],
             Contracts: [new ContractDocument("openapi", "{\"openapi\":\"3.0.0\"}")]);
-        (await store.AddReleaseAsync(new RegisteredRelease("orders", registration, At), new NewEvent("release-registered", "r"), CancellationToken.None)).ShouldBeTrue();
-        (await store.AddReleaseAsync(new RegisteredRelease("orders", registration, At), new NewEvent("release-registered", "r"), CancellationToken.None)).ShouldBeFalse();
+        var request = new OperatorRequest("req-1", RequestKind.RegisterRelease, At, Service: "orders", Version: "1.1.0", Release: registration.ToDeclaration());
+        await store.InsertRequestAsync(request, new NewEvent("request", "register"), CancellationToken.None, JsonSerializer.Serialize(registration, SnapshotJson.Options));
+        var register = new Stepwise.Core.Decisions.RegisterRelease("orders", registration.ToDeclaration(), "req-1", "registered");
+        // Committed twice (a tick retried after a crash): the release is stored once.
+        await store.CommitTickAsync(Batch() with { Registered = [register] }, null, CancellationToken.None);
+        await store.CommitTickAsync(Batch() with { Registered = [register] }, null, CancellationToken.None);
         var loaded = (await store.LoadReleasesAsync(CancellationToken.None)).ShouldHaveSingleItem();
         loaded.Registration.Artifact.Arguments.ShouldBe(["--port", "{port}"]);
         loaded.Registration.Contracts!.ShouldHaveSingleItem().Kind.ShouldBe("openapi");

@@ -59,6 +59,9 @@ public sealed class TestServer : IAsyncDisposable
 
     public HttpClient Admin { get; }
 
+    /// <summary>Whether the reconciler runs its own loop (otherwise the test ticks it).</summary>
+    public bool Loop => Host.Runtime.Options.RunReconcilerLoop;
+
     public static string NewDirectory() => System.IO.Directory.CreateTempSubdirectory("stepwise-server-test-").FullName;
 
     /// <summary>Starts a server. <paramref name="store"/> defaults to a new SQLite file; pass another's to restart on its state.</summary>
@@ -117,9 +120,24 @@ public sealed class TestServer : IAsyncDisposable
 
     public async Task<T> GetAsync<T>(string path) => (await Admin.GetFromJsonAsync<T>(path, SnapshotJson.Options))!;
 
-    public async Task<HttpResponseMessage> RegisterAsync(string version, string service = "orders") =>
-        await Admin.PostAsJsonAsync(Routes.Releases.Replace("{service}", service, StringComparison.Ordinal),
-            new ReleaseRegistration(version, new Artifact("app", ["--version", "{version}"])), SnapshotJson.Options);
+    public Task<HttpResponseMessage> RegisterAsync(string version, string service = "orders") =>
+        RegisterAsync(service, new ReleaseRegistration(version, new Artifact("app", ["--version", "{version}"])));
+
+    /// <summary>Registers a release; without the reconciler loop, ticks until the registration request is decided.</summary>
+    public Task<HttpResponseMessage> RegisterAsync(string service, ReleaseRegistration registration) =>
+        WhileTickingAsync(() => Admin.PostAsJsonAsync(Routes.Releases.Replace("{service}", service, StringComparison.Ordinal), registration, SnapshotJson.Options));
+
+    /// <summary>Sends an operator call; when the test drives the reconciler itself, ticks until the call has its answer.</summary>
+    public async Task<T> WhileTickingAsync<T>(Func<Task<T>> call)
+    {
+        var pending = call();
+        while (!Loop && !pending.IsCompleted)
+        {
+            await Host.Reconciler.TickAsync(CancellationToken.None);
+            await Task.WhenAny(pending, Task.Delay(20));
+        }
+        return await pending;
+    }
 
     public async Task<int> EventCountAsync() => (await Host.Runtime.Store.EventsAsync(0, 100_000, CancellationToken.None)).Count;
 

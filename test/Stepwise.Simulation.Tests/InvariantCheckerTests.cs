@@ -21,7 +21,7 @@ public class InvariantCheckerTests
             {
                 State.Services.Add(new ServiceStatus(service.Name, SimWorld.Base));
             }
-            Checker = new InvariantChecker(World, Agents, Store, State) { Now = SimWorld.Epoch };
+            Checker = new InvariantChecker(World, Agents, Store, State, State.Node) { Now = SimWorld.Epoch };
         }
 
         public SimWorld World { get; }
@@ -82,7 +82,7 @@ public class InvariantCheckerTests
         }
         f.State.Services.RemoveAll(s => s.Service == "svc-2");
         f.State.Services.Add(new ServiceStatus("svc-2", "1.1.0"));
-        f.Checker.Rebind(f.State);
+        f.Checker.Rebind(f.State, f.State.Node);
         var stale = f.NodeOf(2);
         f.State.Update(f.World.NodeIds[stale], n => n with { State = NodeState.Quarantined });
         f.Run(stale, 0);

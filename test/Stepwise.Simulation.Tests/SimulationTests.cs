@@ -1,3 +1,4 @@
+using Stepwise.Core;
 using Stepwise.Core.Model;
 
 namespace Stepwise.Simulation.Tests;
@@ -16,7 +17,7 @@ public class SimulationTests
         var result = Run(1, FaultProfile.None);
 
         result.Violations.ShouldBeEmpty(Explain(result));
-        result.PlanState.ShouldBe(nameof(PlanState.Complete));
+        result.PlanState.ShouldBe(Names.Of(PlanState.Complete));
         result.PlanStep.ShouldBe(6);
         result.PlanSteps.ShouldBe(6);
         result.Decisions.ShouldBeGreaterThan(0);
@@ -53,13 +54,13 @@ public class SimulationTests
         Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, seed =>
             results[seed] = Run(seed + 1, FaultProfile.All, nodes: 30));
 
-        var failed = results.Where(r => !r.Ok || r.PlanState != nameof(PlanState.Complete)).ToList();
+        var failed = results.Where(r => !r.Ok || r.PlanState != Names.Of(PlanState.Complete)).ToList();
         failed.ShouldBeEmpty(string.Join("\n\n", failed.Select(r => $"seed {r.Options.Seed}: plan {r.PlanState}\n{Explain(r)}")));
         // The faults really happened across the seeds.
         results.Sum(r => r.Counters.GetValueOrDefault("crashes")).ShouldBeGreaterThan(200);
         results.Sum(r => r.Counters.GetValueOrDefault("quarantines")).ShouldBeGreaterThan(0);
         results.ShouldAllBe(r => r.Counters.GetValueOrDefault("controller restarts") == 2);
-        results.Count(r => r.Counters.GetValueOrDefault("bad canary rollout ended rolled back") == 1).ShouldBe(200);
+        results.Count(r => r.Counters.GetValueOrDefault("bad canary rollout ended rolledBack") == 1).ShouldBe(200);
     }
 
     [Fact]
@@ -71,7 +72,7 @@ public class SimulationTests
         result.Counters["nodes offline during a push"].ShouldBeGreaterThan(0);
         result.Counters["nodes decommissioned"].ShouldBe(result.Counters["nodes offline during a push"]);
         result.Counters["quarantines"].ShouldBeGreaterThanOrEqualTo(result.Counters["nodes offline during a push"]);
-        result.PlanState.ShouldBe(nameof(PlanState.Complete));
+        result.PlanState.ShouldBe(Names.Of(PlanState.Complete));
     }
 
     [Fact]
@@ -80,8 +81,8 @@ public class SimulationTests
         var result = Run(5, FaultProfile.BadCanary);
 
         result.Violations.ShouldBeEmpty(Explain(result));
-        result.Counters["bad canary rollout ended rolled back"].ShouldBe(1);
-        result.PlanState.ShouldBe(nameof(PlanState.Complete));
+        result.Counters["bad canary rollout ended rolledBack"].ShouldBe(1);
+        result.PlanState.ShouldBe(Names.Of(PlanState.Complete));
     }
 
     [Fact]
@@ -91,7 +92,7 @@ public class SimulationTests
 
         result.Violations.ShouldBeEmpty(Explain(result));
         result.Counters["controller restarts"].ShouldBe(2);
-        result.PlanState.ShouldBe(nameof(PlanState.Complete));
+        result.PlanState.ShouldBe(Names.Of(PlanState.Complete));
     }
 
     [Fact]
@@ -114,7 +115,7 @@ public class SimulationTests
         var result = Run(2, FaultProfile.All, services: 1, nodes: 12);
 
         result.Violations.ShouldBeEmpty(Explain(result));
-        result.PlanState.ShouldBe(nameof(PlanState.Complete));
+        result.PlanState.ShouldBe(Names.Of(PlanState.Complete));
     }
 
     // The fault profile that gives each broken rule the chance to do harm.

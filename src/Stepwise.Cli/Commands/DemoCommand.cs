@@ -176,9 +176,17 @@ internal sealed class DemoRun : IAsyncDisposable
         Say($"{straggler} comes back, still on 1.0.0");
         StartAgent(straggler);
         var quarantined = false;
+        var enabled = false;
         var back = await WaitAsync($"{straggler} to serve again", async () =>
         {
             var node = (await api.GetAsync<List<NodeView>>(Routes.Nodes, ct)).Value?.FirstOrDefault(n => n.Id == straggler);
+            // Offline past the retention policy, it was decommissioned: it stays out, whatever it reports, until an operator lets it back.
+            if (node is { State: NodeState.Decommissioned, LastHeartbeat: { } heartbeat, StateSince: { } since } && heartbeat > since && !enabled)
+            {
+                enabled = true;
+                Say($"{straggler} heartbeats again but stays out: decommissioned while away; the operator lets it back");
+                await api.PostAsync<RequestOutcome>(ApiClient.Route(Routes.EnableNode, ("node", straggler)), new ReasonBody("back from the outage"), ct);
+            }
             if (node is { State: NodeState.Quarantined } && !quarantined)
             {
                 quarantined = true;

@@ -5,19 +5,34 @@ namespace Stepwise.Core.Config;
 /// <summary>Durations as people write them in stepwise.yaml: "500ms", "30s", "10m", "2h", "7d", or combined ("1h30m").</summary>
 public static class Durations
 {
-    public static bool TryParse(string text, out TimeSpan value)
+    /// <summary>The longest duration read: ten years. Anything longer is a mistake, and would overflow a clock.</summary>
+    public static readonly TimeSpan Max = TimeSpan.FromDays(3650);
+
+    /// <summary>What reading a duration found.</summary>
+    public enum Outcome
+    {
+        Ok = 0,
+        Malformed = 1,
+        TooLong = 2,
+    }
+
+    /// <summary>Parses a duration of at most <see cref="Max"/>; false for anything else (malformed or too long).</summary>
+    public static bool TryParse(string text, out TimeSpan value) => Read(text, out value) == Outcome.Ok;
+
+    /// <summary>Reads a duration, saying whether it was malformed or longer than <see cref="Max"/>. Never throws.</summary>
+    public static Outcome Read(string text, out TimeSpan value)
     {
         value = TimeSpan.Zero;
         var s = text.Trim();
         if (s.Length == 0)
         {
-            return false;
+            return Outcome.Malformed;
         }
         if (s == "0")
         {
-            return true;
+            return Outcome.Ok;
         }
-        var total = TimeSpan.Zero;
+        var totalMs = 0.0;
         var i = 0;
         while (i < s.Length)
         {
@@ -26,29 +41,34 @@ public static class Durations
             {
                 i++;
             }
-            if (start == i || !double.TryParse(s.AsSpan(start, i - start), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+            if (start == i || !double.TryParse(s.AsSpan(start, i - start), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
             {
-                return false;
+                return Outcome.Malformed;
             }
             var unitStart = i;
             while (i < s.Length && char.IsAsciiLetter(s[i]))
             {
                 i++;
             }
-            TimeSpan part;
+            double unit;
             switch (s[unitStart..i])
             {
-                case "ms": part = TimeSpan.FromMilliseconds(number); break;
-                case "s": part = TimeSpan.FromSeconds(number); break;
-                case "m": part = TimeSpan.FromMinutes(number); break;
-                case "h": part = TimeSpan.FromHours(number); break;
-                case "d": part = TimeSpan.FromDays(number); break;
-                default: return false;
+                case "ms": unit = 1; break;
+                case "s": unit = 1_000; break;
+                case "m": unit = 60_000; break;
+                case "h": unit = 3_600_000; break;
+                case "d": unit = 86_400_000; break;
+                default: return Outcome.Malformed;
             }
-            total += part;
+            // Summed as doubles and compared before converting: TimeSpan arithmetic overflows far below double's range.
+            totalMs += number * unit;
         }
-        value = total;
-        return true;
+        if (!double.IsFinite(totalMs) || totalMs > Max.TotalMilliseconds)
+        {
+            return Outcome.TooLong;
+        }
+        value = TimeSpan.FromMilliseconds(totalMs);
+        return Outcome.Ok;
     }
 
     /// <summary>The shortest form TryParse reads back: "90s" → "1m30s".</summary>

@@ -14,6 +14,9 @@ internal sealed class YamlNodes(string file)
 
     public string File { get; } = file;
 
+    /// <summary>Where a node was written, for errors found later (by the linker).</summary>
+    public Model.SourcePos Pos(YamlNode node) => new(File, Math.Max(1, (int)node.Start.Line), Math.Max(1, (int)node.Start.Column));
+
     public void Error(YamlNode? at, string message, string fix) =>
         Error(at?.Start ?? Mark.Empty, message, fix);
 
@@ -38,7 +41,7 @@ internal sealed class YamlNodes(string file)
             var key = (keyNode as YamlScalarNode)?.Value ?? "";
             if (Array.IndexOf(allowed, key) < 0)
             {
-                var suggestion = Suggest(key, allowed);
+                var suggestion = Suggestions.Closest(key, allowed);
                 Error(keyNode, $"unknown key '{key}' in {what}",
                     suggestion is null ? $"remove it; {what} takes: {string.Join(", ", allowed)}" : $"did you mean '{suggestion}'? {what} takes: {string.Join(", ", allowed)}");
                 continue;
@@ -163,16 +166,25 @@ internal sealed class YamlNodes(string file)
         }
     }
 
-    public TimeSpan? Duration(YamlNode? node, string what)
+    public TimeSpan? Duration(YamlNode? node, string what, bool positive = false)
     {
         var text = Str(node, what);
         if (text is null)
         {
             return null;
         }
-        if (!Durations.TryParse(text, out var value))
+        switch (Durations.Read(text, out var value))
         {
-            Error(node, $"{what} must be a duration, not '{text}'", "write a duration such as 500ms, 30s, 10m, 2h or 7d");
+            case Durations.Outcome.TooLong:
+                Error(node, $"{what} is '{text}', longer than the longest duration Stepwise takes ({Durations.Format(Durations.Max)})", $"write a duration of at most {Durations.Format(Durations.Max)}, such as 30s, 10m or 7d");
+                return null;
+            case Durations.Outcome.Malformed:
+                Error(node, $"{what} must be a duration, not '{text}'", "write a duration such as 500ms, 30s, 10m, 2h or 7d");
+                return null;
+        }
+        if (positive && value <= TimeSpan.Zero)
+        {
+            Error(node, $"{what} must be longer than 0", "write a duration such as 30s or 10m");
             return null;
         }
         return value;
@@ -194,47 +206,9 @@ internal sealed class YamlNodes(string file)
                 return value;
             }
         }
-        var suggestion = Suggest(text, names);
+        var suggestion = Suggestions.Closest(text, names);
         Error(node, $"{what} is '{text}', which is not one of {string.Join(", ", names)}",
             suggestion is null ? $"use one of {string.Join(", ", names)}" : $"did you mean '{suggestion}'?");
         return null;
-    }
-
-    /// <summary>The closest candidate within a small edit distance, or null.</summary>
-    public static string? Suggest(string text, IEnumerable<string> candidates)
-    {
-        string? best = null;
-        var bestDistance = int.MaxValue;
-        foreach (var candidate in candidates)
-        {
-            var d = Levenshtein(text.ToLowerInvariant(), candidate.ToLowerInvariant());
-            if (d < bestDistance)
-            {
-                bestDistance = d;
-                best = candidate;
-            }
-        }
-        return best is not null && bestDistance <= Math.Max(2, text.Length / 3) ? best : null;
-    }
-
-    private static int Levenshtein(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
     }
 }

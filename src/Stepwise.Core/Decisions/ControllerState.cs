@@ -135,6 +135,18 @@ public sealed class ControllerState
             case DecommissionNode a:
                 Update(a.Node, n => n with { State = NodeState.Decommissioned, StateSince = now });
                 break;
+            case EnableNode a:
+                Update(a.Node, n => n with { State = NodeState.Offline, StateSince = now });
+                break;
+            case ReplaceCanary a:
+                UpdateRollout(a.Rollout, r => r with { Phase = RolloutPhase.Canary, PhaseSince = now, CanaryNodes = a.CanaryNodes, Wave = 0, Reason = a.Reason });
+                break;
+            case RegisterRelease a:
+                Config = Config.Relink(d => d.Register(a.Service, a.Release));
+                break;
+            case RetireRelease a:
+                Config = Config.Relink(d => d.Retire(new ReleaseRef(a.Service, a.Version)));
+                break;
             case RunDataPhase a:
                 SetPhase(new DataPhaseStatus(a.Change, a.Phase, a.Store, DataPhaseState.Running));
                 break;

@@ -64,26 +64,41 @@ public sealed class DecisionBuilder(DecisionContext context)
     }
 
     /// <summary>
-    /// Alerts are derived: every call says which alerts should be active now; Build raises the new ones and
-    /// clears the ones no longer wanted, so an alert is raised once and cleared once.
+    /// Alerts are derived: every call says which alerts should be active now; Build raises the new ones and clears
+    /// the ones no longer wanted once they have been quiet for the policy's quiet period, so an incident is raised once
+    /// and cleared once however its condition flickers.
     /// </summary>
     public void WantAlert(Alert alert) => wantedAlerts[alert.Key] = alert;
 
     public Decisions Build()
     {
+        var now = Context.Now;
         foreach (var alert in wantedAlerts.Values)
         {
             var existing = Context.Snapshot.Alerts.FirstOrDefault(a => a.Key == alert.Key);
-            if (existing != alert)
+            if (existing is null)
             {
-                actions.Add(new RaiseAlert(alert, existing is null ? "raised" : "updated"));
+                actions.Add(new RaiseAlert(alert with { Since = now, QuietSince = null }, "raised"));
+            }
+            else if (!existing.SameAs(alert) || existing.QuietSince is not null)
+            {
+                // The same incident: its words changed, or it came back within the quiet period.
+                actions.Add(new RaiseAlert(alert with { Since = existing.Since ?? now, QuietSince = null }, existing.SameAs(alert) ? "holds again" : "updated", Update: true));
             }
         }
         foreach (var existing in Context.Snapshot.Alerts)
         {
-            if (!wantedAlerts.ContainsKey(existing.Key))
+            if (wantedAlerts.ContainsKey(existing.Key))
             {
-                actions.Add(new ClearAlert(existing.Key, "the condition has cleared"));
+                continue;
+            }
+            if (existing.QuietSince is null)
+            {
+                actions.Add(new RaiseAlert(existing with { QuietSince = now }, "the condition is gone; clears after the quiet period", Update: true));
+            }
+            else if (now - existing.QuietSince.Value >= Context.Policy.QuietPeriod)
+            {
+                actions.Add(new ClearAlert(existing.Key, $"the condition has been gone for {Config.Durations.Format(Context.Policy.QuietPeriod)}", existing));
             }
         }
         var all = new List<DecisionAction>(actions.Count + desired.Count);

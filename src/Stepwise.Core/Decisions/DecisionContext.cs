@@ -104,8 +104,12 @@ public sealed class DecisionContext
     public NodeState StateOf(Node node) =>
         PendingState.TryGetValue(node.Id, out var s) ? s : TimedOut.Contains(node.Id) ? NodeState.Offline : node.State;
 
-    /// <summary>Heartbeat within the timeout.</summary>
-    public bool HeartbeatFresh(Node node) => node.LastHeartbeat is { } hb && Now - hb <= Policy.HeartbeatTimeout;
+    /// <summary>
+    /// Heartbeat within the timeout. Since <see cref="Snapshot.LivenessFrom"/> (this controller's start), a node that
+    /// had reported before is given one timeout from then: heartbeats sent while no controller listened do not count against it.
+    /// </summary>
+    public bool HeartbeatFresh(Node node) =>
+        node.LastHeartbeat is { } hb && Now - (Snapshot.LivenessFrom is { } from && from > hb ? from : hb) <= Policy.HeartbeatTimeout;
 
     /// <summary>The node is serving (or may serve): counted, reachable, not quarantined.</summary>
     public bool IsLive(Node node) => StateOf(node) is NodeState.Active or NodeState.Draining && HeartbeatFresh(node);

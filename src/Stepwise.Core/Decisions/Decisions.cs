@@ -20,6 +20,10 @@ public enum BlockerKind
     DataChange = 4,
     Release = 5,
     Service = 6,
+    /// <summary>A contract rule a release breaks (its id) or a contract it drops (G6).</summary>
+    Contract = 7,
+    /// <summary>A client app and version that still calls an operation (G8).</summary>
+    Client = 8,
 }
 
 /// <summary>One thing that stands in the way of an action.</summary>
@@ -33,6 +37,7 @@ public sealed record Blocker(BlockerKind Kind, string Id, string Detail);
 /// <param name="Unblock">What would unblock it.</param>
 /// <param name="Request">The operator request refused, when the action came from one.</param>
 /// <param name="Plan">The plan whose step was refused, when the action came from a plan.</param>
+/// <param name="Findings">G6: the contract findings that break (every one, not only the first blockers).</param>
 public sealed record Refusal(
     GuaranteeId Guarantee,
     string Subject,
@@ -41,9 +46,17 @@ public sealed record Refusal(
     int BlockerCount,
     string Unblock,
     string? Request = null,
-    string? Plan = null)
+    string? Plan = null,
+    IReadOnlyList<Guarantees.ContractFinding>? Findings = null)
 {
     public const int MaxBlockers = 20;
+
+    /// <summary>
+    /// Identifies a refusal across ticks (guarantee, subject, and the request or plan it refused), so a standing
+    /// refusal is logged once however its details move; the server and the simulator count refusals by it.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Key => $"{Guarantee}|{Subject}|{Request ?? Plan}";
 
     /// <summary>"refused (G1 version-window): ... ; unblock: ..." — the one-line form the CLI and the API print.</summary>
     public string Describe() => $"refused ({Guarantee.Label()}): {Message}; {Unblock}";
@@ -70,6 +83,10 @@ public enum ActionKind
     CompleteRequest = 15,
     RecordAnalysis = 16,
     UseOverride = 17,
+    ReplaceCanary = 18,
+    EnableNode = 19,
+    RetireRelease = 20,
+    RegisterRelease = 21,
 }
 
 /// <summary>An action for the shell (server, simulator) to carry out. Every action says why.</summary>
@@ -92,6 +109,10 @@ public enum ActionKind
 [JsonDerivedType(typeof(CompleteRequest), "complete-request")]
 [JsonDerivedType(typeof(RecordAnalysis), "record-analysis")]
 [JsonDerivedType(typeof(UseOverride), "use-override")]
+[JsonDerivedType(typeof(ReplaceCanary), "replace-canary")]
+[JsonDerivedType(typeof(EnableNode), "enable-node")]
+[JsonDerivedType(typeof(RetireRelease), "retire-release")]
+[JsonDerivedType(typeof(RegisterRelease), "register-release")]
 public abstract record DecisionAction(string Reason)
 {
     [JsonIgnore]
@@ -115,6 +136,10 @@ public abstract record DecisionAction(string Reason)
         CompleteRequest => ActionKind.CompleteRequest,
         RecordAnalysis => ActionKind.RecordAnalysis,
         UseOverride => ActionKind.UseOverride,
+        ReplaceCanary => ActionKind.ReplaceCanary,
+        EnableNode => ActionKind.EnableNode,
+        RetireRelease => ActionKind.RetireRelease,
+        RegisterRelease => ActionKind.RegisterRelease,
         _ => throw new InvalidOperationException($"unknown action {GetType().Name}"),
     };
 }
@@ -147,11 +172,27 @@ public sealed record MarkNodeOffline(string Node, string Service, string Reason)
 
 public sealed record DecommissionNode(string Node, string Service, string Reason) : DecisionAction(Reason), INodeChange;
 
+/// <summary>An operator lets a decommissioned node back: it waits Offline until its next heartbeat admits (or quarantines) it.</summary>
+public sealed record EnableNode(string Node, string Service, string Reason) : DecisionAction(Reason), INodeChange;
+
 /// <summary>Run one phase of one data change on one store.</summary>
 public sealed record RunDataPhase(string Change, DataPhaseKind Phase, string Store, string Reason) : DecisionAction(Reason);
 
 /// <summary>Create a rollout in the Canary phase with these canary nodes (whose desired release a companion action sets).</summary>
 public sealed record StartRollout(string Rollout, string Service, string From, string To, IReadOnlyList<string> CanaryNodes, string? Plan, string Reason) : DecisionAction(Reason), IRolloutChange;
+
+/// <summary>
+/// A canary that can no longer serve the rollout (decommissioned, or offline past the heartbeat timeout) is replaced:
+/// the rollout starts its canary stage again with <paramref name="CanaryNodes"/>.
+/// </summary>
+public sealed record ReplaceCanary(string Rollout, IReadOnlyList<string> CanaryNodes, IReadOnlyList<string> Replaced, string Reason) : DecisionAction(Reason), IRolloutChange;
+
+/// <summary>A release no node runs and no rollout targets leaves its service's ordering (it no longer counts for the window).</summary>
+public sealed record RetireRelease(string Service, string Version, string Reason) : DecisionAction(Reason);
+
+/// <summary>A release registered through the API joins its service as the newest release (G6 and G8 passed, or were overridden).</summary>
+/// <param name="Request">The registration request; the shell stores the release's artifact from it.</param>
+public sealed record RegisterRelease(string Service, ReleaseDeclaration Release, string Request, string Reason) : DecisionAction(Reason);
 
 /// <summary>Move a rollout to its next phase (or next wave).</summary>
 public sealed record AdvanceRollout(string Rollout, RolloutPhase From, RolloutPhase To, int Wave, string Reason) : DecisionAction(Reason), IRolloutChange;
@@ -168,9 +209,12 @@ public sealed record SetCurrentRelease(string Service, string Release, string Re
 /// <summary>Move a plan to a step (or a state).</summary>
 public sealed record AdvancePlan(string Plan, int Step, PlanState State, string Reason) : DecisionAction(Reason);
 
-public sealed record RaiseAlert(Alert Alert, string Reason) : DecisionAction(Reason);
+/// <summary>An alert starts (a new incident), or an active one changes its message.</summary>
+/// <param name="Update">True when the incident was already raised (its words changed, or its quiet period started or ended): no new notification.</param>
+public sealed record RaiseAlert(Alert Alert, string Reason, bool Update = false) : DecisionAction(Reason);
 
-public sealed record ClearAlert(string Key, string Reason) : DecisionAction(Reason);
+/// <summary>An alert ends: its condition has been gone for the quiet period. <paramref name="Alert"/> is the alert as it was raised.</summary>
+public sealed record ClearAlert(string Key, string Reason, Alert? Alert = null) : DecisionAction(Reason);
 
 /// <summary>An operator request has been handled: accepted (its actions are in the same decisions) or refused (see the refusals).</summary>
 public sealed record CompleteRequest(string Request, bool Accepted, string Reason) : DecisionAction(Reason);

@@ -1,3 +1,4 @@
+using Stepwise.Core;
 using Stepwise.Core.Model;
 using Stepwise.Core.Rollouts;
 
@@ -45,7 +46,7 @@ internal static class Requests
                 }
                 if (ctx.Phase(change.Id, phase, store)?.State is DataPhaseState.Complete or DataPhaseState.Running)
                 {
-                    builder.Add(new CompleteRequest(request.Id, true, $"{change.Id} {phase.ToString().ToLowerInvariant()} on {store} is already {ctx.Phase(change.Id, phase, store)!.State.ToString().ToLowerInvariant()}"));
+                    builder.Add(new CompleteRequest(request.Id, true, $"{change.Id} {Names.Of(phase)} on {store} is already {Names.Of(ctx.Phase(change.Id, phase, store)!.State)}"));
                     return;
                 }
                 var ran = Decider.TryRunDataPhase(builder, change, phase, store, request.Id, null);
@@ -71,6 +72,32 @@ internal static class Requests
                 builder.Add(new CompleteRequest(request.Id, true, $"{node.Id} decommissioned"));
                 return;
             }
+            case RequestKind.EnableNode:
+            {
+                var node = ctx.Snapshot.Nodes.FirstOrDefault(n => n.Id == request.Node);
+                if (node is null)
+                {
+                    builder.Add(new CompleteRequest(request.Id, false, $"unknown node {request.Node}"));
+                    return;
+                }
+                if (ctx.StateOf(node) != NodeState.Decommissioned)
+                {
+                    builder.Add(new CompleteRequest(request.Id, true, $"{node.Id} is not decommissioned ({Names.Of(ctx.StateOf(node))}); nothing to do"));
+                    return;
+                }
+                builder.Add(new EnableNode(node.Id, node.Service, $"enabled by an operator: {request.Reason ?? "no reason given"}; it rejoins like a returning node"));
+                ctx.PendingState[node.Id] = NodeState.Offline;
+                // It rejoins at once when it heartbeats: admitted on a sanctioned release, quarantined on any other.
+                ctx.Guarantees.G2.ObserveNode(builder, ctx.Index(node.Service)!, node);
+                builder.Add(new CompleteRequest(request.Id, true, $"{node.Id} enabled: it rejoins on its next heartbeat"));
+                return;
+            }
+            case RequestKind.RetireRelease:
+                Retirement.Handle(builder, request);
+                return;
+            case RequestKind.RegisterRelease:
+                Registration.Handle(builder, request);
+                return;
             case RequestKind.StartPlan:
             {
                 var plan = ctx.Config.FindPlan(request.Plan);
@@ -82,7 +109,7 @@ internal static class Requests
                 var progress = ctx.Snapshot.Plans.FirstOrDefault(p => p.Plan == plan.Id);
                 if (progress is { State: PlanState.Running or PlanState.Complete })
                 {
-                    builder.Add(new CompleteRequest(request.Id, true, $"plan {plan.Id} is already {progress.State.ToString().ToLowerInvariant()}"));
+                    builder.Add(new CompleteRequest(request.Id, true, $"plan {plan.Id} is already {Names.Of(progress.State)}"));
                     return;
                 }
                 var step = progress?.Step ?? 0;
@@ -140,7 +167,7 @@ internal static class Requests
                 builder.Add(new CompleteRequest(request.Id, true, "promoted"));
                 return;
             default:
-                builder.Add(new CompleteRequest(request.Id, true, $"nothing to do: the rollout is {rollout.Phase.ToString().ToLowerInvariant()}"));
+                builder.Add(new CompleteRequest(request.Id, true, $"nothing to do: the rollout is {Names.Of(rollout.Phase)}"));
                 return;
         }
     }

@@ -1,3 +1,4 @@
+using Stepwise.Core;
 using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
 
@@ -51,7 +52,7 @@ public class G1VersionWindow : Guarantee
         return builder.Refuse(Refusal(
             proposal.Subject,
             $"{service.Name} {proposal.To.Version} would put more than two adjacent releases in the fleet: {described}",
-            outside.Select(n => new Blocker(BlockerKind.Node, n.Id, $"{n.ActualRelease ?? "?"}, {ctx.StateOf(n).ToString().ToLowerInvariant()}")),
+            outside.Select(n => new Blocker(BlockerKind.Node, n.Id, $"{n.ActualRelease ?? "?"}, {Names.Of(ctx.StateOf(n))}")),
             unblock,
             proposal.Request,
             proposal.Plan));

@@ -7,8 +7,9 @@ namespace Stepwise.Core.Guarantees;
 /// G2 stale-node: a node that reports a release outside the window (e.g. it was offline during a push) is
 /// quarantined — told to stop serving — and moved to the release the fleet is heading to before it serves again.
 /// An alert is raised while it is quarantined.
-/// A node coming back (offline, decommissioned or new) is admitted only when its release is inside the window and
-/// uses no data shape that has been contracted away (G4).
+/// A node coming back (offline or new) is admitted only when its release is inside the window and uses no data shape
+/// that has been contracted away (G4). A decommissioned node stays out, whatever it reports, until an operator enables
+/// it again. Nodes off the window or offline raise an alert per service even when no rollout runs.
 /// </summary>
 public class G2StaleNode : Guarantee
 {
@@ -19,44 +20,95 @@ public class G2StaleNode : Guarantee
         var ctx = builder.Context;
         foreach (var index in ctx.Services)
         {
+            FleetAlerts(builder, index);
             foreach (var node in index.Nodes)
             {
-                var state = ctx.StateOf(node);
-                if (state == NodeState.Quarantined)
-                {
-                    Unquarantine(builder, index, node);
-                    continue;
-                }
-                if (!ctx.HeartbeatFresh(node) || node.ActualRelease is null)
-                {
-                    continue;
-                }
-                var returning = state is NodeState.Offline or NodeState.Decommissioned;
-                if (returning && node.LastHeartbeat is { } hb && node.StateSince is { } since && hb <= since)
-                {
-                    continue; // the last heartbeat is older than the state change: not back yet
-                }
-                if (Sanctioned(ctx, index, node.ActualRelease, out var why))
-                {
-                    if (returning)
-                    {
-                        builder.Add(new AdmitNode(node.Id, index.Service.Name, node.ActualRelease, $"back on {node.ActualRelease}, inside the window"));
-                        ctx.PendingState[node.Id] = NodeState.Active;
-                    }
-                    continue;
-                }
-                Quarantine(builder, index, node, why);
+                ObserveNode(builder, index, node);
             }
         }
     }
+
+    /// <summary>
+    /// One node: a quarantined node is released once it runs the target; a node that reports (back, or new) is
+    /// admitted when its release is sanctioned and quarantined otherwise. Also run for a node an operator enables, so
+    /// that it rejoins in the same decision, never counted outside the window in between.
+    /// </summary>
+    public void ObserveNode(DecisionBuilder builder, ServiceIndex index, Node node)
+    {
+        var ctx = builder.Context;
+        var state = ctx.StateOf(node);
+        if (state == NodeState.Quarantined)
+        {
+            Unquarantine(builder, index, node);
+            return;
+        }
+        if (!ctx.HeartbeatFresh(node) || node.ActualRelease is null || state == NodeState.Decommissioned)
+        {
+            return; // a decommissioned node is out of the fleet until an operator enables it
+        }
+        var returning = state == NodeState.Offline;
+        if (returning && node.LastHeartbeat is { } hb && node.StateSince is { } since && hb <= since && !ctx.PendingState.ContainsKey(node.Id))
+        {
+            return; // the last heartbeat is older than the state change: not back yet
+        }
+        if (Sanctioned(ctx, index, node.ActualRelease, out var why))
+        {
+            if (returning)
+            {
+                builder.Add(new AdmitNode(node.Id, index.Service.Name, node.ActualRelease, $"back on {node.ActualRelease}, inside the window"));
+                ctx.PendingState[node.Id] = NodeState.Active;
+            }
+            return;
+        }
+        Quarantine(builder, index, node, why);
+    }
+
+    /// <summary>
+    /// Per service: one alert while counted nodes are offline, and one while counted nodes report a release outside
+    /// the window (offline ones included: they will come back on it), whether or not a rollout runs.
+    /// </summary>
+    private void FleetAlerts(DecisionBuilder builder, ServiceIndex index)
+    {
+        var ctx = builder.Context;
+        List<string>? offline = null;
+        List<string>? outside = null;
+        foreach (var node in index.Nodes)
+        {
+            var state = ctx.StateOf(node);
+            if (state == NodeState.Decommissioned)
+            {
+                continue;
+            }
+            if (state == NodeState.Offline && node.LastHeartbeat is not null)
+            {
+                (offline ??= []).Add(node.Id);
+            }
+            if (node.ActualRelease is { } actual && !index.InWindow(actual))
+            {
+                (outside ??= []).Add($"{node.Id} ({actual})");
+            }
+        }
+        var service = index.Service.Name;
+        if (offline is not null)
+        {
+            builder.WantAlert(new Alert($"offline:{service}", AlertSeverity.Warning, Id,
+                $"{Plural(offline.Count, "node", "nodes")} of {service} {(offline.Count == 1 ? "is" : "are")} offline: {List(offline, 5)}; they still count for the version window until they return or are decommissioned"));
+        }
+        if (outside is not null)
+        {
+            builder.WantAlert(new Alert($"outside-window:{service}", AlertSeverity.Warning, Id,
+                $"{Plural(outside.Count, "node", "nodes")} of {service} {(outside.Count == 1 ? "reports" : "report")} a release outside the window ({Window(index)}): {List(outside, 5)}"));
+        }
+    }
+
+    private static string Window(ServiceIndex index) => index.InFlight is { } r ? $"{r.From} and {r.To}" : index.Current?.Version ?? "?";
 
     /// <summary>Whether a node of this service may serve <paramref name="release"/> now.</summary>
     protected virtual bool Sanctioned(DecisionContext ctx, ServiceIndex index, string release, out string why)
     {
         if (!index.InWindow(release))
         {
-            var window = index.InFlight is { } r ? $"{r.From} and {r.To}" : index.Current?.Version ?? "?";
-            why = $"reports {release}, outside the window ({window})";
+            why = $"reports {release}, outside the window ({Window(index)})";
             return false;
         }
         // The data-shape answer depends only on (service, release) within one call: work it out once per release.

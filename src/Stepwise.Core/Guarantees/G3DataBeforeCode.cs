@@ -1,3 +1,4 @@
+using Stepwise.Core;
 using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
 
@@ -34,10 +35,10 @@ public class G3DataBeforeCode : Guarantee
                         continue;
                     }
                     var status = ctx.Phase(change.Id, phase, store);
-                    var name = phase.ToString().ToLowerInvariant();
+                    var name = Names.Of(phase);
                     if (status?.State != DataPhaseState.Complete)
                     {
-                        var state = (status?.State ?? DataPhaseState.Pending).ToString().ToLowerInvariant();
+                        var state = Names.Of(status?.State ?? DataPhaseState.Pending);
                         blockers.Add(new Blocker(BlockerKind.Store, store, $"{change.Id} {name}: {state}"));
                         waits.Add($"run {change.Id} {name} on {store} to completion");
                     }
@@ -74,7 +75,7 @@ public class G3DataBeforeCode : Guarantee
         {
             return false;
         }
-        var state = (expand?.State ?? DataPhaseState.Pending).ToString().ToLowerInvariant();
+        var state = Names.Of(expand?.State ?? DataPhaseState.Pending);
         return builder.Refuse(Refusal(
             proposal.Subject,
             $"the backfill of {proposal.Change.Id} on {proposal.Store} needs its expand, which is {state}",

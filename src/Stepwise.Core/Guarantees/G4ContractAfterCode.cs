@@ -1,3 +1,4 @@
+using Stepwise.Core;
 using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
 
@@ -28,12 +29,12 @@ public class G4ContractAfterCode : Guarantee
         {
             if (change.Declares(phase) && ctx.Phase(change.Id, phase, proposal.Store)?.State != DataPhaseState.Complete)
             {
-                blockers.Add(new Blocker(BlockerKind.Store, proposal.Store, $"{change.Id} {phase.ToString().ToLowerInvariant()} is not complete"));
-                unblock.Add($"complete {change.Id} {phase.ToString().ToLowerInvariant()} on {proposal.Store}");
+                blockers.Add(new Blocker(BlockerKind.Store, proposal.Store, $"{change.Id} {Names.Of(phase)} is not complete"));
+                unblock.Add($"complete {change.Id} {Names.Of(phase)} on {proposal.Store}");
             }
         }
 
-        var oldShape = change.OldShapeUsedBy.ToHashSet();
+        var oldShape = ctx.Config.OldShapeUsers(change.Id).ToHashSet();
         var nodes = new List<(Node Node, string Release)>();
         foreach (var service in oldShape.Select(r => r.Service).Distinct())
         {
@@ -60,7 +61,7 @@ public class G4ContractAfterCode : Guarantee
             }
             if (index.InFlight is { } r && (oldShape.Contains(new ReleaseRef(service, r.From)) || oldShape.Contains(new ReleaseRef(service, r.To))))
             {
-                blockers.Add(new Blocker(BlockerKind.Rollout, r.Id, $"{service} {r.From} -> {r.To} is in flight ({r.Phase.ToString().ToLowerInvariant()})"));
+                blockers.Add(new Blocker(BlockerKind.Rollout, r.Id, $"{service} {r.From} -> {r.To} is in flight ({Names.Of(r.Phase)})"));
                 unblock.Add($"let rollout {r.Id} finish");
             }
         }
@@ -70,7 +71,7 @@ public class G4ContractAfterCode : Guarantee
             var offline = group.Count(n => ctx.StateOf(n.Node) == NodeState.Offline);
             foreach (var (node, release) in group)
             {
-                blockers.Add(new Blocker(BlockerKind.Node, node.Id, $"{node.Service}@{release}, {ctx.StateOf(node).ToString().ToLowerInvariant()}"));
+                blockers.Add(new Blocker(BlockerKind.Node, node.Id, $"{node.Service}@{release}, {Names.Of(ctx.StateOf(node))}"));
             }
             unblock.Add($"move {group.Key.Service} off {group.Key.Release} ({List(ids)})" + (offline > 0 ? $"; {Plural(offline, "of them is", "of them are")} offline: bring back and upgrade, or decommission" : ""));
         }
@@ -98,7 +99,7 @@ public class G4ContractAfterCode : Guarantee
                 var state = ctx.Phase(changeId, DataPhaseKind.Contract, store)?.State;
                 if (state is DataPhaseState.Complete or DataPhaseState.Running)
                 {
-                    blockers.Add(new Blocker(BlockerKind.DataChange, changeId, $"contract {state.Value.ToString().ToLowerInvariant()} on {store}"));
+                    blockers.Add(new Blocker(BlockerKind.DataChange, changeId, $"contract {Names.Of(state.Value)} on {store}"));
                 }
             }
         }

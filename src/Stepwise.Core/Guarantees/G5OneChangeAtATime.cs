@@ -1,3 +1,4 @@
+using Stepwise.Core;
 using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
 
@@ -31,7 +32,7 @@ public class G5OneChangeAtATime : Guarantee
         var blockers = new List<Blocker>();
         if (proposal.Service.InFlight is { } own)
         {
-            blockers.Add(new Blocker(BlockerKind.Rollout, own.Id, $"{service.Name} {own.From} -> {own.To} is in flight ({own.Phase.ToString().ToLowerInvariant()})"));
+            blockers.Add(new Blocker(BlockerKind.Rollout, own.Id, $"{service.Name} {own.From} -> {own.To} is in flight ({Names.Of(own.Phase)})"));
         }
         foreach (var other in ctx.Services)
         {
@@ -42,7 +43,7 @@ public class G5OneChangeAtATime : Guarantee
             if (service.DependsOnService(other.Service.Name) || other.Service.DependsOnService(service.Name))
             {
                 var how = service.DependsOnService(other.Service.Name) ? $"{service.Name} depends on {other.Service.Name}" : $"{other.Service.Name} depends on {service.Name}";
-                blockers.Add(new Blocker(BlockerKind.Rollout, r.Id, $"{other.Service.Name} {r.From} -> {r.To} is in flight ({r.Phase.ToString().ToLowerInvariant()}); {how}"));
+                blockers.Add(new Blocker(BlockerKind.Rollout, r.Id, $"{other.Service.Name} {r.From} -> {r.To} is in flight ({Names.Of(r.Phase)}); {how}"));
             }
         }
         var related = proposal.To.Needs.Concat(proposal.To.UsesOldShapeOf).Concat(proposal.From.Needs).Concat(proposal.From.UsesOldShapeOf).ToHashSet();
@@ -50,7 +51,7 @@ public class G5OneChangeAtATime : Guarantee
         {
             if (phase.State == DataPhaseState.Running && related.Contains(phase.Change))
             {
-                blockers.Add(new Blocker(BlockerKind.Store, phase.Store, $"{phase.Change} {phase.Phase.ToString().ToLowerInvariant()} is running"));
+                blockers.Add(new Blocker(BlockerKind.Store, phase.Store, $"{phase.Change} {Names.Of(phase.Phase)} is running"));
             }
         }
         if (blockers.Count == 0)
@@ -187,7 +188,7 @@ public class G5OneChangeAtATime : Guarantee
             if (phase.State == DataPhaseState.Running && phase.Store == proposal.Store &&
                 !(phase.Change == proposal.Change.Id && phase.Phase == proposal.Phase))
             {
-                blockers.Add(new Blocker(BlockerKind.Store, phase.Store, $"{phase.Change} {phase.Phase.ToString().ToLowerInvariant()} is running on {phase.Store}"));
+                blockers.Add(new Blocker(BlockerKind.Store, phase.Store, $"{phase.Change} {Names.Of(phase.Phase)} is running on {phase.Store}"));
             }
         }
         foreach (var index in ctx.Services)
@@ -201,7 +202,7 @@ public class G5OneChangeAtATime : Guarantee
             var touches = new[] { from, to }.Any(rel => rel is not null && (rel.Needs.Contains(proposal.Change.Id) || rel.UsesOldShapeOf.Contains(proposal.Change.Id)));
             if (touches)
             {
-                blockers.Add(new Blocker(BlockerKind.Rollout, r.Id, $"{index.Service.Name} {r.From} -> {r.To} is in flight ({r.Phase.ToString().ToLowerInvariant()}) and depends on {proposal.Change.Id}"));
+                blockers.Add(new Blocker(BlockerKind.Rollout, r.Id, $"{index.Service.Name} {r.From} -> {r.To} is in flight ({Names.Of(r.Phase)}) and depends on {proposal.Change.Id}"));
             }
         }
         if (blockers.Count == 0)

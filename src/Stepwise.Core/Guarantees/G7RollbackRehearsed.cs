@@ -1,3 +1,4 @@
+using Stepwise.Core;
 using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
 
@@ -32,8 +33,8 @@ public class G7RollbackRehearsed : Guarantee
         return builder.Refuse(new Refusal(
             Id,
             RehearsalSubject(rollout.Id),
-            $"promoting {rollout.Service} {rollout.To} past the canary without a passed rollback rehearsal (the rollout is {rollout.Phase.ToString().ToLowerInvariant()})",
-            [new Blocker(BlockerKind.Rollout, rollout.Id, $"phase {rollout.Phase.ToString().ToLowerInvariant()}")],
+            $"promoting {rollout.Service} {rollout.To} past the canary without a passed rollback rehearsal (the rollout is {Names.Of(rollout.Phase)})",
+            [new Blocker(BlockerKind.Rollout, rollout.Id, $"phase {Names.Of(rollout.Phase)}")],
             1,
             $"let the rollout bake, rehearse the rollback to {rollout.From} and re-release; or record an override (guarantee G7, subject \"{RehearsalSubject(rollout.Id)}\") with the reason",
             request));

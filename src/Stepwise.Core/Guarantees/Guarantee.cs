@@ -1,3 +1,4 @@
+using Stepwise.Core;
 using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
 
@@ -14,7 +15,7 @@ public sealed record RolloutProposal(ServiceIndex Service, Release From, Release
 public sealed record DataPhaseProposal(DataChange Change, DataPhaseKind Phase, string Store, string? Request, string? Plan)
 {
     /// <summary>The subject an override of a refusal of this proposal names: "data rename-email contract on orders-db".</summary>
-    public string Subject => $"data {Change.Id} {Phase.ToString().ToLowerInvariant()} on {Store}";
+    public string Subject => $"data {Change.Id} {Names.Of(Phase)} on {Store}";
 }
 
 /// <summary>
@@ -31,6 +32,9 @@ public abstract class Guarantee
 
     /// <summary>Adds refusals for a data-phase proposal. Returns true when it refused.</summary>
     public virtual bool CheckDataPhase(DecisionBuilder builder, DataPhaseProposal proposal) => false;
+
+    /// <summary>Adds refusals for a release registration. Returns true when it refused.</summary>
+    public virtual bool CheckRegistration(DecisionBuilder builder, RegistrationProposal proposal) => false;
 
     /// <summary>Watches the fleet on every call (quarantines, alerts).</summary>
     public virtual void Observe(DecisionBuilder builder)
@@ -71,6 +75,7 @@ public sealed class GuaranteeSet
         G3DataBeforeCode g3,
         G4ContractAfterCode g4,
         G5OneChangeAtATime g5,
+        G6CompatibleContracts g6,
         G7RollbackRehearsed g7)
     {
         G1 = g1;
@@ -78,17 +83,22 @@ public sealed class GuaranteeSet
         G3 = g3;
         G4 = g4;
         G5 = g5;
+        G6 = g6;
         G7 = g7;
-        All = [g1, g2, g3, g4, g5, g7];
+        All = [g1, g2, g3, g4, g5, g6, g7];
     }
 
-    public static GuaranteeSet Default { get; } = new(new(), new(), new(), new(), new(), new());
+    public static GuaranteeSet Default { get; } = new(new(), new(), new(), new(), new(), new(), new());
+
+    /// <summary>The standard guarantees, with contracts compared by <paramref name="comparer"/> (G6).</summary>
+    public static GuaranteeSet With(IContractComparer comparer) => new(new(), new(), new(), new(), new(), new(comparer), new());
 
     public G1VersionWindow G1 { get; }
     public G2StaleNode G2 { get; }
     public G3DataBeforeCode G3 { get; }
     public G4ContractAfterCode G4 { get; }
     public G5OneChangeAtATime G5 { get; }
+    public G6CompatibleContracts G6 { get; }
     public G7RollbackRehearsed G7 { get; }
 
     public IReadOnlyList<Guarantee> All { get; }
@@ -100,6 +110,16 @@ public sealed class GuaranteeSet
         foreach (var g in All)
         {
             refused |= g.CheckRollout(builder, proposal);
+        }
+        return refused;
+    }
+
+    public bool CheckRegistration(DecisionBuilder builder, RegistrationProposal proposal)
+    {
+        var refused = false;
+        foreach (var g in All)
+        {
+            refused |= g.CheckRegistration(builder, proposal);
         }
         return refused;
     }

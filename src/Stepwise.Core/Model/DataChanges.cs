@@ -34,17 +34,18 @@ public sealed record BackfillSpec(
     int? MaxRowsPerSecond);
 
 /// <summary>
-/// A data change: expand → backfill → contract on its stores. Which releases need it and which still use its
-/// old shape are merged from both sides of the configuration (the change's own lists and the releases' needs/usesOldShapeOf).
+/// A data change: expand → backfill → contract on its stores. Which releases need it and which still use its old
+/// shape are facts of the releases (their needs and usesOldShapeOf); <see cref="StepwiseConfig.NeededBy"/> and
+/// <see cref="StepwiseConfig.OldShapeUsers"/> answer them from there.
 /// </summary>
+/// <param name="TimeLimit">How long one phase may run before it fails with that reason (null: no limit).</param>
 public sealed record DataChange(
     string Id,
     IReadOnlyList<string> Stores,
     SqlPhase? Expand,
     BackfillSpec? Backfill,
     SqlPhase? Contract,
-    IReadOnlyList<ReleaseRef> NeededBy,
-    IReadOnlyList<ReleaseRef> OldShapeUsedBy)
+    TimeSpan? TimeLimit = null)
 {
     /// <summary>The phases this change declares, in running order.</summary>
     public IEnumerable<DataPhaseKind> Phases

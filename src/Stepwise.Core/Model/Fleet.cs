@@ -43,4 +43,11 @@ public sealed record Node(
 {
     /// <summary>Counts for the version window and the data gates: everything but decommissioned nodes.</summary>
     public bool Counts => State != NodeState.Decommissioned;
+
+    /// <summary>
+    /// Whether the node's app may serve: only while the controller holds it Active or Draining. New and returning
+    /// nodes wait (Offline) until Decide admits them, quarantined nodes until they are released (G2), decommissioned
+    /// ones until an operator enables them. What the server answers agents and what the simulator's agents obey.
+    /// </summary>
+    public bool MayServe => State is NodeState.Active or NodeState.Draining;
 }

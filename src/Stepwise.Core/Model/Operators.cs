@@ -12,9 +12,16 @@ public enum RequestKind
     PromoteRollout = 5,
     DecommissionNode = 6,
     StartPlan = 7,
+    /// <summary>Let a decommissioned node back into the fleet.</summary>
+    EnableNode = 8,
+    /// <summary>Take a release no node runs and no rollout targets out of its service's ordering.</summary>
+    RetireRelease = 9,
+    /// <summary>Register a release through the API (G6 and G8 gate it).</summary>
+    RegisterRelease = 10,
 }
 
 /// <summary>Something an operator asked for. Decide either turns it into actions or refuses it with reasons.</summary>
+/// <param name="Release">RegisterRelease: the release to register into <paramref name="Service"/>.</param>
 public sealed record OperatorRequest(
     string Id,
     RequestKind Kind,
@@ -27,7 +34,8 @@ public sealed record OperatorRequest(
     string? Rollout = null,
     string? Node = null,
     string? Plan = null,
-    string? Reason = null);
+    string? Reason = null,
+    ReleaseDeclaration? Release = null);
 
 /// <summary>
 /// An explicit, recorded decision to set aside one guarantee for one subject (see <see cref="Decisions.Refusal.Subject"/>).
@@ -43,5 +51,14 @@ public enum AlertSeverity
     Critical = 2,
 }
 
-/// <summary>An alert. <paramref name="Key"/> identifies it so it is raised once and cleared once.</summary>
-public sealed record Alert(string Key, AlertSeverity Severity, GuaranteeId? Guarantee, string Message);
+/// <summary>
+/// An alert. <paramref name="Key"/> identifies the incident: it is raised once and cleared once, only after its
+/// condition has been gone for the quiet period (hysteresis).
+/// </summary>
+/// <param name="Since">When the incident started (set by Decide).</param>
+/// <param name="QuietSince">When its condition was last seen gone; null while it holds.</param>
+public sealed record Alert(string Key, AlertSeverity Severity, GuaranteeId? Guarantee, string Message, DateTimeOffset? Since = null, DateTimeOffset? QuietSince = null)
+{
+    /// <summary>Same incident, same words: what changed is only when it started or went quiet.</summary>
+    public bool SameAs(Alert other) => Key == other.Key && Severity == other.Severity && Guarantee == other.Guarantee && Message == other.Message;
+}

@@ -24,7 +24,7 @@ public sealed record PlanStep(
     public static PlanStep ReleaseOf(string service, string version) => new(PlanStepKind.Release, Service: service, Version: version);
 
     public override string ToString() => Kind == PlanStepKind.DataPhase
-        ? $"data {Change} {Phase?.ToString().ToLowerInvariant()} on {Store}"
+        ? $"data {Change} {(Phase is { } p ? Names.Of(p) : "")} on {Store}"
         : $"release {Service}@{Version}";
 }
 

@@ -38,8 +38,8 @@ public sealed record AnalysisPolicy(
 {
     public static AnalysisPolicy Default { get; } = new(
         [
-            new MetricSpec("error_rate", MetricKind.Rate, FailOn.Increase, Weight: 1, Critical: true, Tolerance: 0.5, MaxRate: 0.01, MinSamples: 50),
-            new MetricSpec("latency_ms", MetricKind.Distribution, FailOn.Increase, Weight: 1, Critical: false, Tolerance: 0.2, MinSamples: 20),
+            new MetricSpec(StandardMetrics.ErrorRate, MetricKind.Rate, FailOn.Increase, Weight: 1, Critical: true, Tolerance: 0.5, MaxRate: 0.01, MinSamples: 50),
+            new MetricSpec(StandardMetrics.LatencyMs, MetricKind.Distribution, FailOn.Increase, Weight: 1, Critical: false, Tolerance: 0.2, MinSamples: 20),
         ],
         ScoreThresholds.Default,
         TimeSpan.FromMinutes(1),
@@ -64,6 +64,7 @@ public sealed record RetentionPolicy(TimeSpan? DecommissionOfflineAfter, TimeSpa
 /// <param name="DataBake">How long a completed expand/backfill bakes before code that needs it may roll out.</param>
 /// <param name="HeartbeatTimeout">A node without a heartbeat for this long is offline.</param>
 /// <param name="StuckAfter">A rollout or plan step waiting this long on the same targets raises an alert.</param>
+/// <param name="AlertQuietPeriod">An alert clears only once its condition has been gone this long (one raise per incident).</param>
 public sealed record Policy(
     CanaryPolicy Canary,
     TimeSpan Bake,
@@ -74,8 +75,12 @@ public sealed record Policy(
     TimeSpan HeartbeatTimeout,
     TimeSpan StuckAfter,
     AnalysisPolicy Analysis,
-    RetentionPolicy Retention)
+    RetentionPolicy Retention,
+    TimeSpan? AlertQuietPeriod = null)
 {
+    /// <summary>The quiet period in force: <see cref="AlertQuietPeriod"/>, or two minutes.</summary>
+    public TimeSpan QuietPeriod => AlertQuietPeriod ?? TimeSpan.FromMinutes(2);
+
     public static Policy Default { get; } = new(
         CanaryPolicy.Default,
         TimeSpan.FromMinutes(10),

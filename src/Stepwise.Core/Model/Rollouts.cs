@@ -47,9 +47,12 @@ public sealed record Rollout(
     public bool IsTerminal => !InFlight;
 }
 
-/// <summary>Which phases are in flight and which are terminal, in one place.</summary>
+/// <summary>Which phases are in flight, which are terminal and which are analysed, in one place.</summary>
 public static class RolloutPhases
 {
+    /// <summary>The stages whose canary-against-baseline samples the judge reads: the canary bake, the rehearsal bake and each wave.</summary>
+    public static bool Analysed(RolloutPhase phase) => phase is RolloutPhase.Baking or RolloutPhase.RehearsalBake or RolloutPhase.Waves;
+
     public static bool IsTerminal(RolloutPhase phase) =>
         phase is RolloutPhase.Complete or RolloutPhase.RolledBack or RolloutPhase.Aborted or RolloutPhase.Failed;
 }

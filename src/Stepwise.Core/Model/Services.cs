@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Stepwise.Core.Model;
 
 /// <summary>An operation of another service that a service or release calls, e.g. ("payments", "POST /refunds").</summary>
@@ -10,14 +12,16 @@ public sealed record OperationCall(string Service, string Operation)
 public sealed record ServiceDependency(string Service, IReadOnlyList<string> Calls);
 
 /// <summary>
-/// One release of a service. Releases are ordered per service; <see cref="Ordinal"/> is the position in that
-/// order (0 = oldest), so "N+1" means ordinal + 1 regardless of how versions are spelled.
+/// One release of a service, as linked (<see cref="Config.ConfigLinker"/>). Releases are ordered per service;
+/// <see cref="Ordinal"/> is the position in that order (0 = oldest), so "N+1" means ordinal + 1 regardless of how
+/// versions are spelled.
 /// </summary>
 /// <param name="Provides">Operations this release serves (e.g. "GET /orders/{id}" or "orders.v1.Orders/Get").</param>
 /// <param name="Deprecates">Operations this release still serves but marks for removal.</param>
-/// <param name="Calls">Operations of other services this release calls (in addition to the service-level dependencies).</param>
+/// <param name="Calls">Operations of other services this release calls: its own and its service's dependsOn calls.</param>
 /// <param name="Needs">Data changes whose expand (and backfill, when declared) must be complete and baked before this release rolls out.</param>
 /// <param name="UsesOldShapeOf">Data changes whose old shape this release still reads or writes (their contract must wait).</param>
+/// <param name="NeedsExpandOnly">Of <paramref name="Needs"/>, the changes this release needs only the expand of.</param>
 public sealed record Release(
     string Service,
     string Version,
@@ -27,8 +31,13 @@ public sealed record Release(
     IReadOnlyList<OperationCall> Calls,
     IReadOnlyList<string> Needs,
     IReadOnlyList<string> UsesOldShapeOf,
-    IReadOnlyList<string>? NeedsExpandOnly = null)
+    IReadOnlyList<string>? NeedsExpandOnly = null,
+    ReleaseOrigin Origin = ReleaseOrigin.Config)
 {
+    /// <summary>The contract documents the release was registered with (G6); not part of the configuration's JSON view.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<ContractDocument> Contracts { get; init; } = [];
+
     /// <summary>
     /// The phases of <paramref name="change"/> this release needs complete: the expand only for a release that reads
     /// both shapes (written "change:expand" in stepwise.yaml), otherwise the expand and the backfill.
@@ -36,24 +45,38 @@ public sealed record Release(
     public IEnumerable<DataPhaseKind> PhasesNeeded(string change) =>
         NeedsExpandOnly?.Contains(change) == true ? [DataPhaseKind.Expand] : [DataPhaseKind.Expand, DataPhaseKind.Backfill];
 
+    /// <summary>The release's needs as written: "change" or "change:expand".</summary>
+    public IEnumerable<string> NeedsAsWritten => Needs.Select(n => NeedsExpandOnly?.Contains(n) == true ? n + ":expand" : n);
+
+    public ReleaseRef Ref => new(Service, Version);
+
     public override string ToString() => $"{Service}@{Version}";
 }
 
-/// <summary>A service, the services it depends on and its ordered releases.</summary>
-public sealed record Service(string Name, IReadOnlyList<ServiceDependency> DependsOn, IReadOnlyList<Release> Releases)
+/// <summary>
+/// A service, the services it depends on and its ordered releases, as linked. Built only by
+/// <see cref="Config.ConfigLinker"/>; immutable, with its index built once here (never copied along with a record).
+/// </summary>
+public sealed class Service
 {
-    private Dictionary<string, Release>? byVersion;
+    private readonly Dictionary<string, Release> byVersion;
+
+    internal Service(string name, IReadOnlyList<ServiceDependency> dependsOn, IReadOnlyList<Release> releases)
+    {
+        Name = name;
+        DependsOn = dependsOn;
+        Releases = releases;
+        byVersion = releases.ToDictionary(r => r.Version, StringComparer.Ordinal);
+    }
+
+    public string Name { get; }
+
+    public IReadOnlyList<ServiceDependency> DependsOn { get; }
+
+    public IReadOnlyList<Release> Releases { get; }
 
     /// <summary>The release with this version, or null.</summary>
-    public Release? Find(string? version)
-    {
-        if (version is null)
-        {
-            return null;
-        }
-        byVersion ??= Releases.ToDictionary(r => r.Version, StringComparer.Ordinal);
-        return byVersion.GetValueOrDefault(version);
-    }
+    public Release? Find(string? version) => version is null ? null : byVersion.GetValueOrDefault(version);
 
     /// <summary>Ordinal of a version, or -1 when the version is not a release of this service.</summary>
     public int OrdinalOf(string? version) => Find(version)?.Ordinal ?? -1;
@@ -62,6 +85,8 @@ public sealed record Service(string Name, IReadOnlyList<ServiceDependency> Depen
     public Release? At(int ordinal) => ordinal >= 0 && ordinal < Releases.Count ? Releases[ordinal] : null;
 
     public bool DependsOnService(string other) => DependsOn.Any(d => d.Service == other);
+
+    public override string ToString() => Name;
 }
 
 /// <summary>A data store a data change runs against.</summary>

@@ -1,43 +1,86 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Stepwise.Core.Analysis;
 
 namespace Stepwise.Core.Model;
 
-/// <summary>The declared world: policy, stores, services with their releases, data changes and plans (from stepwise.yaml).</summary>
-public sealed record StepwiseConfig(
-    Policy Policy,
-    IReadOnlyList<Store> Stores,
-    IReadOnlyList<Service> Services,
-    IReadOnlyList<DataChange> DataChanges,
-    IReadOnlyList<Plan> Plans)
+/// <summary>
+/// The linked world: policy, stores, services with their releases, data changes and plans, with every derived
+/// relation (who needs a change, who uses its old shape, who calls an operation) computed from the releases by
+/// <see cref="Config.ConfigLinker"/>, whatever path declared them (stepwise.yaml or the API). Immutable; its indexes
+/// are built once, here, and a new declaration means a new link. In JSON it is its declaration.
+/// </summary>
+[JsonConverter(typeof(StepwiseConfigJsonConverter))]
+public sealed class StepwiseConfig
 {
-    private Dictionary<string, Service>? services;
-    private Dictionary<string, DataChange>? changes;
+    private readonly Dictionary<string, Service> services;
+    private readonly Dictionary<string, DataChange> changes;
+    private readonly Dictionary<string, Plan> plans;
+    private readonly Dictionary<string, IReadOnlyList<ReleaseRef>> neededBy;
+    private readonly Dictionary<string, IReadOnlyList<ReleaseRef>> oldShapeUsers;
+    private readonly Dictionary<OperationCall, IReadOnlyList<ReleaseRef>> callers;
 
-    public static StepwiseConfig Empty { get; } = new(Policy.Default, [], [], [], []);
-
-    public Service? FindService(string? name)
+    internal StepwiseConfig(ConfigDeclaration declaration, IReadOnlyList<Store> stores, IReadOnlyList<Service> services, IReadOnlyList<DataChange> dataChanges, IReadOnlyList<Plan> plans)
     {
-        if (name is null)
-        {
-            return null;
-        }
-        services ??= Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
-        return services.GetValueOrDefault(name);
+        Declaration = declaration;
+        Policy = declaration.Policy;
+        Stores = stores;
+        Services = services;
+        DataChanges = dataChanges;
+        Plans = plans;
+        this.services = services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        changes = dataChanges.ToDictionary(c => c.Id, StringComparer.Ordinal);
+        this.plans = plans.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var releases = services.SelectMany(s => s.Releases).ToList();
+        neededBy = dataChanges.ToDictionary(c => c.Id, c => (IReadOnlyList<ReleaseRef>)releases.Where(r => r.Needs.Contains(c.Id)).Select(r => r.Ref).ToList(), StringComparer.Ordinal);
+        oldShapeUsers = dataChanges.ToDictionary(c => c.Id, c => (IReadOnlyList<ReleaseRef>)releases.Where(r => r.UsesOldShapeOf.Contains(c.Id)).Select(r => r.Ref).ToList(), StringComparer.Ordinal);
+        callers = releases.SelectMany(r => r.Calls.Select(call => (call, r.Ref))).GroupBy(x => x.call)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<ReleaseRef>)g.Select(x => x.Ref).Distinct().ToList());
     }
 
-    public DataChange? FindChange(string? id)
-    {
-        if (id is null)
-        {
-            return null;
-        }
-        changes ??= DataChanges.ToDictionary(c => c.Id, StringComparer.Ordinal);
-        return changes.GetValueOrDefault(id);
-    }
+    public static StepwiseConfig Empty { get; } = Config.ConfigLinker.Link(ConfigDeclaration.Empty);
 
-    public Plan? FindPlan(string? id) => Plans.FirstOrDefault(p => p.Id == id);
+    /// <summary>What this configuration was linked from.</summary>
+    public ConfigDeclaration Declaration { get; }
+
+    public Policy Policy { get; }
+    public IReadOnlyList<Store> Stores { get; }
+    public IReadOnlyList<Service> Services { get; }
+    public IReadOnlyList<DataChange> DataChanges { get; }
+    public IReadOnlyList<Plan> Plans { get; }
+
+    public Service? FindService(string? name) => name is null ? null : services.GetValueOrDefault(name);
+
+    public DataChange? FindChange(string? id) => id is null ? null : changes.GetValueOrDefault(id);
+
+    public Plan? FindPlan(string? id) => id is null ? null : plans.GetValueOrDefault(id);
 
     public Release? FindRelease(string service, string? version) => FindService(service)?.Find(version);
+
+    /// <summary>The releases that need <paramref name="change"/> (its expand, and its backfill unless expand-only).</summary>
+    public IReadOnlyList<ReleaseRef> NeededBy(string change) => neededBy.GetValueOrDefault(change) ?? [];
+
+    /// <summary>The releases that still read or write the old shape of <paramref name="change"/> (its contract waits for them).</summary>
+    public IReadOnlyList<ReleaseRef> OldShapeUsers(string change) => oldShapeUsers.GetValueOrDefault(change) ?? [];
+
+    /// <summary>The releases (of any service) that call <paramref name="operation"/> of <paramref name="service"/>.</summary>
+    public IReadOnlyList<ReleaseRef> CallersOf(string service, string operation) => callers.GetValueOrDefault(new OperationCall(service, operation)) ?? [];
+
+    /// <summary>A new link of this configuration's declaration changed by <paramref name="change"/>.</summary>
+    public StepwiseConfig Relink(Func<ConfigDeclaration, ConfigDeclaration> change) => Config.ConfigLinker.Link(change(Declaration));
+}
+
+/// <summary>Writes a <see cref="StepwiseConfig"/> as its declaration and reads one back by linking it.</summary>
+public sealed class StepwiseConfigJsonConverter : JsonConverter<StepwiseConfig>
+{
+    public override StepwiseConfig Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var declaration = JsonSerializer.Deserialize<ConfigDeclaration>(ref reader, options) ?? throw new JsonException("the configuration is null");
+        return Config.ConfigLinker.Link(declaration);
+    }
+
+    public override void Write(Utf8JsonWriter writer, StepwiseConfig value, JsonSerializerOptions options) =>
+        JsonSerializer.Serialize(writer, value.Declaration, options);
 }
 
 /// <summary>The release a service is settled on (the To of its last completed rollout).</summary>
@@ -47,7 +90,9 @@ public sealed record ServiceStatus(string Service, string Current);
 public sealed record RolloutSamples(string Rollout, RolloutPhase Stage, IReadOnlyList<MetricSamples> Samples);
 
 /// <summary>
-/// Everything Decide looks at: the declared world and the observed state. The server builds it from its store,
+/// Everything Decide looks at: the declared world and the observed state. <see cref="LivenessFrom"/> is when this
+/// controller started listening (a start or a change of leader): a heartbeat it could not have received is not held
+/// against a node, so a controller outage never marks healthy nodes offline. The server builds it from its store,
 /// the simulator from its simulated world, <c>stepwise plan</c> from stepwise.yaml and a fleet file.
 /// </summary>
 public sealed record Snapshot(
@@ -60,7 +105,8 @@ public sealed record Snapshot(
     IReadOnlyList<OperatorRequest> Requests,
     IReadOnlyList<Override> Overrides,
     IReadOnlyList<Alert> Alerts,
-    IReadOnlyList<RolloutSamples> Samples)
+    IReadOnlyList<RolloutSamples> Samples,
+    DateTimeOffset? LivenessFrom = null)
 {
     public static Snapshot Of(StepwiseConfig config, IReadOnlyList<Node> nodes) =>
         new(config, nodes, [], [], [], [], [], [], [], []);

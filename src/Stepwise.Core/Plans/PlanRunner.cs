@@ -17,7 +17,7 @@ internal static class Plans
         {
             if (progress.State is PlanState.Paused or PlanState.Failed)
             {
-                builder.WantAlert(new Alert($"plan:{progress.Plan}", AlertSeverity.Warning, null, $"plan {progress.Plan} is {progress.State.ToString().ToLowerInvariant()} at step {progress.Step + 1}: {progress.Reason}"));
+                builder.WantAlert(new Alert($"plan:{progress.Plan}", AlertSeverity.Warning, null, $"plan {progress.Plan} is {Names.Of(progress.State)} at step {progress.Step + 1}: {progress.Reason}"));
             }
             return;
         }
@@ -81,7 +81,7 @@ internal static class Plans
                 Decider.TryStartRollout(builder, index, release, null, plan.Id);
                 return;
             case RolloutPhase.RolledBack or RolloutPhase.Aborted or RolloutPhase.Failed:
-                builder.Add(new AdvancePlan(plan.Id, progress.Step, PlanState.Paused, $"step {progress.Step + 1} ({step}): rollout {rollout.Id} ended {rollout.Phase.ToString().ToLowerInvariant()}; fix the release and resume the plan"));
+                builder.Add(new AdvancePlan(plan.Id, progress.Step, PlanState.Paused, $"step {progress.Step + 1} ({step}): rollout {rollout.Id} ended {Names.Of(rollout.Phase)}; fix the release and resume the plan"));
                 return;
             default:
                 return;

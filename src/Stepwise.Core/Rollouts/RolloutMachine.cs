@@ -1,3 +1,4 @@
+using Stepwise.Core;
 using Stepwise.Core.Analysis;
 using Stepwise.Core.Decisions;
 using Stepwise.Core.Guarantees;
@@ -19,6 +20,11 @@ public static class RolloutMachine
         var ctx = builder.Context;
         var index = ctx.Index(rollout.Service);
         if (index is null || !rollout.InFlight)
+        {
+            return;
+        }
+        if (rollout.Phase is RolloutPhase.Canary or RolloutPhase.Baking or RolloutPhase.Rehearsing or RolloutPhase.RehearsalBake or RolloutPhase.Rereleasing &&
+            ReplaceLostCanaries(builder, index, rollout))
         {
             return;
         }
@@ -61,16 +67,70 @@ public static class RolloutMachine
                     $"rollout {rollout.Id} ({rollout.Service} {rollout.From} -> {rollout.To}) is paused: {rollout.Reason ?? "by an operator"}"));
                 break;
         }
-        if (rollout.Phase is not (RolloutPhase.Paused or RolloutPhase.Pending) && ctx.Now - rollout.PhaseSince > ctx.Policy.StuckAfter)
+        if (rollout.Phase is not (RolloutPhase.Paused or RolloutPhase.Pending) && ctx.Now - rollout.PhaseSince > ctx.Policy.StuckAfter &&
+            Stuck(ctx, index, rollout) is { } why)
         {
-            var waiting = Waiting(ctx, index, rollout);
-            if (waiting.Count > 0)
-            {
-                builder.WantAlert(new Alert($"stuck:{rollout.Id}", AlertSeverity.Warning, GuaranteeId.G7,
-                    $"rollout {rollout.Id} has waited in {rollout.Phase.ToString().ToLowerInvariant()} since {rollout.PhaseSince:yyyy-MM-ddTHH:mm:ssZ} for {waiting.Count} node(s): {string.Join(", ", waiting.Take(5))}{(waiting.Count > 5 ? ", ..." : "")}"));
-            }
+            builder.WantAlert(new Alert($"stuck:{rollout.Id}", AlertSeverity.Warning, GuaranteeId.G7,
+                $"rollout {rollout.Id} has waited in {Names.Of(rollout.Phase)} since {rollout.PhaseSince:yyyy-MM-ddTHH:mm:ssZ}: {why}"));
         }
     }
+
+    /// <summary>
+    /// A canary that can no longer take part (decommissioned, or offline past the heartbeat timeout) is replaced by a
+    /// live, healthy node on N that is not a canary yet, and the canary stage starts again with the new set; the lost
+    /// canary is told to go back to N. Without a replacement the rollout waits (and is reported stuck).
+    /// </summary>
+    private static bool ReplaceLostCanaries(DecisionBuilder builder, ServiceIndex index, Rollout rollout)
+    {
+        var ctx = builder.Context;
+        var lost = rollout.CanaryNodes.Where(id => index.Node(id) is not { } n || ctx.StateOf(n) is NodeState.Decommissioned or NodeState.Offline).ToList();
+        if (lost.Count == 0)
+        {
+            return false;
+        }
+        var canaries = rollout.CanaryNodes.ToHashSet(StringComparer.Ordinal);
+        var spare = index.Nodes
+            .Where(n => !canaries.Contains(n.Id) && ctx.IsLive(n) && n.Health == NodeHealth.Healthy && n.ActualRelease == rollout.From && ctx.DesiredOf(n) == rollout.From)
+            .OrderBy(n => StableOrder.Of(rollout.Id, n.Id)).ThenBy(n => n.Id, StringComparer.Ordinal)
+            .Take(lost.Count).ToList();
+        if (spare.Count < lost.Count)
+        {
+            return false;
+        }
+        var replacement = rollout.CanaryNodes.Select(id => lost.Contains(id) ? null : id).OfType<string>().Concat(spare.Select(n => n.Id)).ToList();
+        var states = lost.Select(id => index.Node(id) is { } n ? $"{id} ({Names.Of(ctx.StateOf(n))})" : id);
+        builder.Add(new ReplaceCanary(rollout.Id, replacement, lost, $"canary {string.Join(", ", states)} can no longer take part; {string.Join(", ", spare.Select(n => n.Id))} replaces it and the canary stage starts again"));
+        foreach (var id in lost)
+        {
+            if (index.Node(id) is { } n && ctx.StateOf(n) != NodeState.Decommissioned)
+            {
+                builder.SetDesired(n, rollout.From, rollout.Id, "replaced as canary: back to N");
+            }
+        }
+        foreach (var node in spare)
+        {
+            builder.SetDesired(node, rollout.To, rollout.Id, "canary");
+        }
+        return true;
+    }
+
+    /// <summary>Why a rollout cannot progress (the nodes it waits for, or no canary left), or null when it is not stuck.</summary>
+    private static string? Stuck(DecisionContext ctx, ServiceIndex index, Rollout rollout)
+    {
+        var waiting = Waiting(ctx, index, rollout);
+        if (waiting.Count > 0)
+        {
+            return $"{Plural(waiting.Count, "node")} not yet reporting: {string.Join(", ", waiting.Take(5))}{(waiting.Count > 5 ? ", ..." : "")}";
+        }
+        if (rollout.Phase is RolloutPhase.Canary or RolloutPhase.Baking or RolloutPhase.Rehearsing or RolloutPhase.RehearsalBake or RolloutPhase.Rereleasing &&
+            rollout.CanaryNodes.All(id => index.Node(id) is not { } n || ctx.StateOf(n) is NodeState.Decommissioned or NodeState.Offline))
+        {
+            return $"no canary can take part and no live, healthy node on {rollout.From} can replace one";
+        }
+        return null;
+    }
+
+    private static string Plural(int count, string one) => count == 1 ? $"1 {one}" : $"{count} {one}s";
 
     private static void StepCanary(DecisionBuilder builder, ServiceIndex index, Rollout rollout)
     {
@@ -113,12 +173,12 @@ public static class RolloutMachine
             case AnalysisVerdict.Pass:
             case AnalysisVerdict.Marginal when ctx.Policy.Analysis.Marginal == MarginalAction.Proceed:
                 builder.Add(Record(rollout, RolloutPhase.Baking, result));
-                Proceed(builder, index, rollout, next, $"canary analysis {result.Verdict.ToString().ToLowerInvariant()} (score {result.Score:0.#})");
+                Proceed(builder, index, rollout, next, $"canary analysis {Names.Of(result.Verdict)} (score {result.Score:0.#})");
                 break;
             case AnalysisVerdict.Marginal:
             case AnalysisVerdict.Inconclusive:
                 builder.Add(Record(rollout, RolloutPhase.Baking, result));
-                builder.Add(new PauseRollout(rollout.Id, next, $"canary analysis {result.Verdict.ToString().ToLowerInvariant()}: {result.Summary}; a person decides (resume to go on, abort to roll back)"));
+                builder.Add(new PauseRollout(rollout.Id, next, $"canary analysis {Names.Of(result.Verdict)}: {result.Summary}; a person decides (resume to go on, abort to roll back)"));
                 break;
             case AnalysisVerdict.NoData when elapsed >= ctx.Policy.Bake + ctx.Policy.Analysis.Timeout:
                 builder.Add(Record(rollout, RolloutPhase.Baking, result));
@@ -160,7 +220,7 @@ public static class RolloutMachine
         if (result.Verdict is AnalysisVerdict.Inconclusive or AnalysisVerdict.Marginal && ctx.Policy.Analysis.Marginal == MarginalAction.Pause)
         {
             builder.Add(Record(rollout, RolloutPhase.RehearsalBake, result));
-            builder.Add(new PauseRollout(rollout.Id, RolloutPhase.Rereleasing, $"analysis on {rollout.From} after the rehearsal is {result.Verdict.ToString().ToLowerInvariant()}: {result.Summary}; a person decides"));
+            builder.Add(new PauseRollout(rollout.Id, RolloutPhase.Rereleasing, $"analysis on {rollout.From} after the rehearsal is {Names.Of(result.Verdict)}: {result.Summary}; a person decides"));
             return;
         }
         builder.Add(Record(rollout, RolloutPhase.RehearsalBake, result));
@@ -359,7 +419,7 @@ public static class RolloutMachine
     }
 
     private static RecordAnalysis Record(Rollout rollout, RolloutPhase stage, AnalysisResult result) =>
-        new(rollout.Id, stage, result.Verdict, result.Score, result.Summary, $"analysis of {rollout.Id} in {stage.ToString().ToLowerInvariant()}");
+        new(rollout.Id, stage, result.Verdict, result.Score, result.Summary, $"analysis of {rollout.Id} in {Names.Of(stage)}");
 }
 
 /// <summary>A stable pseudo-random order of nodes per rollout (FNV-1a), so canaries and waves spread across the fleet deterministically.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Stepwise.Api;
+using Stepwise.Core.Reconciling;
 using Stepwise.Server.Store;
 
 namespace Stepwise.Server.Http;

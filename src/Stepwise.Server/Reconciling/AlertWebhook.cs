@@ -6,7 +6,17 @@ namespace Stepwise.Server.Reconciling;
 
 /// <summary>One alert notification as POSTed to the webhook.</summary>
 /// <param name="Event">"raised" or "cleared".</param>
-public sealed record AlertNotification(string Event, string Key, AlertSeverity? Severity, string? Guarantee, string Message, DateTimeOffset At);
+/// <param name="Message">The alert's message (for "cleared", the alert as it was raised).</param>
+/// <param name="Reason">Why it was raised or cleared.</param>
+/// <param name="Since">When the incident started.</param>
+public sealed record AlertNotification(string Event, string Key, AlertSeverity? Severity, string? Guarantee, string Message, DateTimeOffset At, string? Reason = null, DateTimeOffset? Since = null)
+{
+    public static AlertNotification Raised(Alert alert, DateTimeOffset at) =>
+        new("raised", alert.Key, alert.Severity, alert.Guarantee?.ToString(), alert.Message, at, "raised", alert.Since);
+
+    public static AlertNotification Cleared(Core.Decisions.ClearAlert clear, DateTimeOffset at) =>
+        new("cleared", clear.Key, clear.Alert?.Severity, clear.Alert?.Guarantee?.ToString(), clear.Alert?.Message ?? clear.Reason, at, clear.Reason, clear.Alert?.Since);
+}
 
 /// <summary>
 /// Sends alert notifications to <c>--alert-webhook</c> as JSON POSTs, in order, each retried with backoff

@@ -1,22 +1,23 @@
-using System.Text.Json;
-using Stepwise.Core;
 using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
+using Stepwise.Core.Reconciling;
 using Stepwise.Server.Store;
 
 namespace Stepwise.Server.Reconciling;
 
 /// <summary>
-/// The reconciler loop. Every tick: flush heartbeats in one batch; when leading, build the snapshot (control state
-/// from the store, nodes from memory, samples from the collector), call Decide, apply the decisions with
-/// <see cref="ControllerState"/>, commit the decision batch and exactly the transitions it caused in one transaction,
-/// and only then act (node transitions become visible to agents, data phases start, alerts go out). A crash at any
-/// point resumes from the store: an uncommitted batch never had effects, and a committed one is state agents pull.
+/// The reconciler loop around Core's <see cref="TickPlanner"/>. Every tick, on every replica: flush heartbeats and
+/// this replica's analysis samples in batches. When leading: load the control state and the samples other replicas
+/// flushed, let the planner decide, commit the decision batch and exactly the transitions it caused in one
+/// transaction, and only then act (node transitions become visible to agents, data phases start, alerts go out).
+/// A crash at any point resumes from the store: an uncommitted batch never had effects, and a committed one is state
+/// agents pull. After a start or a change of leader, liveness counts only heartbeats this leader could have received.
 /// </summary>
 public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDataPhaseRunner dataRunner, AlertWebhook webhook, ILogger<Reconciler> log)
 {
-    private readonly HashSet<string> reportedRefusals = new(StringComparer.Ordinal);
     private readonly Dictionary<(string, DataPhaseKind, string), Task> runningPhases = new();
+    private HashSet<string> flushedStages = new(StringComparer.Ordinal);
+    private long flushedSamples = -1;
     private bool leading;
 
     /// <summary>Crash-point hook for tests: called with "before-commit" and "after-commit"; throwing there is a crash at that point.</summary>
@@ -113,19 +114,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
     private async Task TickCoreAsync(CancellationToken cancellationToken)
     {
         var store = runtime.Store;
-        var dirty = runtime.Nodes.TakeDirty();
-        var flushStarted = runtime.Time.GetTimestamp();
-        try
-        {
-            await store.FlushHeartbeatsAsync(dirty, cancellationToken);
-            Interlocked.Increment(ref runtime.Counters.HeartbeatFlushes);
-        }
-        catch
-        {
-            runtime.Nodes.MarkDirty(dirty);
-            throw;
-        }
-        Interlocked.Add(ref runtime.Counters.FlushMicroseconds, (long)runtime.Time.GetElapsedTime(flushStarted).TotalMicroseconds);
+        await FlushHeartbeatsAsync(cancellationToken);
         var config = await runtime.RefreshConfigAsync(cancellationToken);
         var isLeader = await leadership.EnsureAsync(cancellationToken);
         if (!isLeader)
@@ -133,6 +122,9 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
             leading = false;
             runtime.IsLeader = false;
             runtime.Nodes.Merge(await store.LoadNodesAsync(cancellationToken), takeControl: true);
+            // A replica that does not lead still collects the samples of the stages the leader runs, and shares them.
+            runtime.Samples.Track((await store.LoadControlStateAsync(cancellationToken)).Rollouts);
+            await FlushSamplesAsync(cancellationToken);
             return;
         }
         if (!leading)
@@ -150,60 +142,101 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         var now = runtime.Time.GetUtcNow();
         var control = await store.LoadControlStateAsync(cancellationToken);
         runtime.Samples.Track(control.Rollouts);
-        var snapshot = new Snapshot(config.Config, runtime.Nodes.All(), control.Services, control.Rollouts, control.DataPhases, control.Plans,
-            control.Requests, control.Overrides, control.Alerts, runtime.Samples.Snapshot());
+        await FlushSamplesAsync(cancellationToken);
+        var stages = runtime.Samples.Local().Select(s => s.Stage).ToList();
+        var others = store.Dialect == StoreDialect.Postgres ? await store.LoadSamplesAsync(stages, runtime.ReplicaId, cancellationToken) : [];
         var decideStarted = runtime.Time.GetTimestamp();
-        var decisions = Decider.Decide(snapshot, now);
+        var plan = runtime.Planner.Plan(config.Config, control, now, others);
         Interlocked.Add(ref runtime.Counters.DecideMicroseconds, (long)runtime.Time.GetElapsedTime(decideStarted).TotalMicroseconds);
-        LastDecisions = decisions;
-
-        var newRefusals = NewRefusals(decisions);
-        if (decisions.Actions.Count == 0 && newRefusals.Count == 0)
+        LastDecisions = plan.Decisions;
+        if (plan.Empty)
         {
             return;
         }
-        var state = new ControllerState(snapshot);
-        state.Apply(decisions, now);
-        var batch = BuildBatch(now, decisions, newRefusals, state, control);
         CrashPoint?.Invoke("before-commit");
-        await store.CommitTickAsync(batch, leadership.Session, cancellationToken);
+        await store.CommitTickAsync(plan.Batch, leadership.Session, cancellationToken);
         CrashPoint?.Invoke("after-commit");
         Interlocked.Increment(ref runtime.Counters.DecisionBatches);
 
         // Durable: now act.
-        foreach (var node in batch.NodeTransitions)
+        runtime.Planner.Committed(plan);
+        if (plan.Batch.Registered is { Count: > 0 } || plan.Batch.Retired is { Count: > 0 })
         {
-            runtime.Nodes.ApplyControl(node);
+            await runtime.RefreshConfigAsync(cancellationToken);
         }
-        runtime.Samples.Track(state.Rollouts);
-        foreach (var action in decisions.Actions)
+        foreach (var action in plan.Decisions.Actions)
         {
             switch (action)
             {
                 case RunDataPhase run:
                     StartDataPhase(config, run, cancellationToken);
                     break;
-                case RaiseAlert raise:
-                    webhook.Enqueue(new AlertNotification("raised", raise.Alert.Key, raise.Alert.Severity, raise.Alert.Guarantee?.ToString(), raise.Alert.Message, now));
+                case RaiseAlert { Update: false } raise:
+                    webhook.Enqueue(AlertNotification.Raised(raise.Alert, now));
                     break;
                 case ClearAlert clear:
-                    webhook.Enqueue(new AlertNotification("cleared", clear.Key, null, null, clear.Reason, now));
+                    webhook.Enqueue(AlertNotification.Cleared(clear, now));
                     break;
             }
         }
     }
 
+    private async Task FlushHeartbeatsAsync(CancellationToken cancellationToken)
+    {
+        var dirty = runtime.Nodes.TakeDirty();
+        var flushStarted = runtime.Time.GetTimestamp();
+        try
+        {
+            await runtime.Store.FlushHeartbeatsAsync(dirty, cancellationToken);
+            Interlocked.Increment(ref runtime.Counters.HeartbeatFlushes);
+        }
+        catch
+        {
+            runtime.Nodes.MarkDirty(dirty);
+            throw;
+        }
+        Interlocked.Add(ref runtime.Counters.FlushMicroseconds, (long)runtime.Time.GetElapsedTime(flushStarted).TotalMicroseconds);
+    }
+
     /// <summary>
-    /// A replica that becomes leader starts from the store. A data phase the store shows Running that this process
-    /// does not run was interrupted by a crash: it is marked Failed (never started a second time by itself) so an
-    /// operator checks the store and runs it again.
+    /// Shares this replica's samples with the leader (on PostgreSQL, where several replicas take heartbeats) when
+    /// they changed, and drops the rows of stages no longer collected for.
+    /// </summary>
+    private async Task FlushSamplesAsync(CancellationToken cancellationToken)
+    {
+        if (runtime.Store.Dialect != StoreDialect.Postgres)
+        {
+            return;
+        }
+        var version = runtime.Samples.Version;
+        var local = runtime.Samples.Local();
+        var stages = local.Select(s => s.Stage).ToHashSet(StringComparer.Ordinal);
+        if (version != flushedSamples)
+        {
+            await runtime.Store.FlushSamplesAsync(runtime.ReplicaId, local, runtime.Time.GetUtcNow(), cancellationToken);
+            flushedSamples = version;
+        }
+        if (runtime.IsLeader && !stages.SetEquals(flushedStages))
+        {
+            await runtime.Store.PruneSamplesAsync(stages, cancellationToken);
+        }
+        flushedStages = stages;
+    }
+
+    /// <summary>
+    /// A replica that becomes leader starts from the store, with a liveness grace: heartbeats that reached another
+    /// replica (or no replica, while the controller was down) are not held against a node for one heartbeat timeout.
+    /// A data phase the store shows Running that this process does not run was interrupted by a crash: it is marked
+    /// Failed (never started a second time by itself) so an operator checks the store and runs it again.
     /// </summary>
     private async Task TakeOverAsync(CancellationToken cancellationToken)
     {
         var store = runtime.Store;
         runtime.Nodes.Load(await store.LoadNodesAsync(cancellationToken));
+        runtime.Planner.Reset();
         var control = await store.LoadControlStateAsync(cancellationToken);
         var now = runtime.Time.GetUtcNow();
+        runtime.Planner.LivenessFrom = now;
         foreach (var phase in control.DataPhases.Where(p => p.State == DataPhaseState.Running))
         {
             if (runningPhases.TryGetValue((phase.Change, phase.Phase, phase.Store), out var task) && !task.IsCompleted)
@@ -212,112 +245,9 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
             }
             var reason = "the controller stopped while this phase ran, so its outcome is unknown; it is not restarted by itself. Check the store, then run the phase again";
             await store.SetDataPhaseAsync(phase with { State = DataPhaseState.Failed }, reason,
-                new NewEvent("data-phase-failed", $"{phase.Change} {Lower(phase.Phase)} on {phase.Store}: {reason}", phase.Change), now, leadership.Session, cancellationToken);
+                new NewEvent("data-phase-failed", $"{phase.Change} {Core.Names.Of(phase.Phase)} on {phase.Store}: {reason}", phase.Change), now, leadership.Session, cancellationToken);
         }
         log.LogInformation("leading: reconciler runs on this replica ({Store})", store.Url.Display);
-    }
-
-    private List<Refusal> NewRefusals(Decisions decisions)
-    {
-        // Refusals of requests are always recorded (the request completes with them); standing refusals (a plan step
-        // that waits, a guarantee observation) are recorded when they first appear, not on every tick.
-        var current = new HashSet<string>(StringComparer.Ordinal);
-        var fresh = new List<Refusal>();
-        foreach (var refusal in decisions.Refusals)
-        {
-            var key = $"{refusal.Guarantee}|{refusal.Subject}|{refusal.Message}";
-            current.Add(key);
-            if (refusal.Request is not null || !reportedRefusals.Contains(key))
-            {
-                fresh.Add(refusal);
-            }
-        }
-        reportedRefusals.Clear();
-        reportedRefusals.UnionWith(current);
-        return fresh;
-    }
-
-    private static TickBatch BuildBatch(DateTimeOffset now, Decisions decisions, List<Refusal> newRefusals, ControllerState state, ControlState before)
-    {
-        var nodeIds = new List<string>();
-        var rolloutIds = new List<string>();
-        var services = new List<ServiceStatus>();
-        var plans = new List<PlanProgress>();
-        var phases = new List<DataPhaseStatus>();
-        var raised = new List<Alert>();
-        var cleared = new List<string>();
-        var completed = new List<RequestCompletion>();
-        var events = new List<NewEvent>();
-        foreach (var action in decisions.Actions)
-        {
-            string? subject = null;
-            switch (action)
-            {
-                case SetDesiredRelease a:
-                    nodeIds.AddRange(a.Nodes);
-                    subject = a.Rollout ?? a.Service;
-                    break;
-                case INodeChange a:
-                    nodeIds.Add(a.Node);
-                    subject = a.Node;
-                    break;
-                case RunDataPhase a:
-                    phases.Add(new DataPhaseStatus(a.Change, a.Phase, a.Store, DataPhaseState.Running));
-                    subject = a.Change;
-                    break;
-                case IRolloutChange a:
-                    rolloutIds.Add(a.Rollout);
-                    subject = a.Rollout;
-                    break;
-                case SetCurrentRelease a:
-                    services.Add(new ServiceStatus(a.Service, a.Release));
-                    subject = a.Service;
-                    break;
-                case AdvancePlan a:
-                    plans.Add(state.Plans.Last(p => p.Plan == a.Plan));
-                    subject = a.Plan;
-                    break;
-                case RaiseAlert a:
-                    raised.Add(a.Alert);
-                    subject = a.Alert.Key;
-                    break;
-                case ClearAlert a:
-                    cleared.Add(a.Key);
-                    subject = a.Key;
-                    break;
-                case CompleteRequest a:
-                    completed.Add(Completion(a, decisions, before));
-                    subject = a.Request;
-                    break;
-                case RecordAnalysis a:
-                    subject = a.Rollout;
-                    break;
-                case UseOverride a:
-                    subject = a.Subject;
-                    break;
-            }
-            events.Add(new NewEvent(EventKinds.Of(action.Kind), action.Reason, subject, JsonSerializer.Serialize(action, SnapshotJson.Options)));
-        }
-        foreach (var refusal in newRefusals)
-        {
-            events.Add(new NewEvent("refusal", refusal.Describe(), refusal.Subject, JsonSerializer.Serialize(refusal, SnapshotJson.Options)));
-        }
-        var nodes = nodeIds.Distinct(StringComparer.Ordinal).Select(id => state.Node(id)).OfType<Node>().ToList();
-        var rollouts = rolloutIds.Distinct(StringComparer.Ordinal).Select(id => state.Rollouts.Last(r => r.Id == id)).ToList();
-        return new TickBatch(now, decisions, nodes, rollouts, services, plans.DistinctBy(p => p.Plan).ToList(), phases, raised, cleared, completed, events);
-    }
-
-    private static RequestCompletion Completion(CompleteRequest done, Decisions decisions, ControlState before)
-    {
-        var request = before.Requests.FirstOrDefault(r => r.Id == done.Request);
-        string? rollout = request?.Rollout;
-        if (request is { Kind: RequestKind.StartRollout })
-        {
-            rollout = decisions.Actions.OfType<StartRollout>().FirstOrDefault(s => s.Service == request.Service && s.To == request.Version)?.Rollout
-                ?? before.Rollouts.LastOrDefault(r => r.Service == request.Service && r.To == request.Version && r.InFlight)?.Id;
-        }
-        var refusals = decisions.Refusals.Where(r => r.Request == done.Request).ToList();
-        return new RequestCompletion(done.Request, done.Accepted, done.Reason, rollout, refusals);
     }
 
     private void StartDataPhase(EffectiveConfig config, RunDataPhase run, CancellationToken cancellationToken)
@@ -344,7 +274,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
             }
             var now = runtime.Time.GetUtcNow();
             var status = new DataPhaseStatus(run.Change, run.Phase, run.Store, outcome.Succeeded ? DataPhaseState.Complete : DataPhaseState.Failed, outcome.Succeeded ? now : null);
-            var what = $"{run.Change} {Lower(run.Phase)} on {run.Store}";
+            var what = $"{run.Change} {Core.Names.Of(run.Phase)} on {run.Store}";
             try
             {
                 await runtime.Store.SetDataPhaseAsync(status, outcome.Succeeded ? null : outcome.Message,
@@ -356,33 +286,4 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
             }
         }, cancellationToken);
     }
-
-    private static string Lower(DataPhaseKind phase) => phase.ToString().ToLowerInvariant();
-}
-
-/// <summary>Event kinds of the event log: the action kinds as written in decision JSON, plus the server's own. Stable: clients filter on them.</summary>
-public static class EventKinds
-{
-    public static string Of(ActionKind kind) => kind switch
-    {
-        ActionKind.SetDesiredRelease => "set-desired-release",
-        ActionKind.QuarantineNode => "quarantine-node",
-        ActionKind.ReleaseNode => "release-node",
-        ActionKind.AdmitNode => "admit-node",
-        ActionKind.MarkNodeOffline => "mark-node-offline",
-        ActionKind.DecommissionNode => "decommission-node",
-        ActionKind.RunDataPhase => "run-data-phase",
-        ActionKind.StartRollout => "start-rollout",
-        ActionKind.AdvanceRollout => "advance-rollout",
-        ActionKind.PauseRollout => "pause-rollout",
-        ActionKind.RollBackRollout => "roll-back-rollout",
-        ActionKind.SetCurrentRelease => "set-current-release",
-        ActionKind.AdvancePlan => "advance-plan",
-        ActionKind.RaiseAlert => "raise-alert",
-        ActionKind.ClearAlert => "clear-alert",
-        ActionKind.CompleteRequest => "complete-request",
-        ActionKind.RecordAnalysis => "record-analysis",
-        ActionKind.UseOverride => "use-override",
-        _ => kind.ToString(),
-    };
 }

@@ -22,7 +22,7 @@ public class ConfigLoaderTests
         orders.Releases.Select(r => (r.Version, r.Ordinal)).ShouldBe([("1.0.0", 0), ("1.1.0", 1), ("1.2.0", 2), ("1.3.0", 3)]);
         orders.Releases[3].Calls.ShouldBe([new OperationCall("payments", "POST /refunds"), new OperationCall("payments", "POST /payments")], ignoreOrder: true);
         var change = config.FindChange("customer-contact-email").ShouldNotBeNull();
-        change.OldShapeUsedBy.ShouldBe([new ReleaseRef("orders", "1.0.0"), new ReleaseRef("orders", "1.1.0"), new ReleaseRef("orders", "1.2.0")]);
+        config.OldShapeUsers(change.Id).ShouldBe([new ReleaseRef("orders", "1.0.0"), new ReleaseRef("orders", "1.1.0"), new ReleaseRef("orders", "1.2.0")]);
         change.Contract!.Down.ShouldBeNull();
         change.Backfill!.Pause.ShouldBe(TimeSpan.FromMilliseconds(10));
         orders.Releases[1].PhasesNeeded("customer-contact-email").ShouldBe([DataPhaseKind.Expand]);

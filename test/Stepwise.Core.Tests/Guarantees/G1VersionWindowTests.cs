@@ -79,7 +79,7 @@ public class G1VersionWindowTests
     }
 
     [Fact]
-    public void skew_across_three_releases_raises_an_alert_and_clears_when_gone()
+    public void skew_across_three_releases_raises_an_alert_and_clears_once_gone_for_the_quiet_period()
     {
         var world = new World().Nodes("catalog", "1.2.0", 2).Nodes("catalog", "1.0.0", 1, prefix: "old").Current("catalog", "1.2.0");
         world.State.Update("old-3", n => n with { State = NodeState.Active });
@@ -89,6 +89,11 @@ public class G1VersionWindowTests
         first.Of<RaiseAlert>().ShouldContain(a => a.Alert.Key == "skew:catalog" && a.Alert.Guarantee == GuaranteeId.G1);
         // The stale node is quarantined and moved forward; once it runs 1.2.0 the skew is gone.
         world.Converge();
-        world.Step().Of<ClearAlert>().ShouldContain(c => c.Key == "skew:catalog");
+        var quiet = world.Step();
+        quiet.Of<ClearAlert>().ShouldNotContain(c => c.Key == "skew:catalog");
+        quiet.Of<RaiseAlert>().ShouldContain(a => a.Alert.Key == "skew:catalog" && a.Update && a.Alert.QuietSince == world.Now);
+        world.Advance(world.State.Config.Policy.QuietPeriod);
+        var cleared = world.Step().Of<ClearAlert>().Where(c => c.Key == "skew:catalog").ShouldHaveSingleItem();
+        cleared.Alert.ShouldNotBeNull().Severity.ShouldBe(AlertSeverity.Critical);
     }
 }

@@ -8,8 +8,8 @@ public class G2StaleNodeTests
     private static World FleetOnCatalog12WithReturningNode()
     {
         var world = new World().Nodes("catalog", "1.2.0", 3).Nodes("catalog", "1.0.0", 1, prefix: "back").Current("catalog", "1.2.0");
-        // back-4 was decommissioned while away and now heartbeats again on its old release.
-        world.State.Update("back-4", n => n with { State = NodeState.Decommissioned, StateSince = world.Now - TimeSpan.FromHours(1), LastHeartbeat = world.Now });
+        // back-4 was offline during the push and now heartbeats again on its old release.
+        world.State.Update("back-4", n => n with { State = NodeState.Offline, StateSince = world.Now - TimeSpan.FromHours(1), LastHeartbeat = world.Now });
         return world;
     }
 
@@ -44,7 +44,60 @@ public class G2StaleNodeTests
         decisions.Of<ReleaseNode>().Single().Node.ShouldBe("back-4");
         world.Node("back-4").State.ShouldBe(NodeState.Active);
         world.Node("back-4").ActualRelease.ShouldBe("1.2.0");
-        decisions.Of<ClearAlert>().ShouldContain(c => c.Key == "quarantine:back-4");
+        // The incident ends once the node has served for the quiet period, not the moment it is released.
+        decisions.Of<ClearAlert>().ShouldNotContain(c => c.Key == "quarantine:back-4");
+        world.Advance(world.State.Config.Policy.QuietPeriod);
+        world.Step().Of<ClearAlert>().ShouldContain(c => c.Key == "quarantine:back-4");
+    }
+
+    [Fact]
+    public void a_decommissioned_node_stays_out_whatever_it_reports_until_an_operator_enables_it()
+    {
+        var world = new World().Nodes("catalog", "1.2.0", 3).Current("catalog", "1.2.0");
+        world.State.Update("catalog-3", n => n with { State = NodeState.Decommissioned, StateSince = world.Now - TimeSpan.FromHours(1) });
+        world.Advance(TimeSpan.FromSeconds(10)); // its agent still heartbeats, on a sanctioned release
+        world.State.Update("catalog-3", n => n with { LastHeartbeat = world.Now });
+
+        var decisions = world.Step();
+
+        decisions.Of<AdmitNode>().ShouldBeEmpty();
+        world.Node("catalog-3").State.ShouldBe(NodeState.Decommissioned);
+        world.Node("catalog-3").MayServe.ShouldBeFalse();
+
+        // Enabled while it heartbeats on a sanctioned release: it rejoins in the same decision.
+        world.Request(RequestKind.EnableNode, node: "catalog-3");
+        var enabled = world.Step();
+        enabled.Of<EnableNode>().ShouldHaveSingleItem().Node.ShouldBe("catalog-3");
+        enabled.Of<AdmitNode>().ShouldHaveSingleItem().Node.ShouldBe("catalog-3");
+        world.Node("catalog-3").MayServe.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void a_node_enabled_on_a_release_outside_the_window_is_quarantined_in_the_same_decision()
+    {
+        var world = new World().Nodes("catalog", "1.2.0", 3).Nodes("catalog", "1.0.0", 1, prefix: "old").Current("catalog", "1.2.0");
+        world.State.Update("old-4", n => n with { State = NodeState.Decommissioned, StateSince = world.Now - TimeSpan.FromHours(1) });
+
+        world.Request(RequestKind.EnableNode, node: "old-4");
+        var decisions = world.Step();
+
+        decisions.Of<QuarantineNode>().ShouldHaveSingleItem().Node.ShouldBe("old-4");
+        world.Node("old-4").State.ShouldBe(NodeState.Quarantined);
+        world.Node("old-4").DesiredRelease.ShouldBe("1.2.0");
+    }
+
+    [Fact]
+    public void offline_nodes_and_nodes_outside_the_window_raise_an_alert_even_when_no_rollout_runs()
+    {
+        var world = new World().Nodes("catalog", "1.2.0", 3).Nodes("catalog", "1.1.0", 1, prefix: "old").Current("catalog", "1.2.0");
+        world.Offline("old-4");
+        world.State.Update("old-4", n => n with { LastHeartbeat = world.Now - TimeSpan.FromHours(1) });
+
+        var alerts = world.Step().Of<RaiseAlert>().Select(a => a.Alert).ToList();
+
+        world.State.Rollouts.ShouldBeEmpty();
+        alerts.ShouldContain(a => a.Key == "offline:catalog" && a.Message.Contains("old-4") && a.Guarantee == GuaranteeId.G2);
+        alerts.ShouldContain(a => a.Key == "outside-window:catalog" && a.Message.Contains("old-4 (1.1.0)"));
     }
 
     [Fact]

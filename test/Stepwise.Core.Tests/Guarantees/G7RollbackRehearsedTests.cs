@@ -203,13 +203,13 @@ public class CanaryAnalysisInDecideTests
                 critical: true
         services:
           - name: api
-            releases: [{ version: "1" }, { version: "2" }]
+            releases: [{ version: "1.0.0" }, { version: "2.0.0" }]
         """;
 
     private static (World World, string Rollout) Baking()
     {
-        var world = new World(Yaml).Nodes("api", "1", 5).Current("api", "1");
-        world.StartRollout("api", "2");
+        var world = new World(Yaml).Nodes("api", "1.0.0", 5).Current("api", "1.0.0");
+        world.StartRollout("api", "2.0.0");
         world.Step();
         world.Converge();
         world.Step();

@@ -11,7 +11,5 @@ public static class Changes
         ["orders-db"],
         new SqlPhase("ALTER TABLE customers ADD COLUMN contact_email text", "ALTER TABLE customers DROP COLUMN contact_email"),
         new BackfillSpec("customers", "id", "contact_email = email, hits = hits + 1", where, batchSize, TimeSpan.Zero, null),
-        new SqlPhase("ALTER TABLE customers DROP COLUMN email", contractDown),
-        [],
-        []);
+        new SqlPhase("ALTER TABLE customers DROP COLUMN email", contractDown));
 }

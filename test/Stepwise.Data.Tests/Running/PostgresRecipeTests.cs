@@ -10,7 +10,7 @@ public sealed class PostgresRecipeTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static DataChange Expand(string up, string down) =>
-        new("c1", ["db"], new SqlPhase(up, down), null, null, [], []);
+        new("c1", ["db"], new SqlPhase(up, down), null, null);
 
     [Fact]
     public async Task a_concurrent_index_is_built_outside_a_transaction_and_recorded()

@@ -26,7 +26,7 @@ public sealed class SqliteRecipeTests
             INSERT INTO customers VALUES (1, 'a@x'), (2, NULL);
             INSERT INTO orders VALUES (10, 1), (11, 2);
             """);
-        var change = new DataChange("rebuild", ["db"], new SqlPhase(Rebuild, "SELECT 1"), null, null, [], []);
+        var change = new DataChange("rebuild", ["db"], new SqlPhase(Rebuild, "SELECT 1"), null, null);
         var store = StoreUrl.Parse(lite.Url);
         var withForeignKeys = store with { ConnectionString = store.ConnectionString + ";Foreign Keys=True" };
 
@@ -50,7 +50,7 @@ public sealed class SqliteRecipeTests
             """);
         // The rebuild "forgets" customer 2, whom order 10 references.
         var broken = Rebuild.Replace("FROM customers;", "FROM customers WHERE id = 1;", StringComparison.Ordinal);
-        var change = new DataChange("rebuild", ["db"], new SqlPhase(broken, "SELECT 1"), null, null, [], []);
+        var change = new DataChange("rebuild", ["db"], new SqlPhase(broken, "SELECT 1"), null, null);
         var runner = new DataRunner(change, ".");
         var store = StoreUrl.Parse(lite.Url);
         var withForeignKeys = store with { ConnectionString = store.ConnectionString + ";Foreign Keys=True" };

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Stepwise.Core.Model;
 
-namespace Stepwise.Server.Fleet;
+namespace Stepwise.Core.Fleet;
 
 /// <summary>
 /// The fleet in memory. Heartbeats are hot and small: they update a node here and mark it dirty; the reconciler

@@ -1,0 +1,159 @@
+using Stepwise.Core.Analysis;
+using Stepwise.Core.Model;
+using YamlDotNet.RepresentationModel;
+
+namespace Stepwise.Core.Config;
+
+/// <summary>Reads the policy section of stepwise.yaml: canary, bakes, waves, analysis and retention.</summary>
+internal static class PolicyReader
+{
+    public static Policy Read(YamlNodes y, YamlNode? node)
+    {
+        var d = Policy.Default;
+        var m = y.Map(node, "policy", "canary", "bake", "rehearsalBake", "waveBake", "waves", "dataBake", "heartbeatTimeout", "stuckAfter", "analysis", "retention");
+        if (m is null)
+        {
+            return d;
+        }
+        var canary = d.Canary;
+        if (m.TryGetValue("canary", out var canaryNode))
+        {
+            var c = y.Map(canaryNode, "policy.canary", "nodes", "percent");
+            if (c is not null)
+            {
+                var nodes = c.TryGetValue("nodes", out var n) ? y.Int(n, "policy.canary.nodes", 1) : null;
+                var percent = c.TryGetValue("percent", out var p) ? y.Number(p, "policy.canary.percent", 0.001, 100) : null;
+                if (nodes is not null && percent is not null)
+                {
+                    y.Error(canaryNode, "policy.canary gives both nodes and percent", "keep one: 'nodes: 1' or 'percent: 5'");
+                }
+                canary = nodes is not null || percent is not null ? new CanaryPolicy(nodes, nodes is null ? percent : null) : canary;
+            }
+        }
+        var waves = d.Waves;
+        if (m.TryGetValue("waves", out var wavesNode))
+        {
+            var seq = y.Seq(wavesNode, "policy.waves");
+            if (seq is not null)
+            {
+                var list = new List<double>();
+                foreach (var item in seq.Children)
+                {
+                    var w = y.Number(item, "a wave percentage", 0.001, 100);
+                    if (w is not null)
+                    {
+                        if (list.Count > 0 && w <= list[^1])
+                        {
+                            y.Error(item, $"wave {w} does not grow past the previous wave {list[^1]}", "list cumulative percentages in increasing order, e.g. [10, 25, 50, 100]");
+                        }
+                        list.Add(w.Value);
+                    }
+                }
+                if (list.Count == 0 || list[^1] != 100)
+                {
+                    y.Error(wavesNode, "the last wave must be 100 (a rollout completes only on every node)", "end policy.waves with 100");
+                }
+                waves = list;
+            }
+        }
+        var analysis = ReadAnalysis(y, m.GetValueOrDefault("analysis"), d.Analysis);
+        var retention = d.Retention;
+        if (m.TryGetValue("retention", out var retentionNode))
+        {
+            var r = y.Map(retentionNode, "policy.retention", "decommissionOfflineAfter", "clientTelemetry", "events");
+            if (r is not null)
+            {
+                retention = new RetentionPolicy(
+                    r.TryGetValue("decommissionOfflineAfter", out var dn) ? (y.Str(dn, "decommissionOfflineAfter") is "never" ? null : y.Duration(dn, "policy.retention.decommissionOfflineAfter")) : d.Retention.DecommissionOfflineAfter,
+                    y.Duration(r.GetValueOrDefault("clientTelemetry"), "policy.retention.clientTelemetry") ?? d.Retention.ClientTelemetry,
+                    y.Duration(r.GetValueOrDefault("events"), "policy.retention.events") ?? d.Retention.Events);
+            }
+        }
+        return new Policy(
+            canary,
+            y.Duration(m.GetValueOrDefault("bake"), "policy.bake") ?? d.Bake,
+            y.Duration(m.GetValueOrDefault("rehearsalBake"), "policy.rehearsalBake") ?? d.RehearsalBake,
+            y.Duration(m.GetValueOrDefault("waveBake"), "policy.waveBake") ?? d.WaveBake,
+            waves,
+            y.Duration(m.GetValueOrDefault("dataBake"), "policy.dataBake") ?? d.DataBake,
+            y.Duration(m.GetValueOrDefault("heartbeatTimeout"), "policy.heartbeatTimeout") ?? d.HeartbeatTimeout,
+            y.Duration(m.GetValueOrDefault("stuckAfter"), "policy.stuckAfter") ?? d.StuckAfter,
+            analysis,
+            retention);
+    }
+
+    private static AnalysisPolicy ReadAnalysis(YamlNodes y, YamlNode? node, AnalysisPolicy d)
+    {
+        var m = y.Map(node, "policy.analysis", "interval", "timeout", "marginal", "confidence", "thresholds", "metrics");
+        if (m is null)
+        {
+            return d;
+        }
+        var thresholds = d.Thresholds;
+        if (m.TryGetValue("thresholds", out var tn))
+        {
+            var t = y.Map(tn, "policy.analysis.thresholds", "pass", "marginal");
+            if (t is not null)
+            {
+                var pass = y.Number(t.GetValueOrDefault("pass"), "policy.analysis.thresholds.pass", 0, 100) ?? thresholds.Pass;
+                var marginal = y.Number(t.GetValueOrDefault("marginal"), "policy.analysis.thresholds.marginal", 0, 100) ?? thresholds.Marginal;
+                if (marginal > pass)
+                {
+                    y.Error(tn, $"the marginal threshold {marginal} is above the pass threshold {pass}", "make marginal ≤ pass, e.g. pass: 95, marginal: 75");
+                }
+                thresholds = new ScoreThresholds(pass, marginal);
+            }
+        }
+        var metrics = d.Metrics;
+        if (m.TryGetValue("metrics", out var metricsNode))
+        {
+            var seq = y.Seq(metricsNode, "policy.analysis.metrics");
+            if (seq is not null)
+            {
+                var list = new List<MetricSpec>();
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var item in seq.Children)
+                {
+                    var mm = y.Map(item, "a metric", "name", "kind", "failOn", "weight", "critical", "tolerance", "maxRate", "minSamples");
+                    if (mm is null)
+                    {
+                        continue;
+                    }
+                    var name = y.Str(mm.GetValueOrDefault("name"), "name", required: true, parent: item);
+                    var kind = y.Enum<MetricKind>(mm.GetValueOrDefault("kind"), "metric kind");
+                    if (name is null)
+                    {
+                        continue;
+                    }
+                    if (!names.Add(name))
+                    {
+                        y.Error(item, $"metric '{name}' is listed twice", "keep one entry per metric name");
+                        continue;
+                    }
+                    if (!mm.ContainsKey("kind"))
+                    {
+                        y.Error(item, $"metric '{name}' has no kind", "add 'kind: rate' or 'kind: distribution'");
+                        continue;
+                    }
+                    list.Add(new MetricSpec(
+                        name,
+                        kind ?? MetricKind.Distribution,
+                        y.Enum<FailOn>(mm.GetValueOrDefault("failOn"), "failOn") ?? FailOn.Increase,
+                        y.Number(mm.GetValueOrDefault("weight"), "weight", 0) ?? 1,
+                        y.Bool(mm.GetValueOrDefault("critical"), "critical") ?? false,
+                        y.Number(mm.GetValueOrDefault("tolerance"), "tolerance", 0) ?? 0.10,
+                        y.Number(mm.GetValueOrDefault("maxRate"), "maxRate", 0, 1),
+                        y.Int(mm.GetValueOrDefault("minSamples"), "minSamples", 1) ?? 10));
+                }
+                metrics = list;
+            }
+        }
+        return new AnalysisPolicy(
+            metrics,
+            thresholds,
+            y.Duration(m.GetValueOrDefault("interval"), "policy.analysis.interval") ?? d.Interval,
+            y.Duration(m.GetValueOrDefault("timeout"), "policy.analysis.timeout") ?? d.Timeout,
+            y.Enum<MarginalAction>(m.GetValueOrDefault("marginal"), "policy.analysis.marginal") ?? d.Marginal,
+            y.Number(m.GetValueOrDefault("confidence"), "policy.analysis.confidence", 0.5, 0.9999) ?? d.Confidence);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Text.Json;
+using Stepwise.Core.Decisions;
+using Stepwise.Core.Fleet;
+using Stepwise.Core.Model;
+
+namespace Stepwise.Core.Reconciling;
+
+/// <summary>What one tick decided and what committing it changes.</summary>
+/// <param name="State">The control state with the decisions applied (what the store holds once the batch is committed).</param>
+public sealed record TickPlan(Snapshot Snapshot, Decisions.Decisions Decisions, TickBatch Batch, ControllerState State)
+{
+    /// <summary>Nothing to commit: no action, and no refusal not reported before.</summary>
+    public bool Empty => Decisions.Actions.Count == 0 && Batch.Events.Count == 0;
+}
+
+/// <summary>
+/// One reconciler tick without its I/O, shared by the server and the simulator so that both decide with the same
+/// code: the snapshot is built from the linked configuration, the control state, the node table and the collected
+/// samples; Decide runs; the decisions are applied to a copy of the state; and the batch to commit (transitions,
+/// completed requests, alerts, events) is derived from them. After the shell has committed the batch it calls
+/// <see cref="Committed"/>, which makes the node transitions visible to heartbeats and starts collecting for the new
+/// stages. Standing refusals (a plan step that waits, an observation) are logged when they first appear, not every tick.
+/// </summary>
+public sealed class TickPlanner(NodeTable nodes, SampleCollector samples, Decider decider)
+{
+    private readonly HashSet<string> reportedRefusals = new(StringComparer.Ordinal);
+
+    public NodeTable Nodes { get; } = nodes;
+
+    public SampleCollector Samples { get; } = samples;
+
+    /// <summary>When this controller started listening to heartbeats (set on start and on taking over the leadership).</summary>
+    public DateTimeOffset? LivenessFrom { get; set; }
+
+    /// <summary>Decides one tick. <paramref name="otherSamples"/> are the samples other replicas flushed to the store.</summary>
+    public TickPlan Plan(StepwiseConfig config, ControlState control, DateTimeOffset now, IEnumerable<StageSamples>? otherSamples = null)
+    {
+        Samples.Track(control.Rollouts);
+        var snapshot = new Snapshot(config, Nodes.All(), control.Services, control.Rollouts, control.DataPhases, control.Plans,
+            control.Requests, control.Overrides, control.Alerts, Samples.Snapshot(otherSamples), LivenessFrom);
+        var decisions = decider.Run(snapshot, now);
+        var fresh = NewRefusals(decisions);
+        var state = new ControllerState(snapshot);
+        state.Apply(decisions, now);
+        return new TickPlan(snapshot, decisions, Batch(now, decisions, fresh, state, control), state);
+    }
+
+    /// <summary>The batch is durable: its node transitions become what heartbeats see, and the new stages are collected.</summary>
+    public void Committed(TickPlan plan)
+    {
+        foreach (var node in plan.Batch.NodeTransitions)
+        {
+            Nodes.ApplyControl(node);
+        }
+        Samples.Track(plan.State.Rollouts);
+    }
+
+    /// <summary>Forgets which standing refusals were logged (a new leader logs them again once).</summary>
+    public void Reset() => reportedRefusals.Clear();
+
+    private List<Refusal> NewRefusals(Decisions.Decisions decisions)
+    {
+        // Refusals of requests are always recorded (the request completes with them); standing refusals are recorded
+        // when they first appear.
+        var current = new HashSet<string>(StringComparer.Ordinal);
+        var fresh = new List<Refusal>();
+        foreach (var refusal in decisions.Refusals)
+        {
+            current.Add(refusal.Key);
+            if (refusal.Request is not null || !reportedRefusals.Contains(refusal.Key))
+            {
+                fresh.Add(refusal);
+            }
+        }
+        reportedRefusals.Clear();
+        reportedRefusals.UnionWith(current);
+        return fresh;
+    }
+
+    private static TickBatch Batch(DateTimeOffset now, Decisions.Decisions decisions, List<Refusal> newRefusals, ControllerState state, ControlState before)
+    {
+        var nodeIds = new List<string>();
+        var rolloutIds = new List<string>();
+        var services = new List<ServiceStatus>();
+        var plans = new List<PlanProgress>();
+        var phases = new List<DataPhaseStatus>();
+        var raised = new List<Alert>();
+        var cleared = new List<string>();
+        var completed = new List<RequestCompletion>();
+        var retired = new List<ReleaseRef>();
+        var registered = new List<RegisterRelease>();
+        var events = new List<NewEvent>();
+        foreach (var action in decisions.Actions)
+        {
+            switch (action)
+            {
+                case SetDesiredRelease a:
+                    nodeIds.AddRange(a.Nodes);
+                    break;
+                case INodeChange a:
+                    nodeIds.Add(a.Node);
+                    break;
+                case RunDataPhase a:
+                    phases.Add(new DataPhaseStatus(a.Change, a.Phase, a.Store, DataPhaseState.Running));
+                    break;
+                case IRolloutChange a:
+                    rolloutIds.Add(a.Rollout);
+                    break;
+                case SetCurrentRelease a:
+                    services.Add(new ServiceStatus(a.Service, a.Release));
+                    break;
+                case AdvancePlan a:
+                    plans.Add(state.Plans.Last(p => p.Plan == a.Plan));
+                    break;
+                case RaiseAlert a:
+                    raised.Add(a.Alert);
+                    break;
+                case ClearAlert a:
+                    cleared.Add(a.Key);
+                    break;
+                case CompleteRequest a:
+                    completed.Add(Completion(a, decisions, before));
+                    break;
+                case RetireRelease a:
+                    retired.Add(new ReleaseRef(a.Service, a.Version));
+                    break;
+                case RegisterRelease a:
+                    registered.Add(a);
+                    break;
+            }
+            if (action is not RaiseAlert { Update: true })
+            {
+                events.Add(new NewEvent(Names.Of(action.Kind), action.Reason, ActionSummaries.SubjectOf(action), JsonSerializer.Serialize(action, SnapshotJson.Options)));
+            }
+        }
+        foreach (var refusal in newRefusals)
+        {
+            events.Add(new NewEvent("refusal", refusal.Describe(), refusal.Subject, JsonSerializer.Serialize(refusal, SnapshotJson.Options)));
+        }
+        var nodes = nodeIds.Distinct(StringComparer.Ordinal).Select(state.Node).OfType<Node>().ToList();
+        var rollouts = rolloutIds.Distinct(StringComparer.Ordinal).Select(id => state.Rollouts.Last(r => r.Id == id)).ToList();
+        return new TickBatch(now, decisions, nodes, rollouts, services, plans.DistinctBy(p => p.Plan).ToList(), phases, raised, cleared, completed, events, retired, registered);
+    }
+
+    private static RequestCompletion Completion(CompleteRequest done, Decisions.Decisions decisions, ControlState before)
+    {
+        var request = before.Requests.FirstOrDefault(r => r.Id == done.Request);
+        var rollout = request?.Rollout;
+        if (request is { Kind: RequestKind.StartRollout })
+        {
+            rollout = decisions.Actions.OfType<StartRollout>().FirstOrDefault(s => s.Service == request.Service && s.To == request.Version)?.Rollout
+                ?? before.Rollouts.LastOrDefault(r => r.Service == request.Service && r.To == request.Version && r.InFlight)?.Id;
+        }
+        var refusals = decisions.Refusals.Where(r => r.Request == done.Request).ToList();
+        return new RequestCompletion(done.Request, done.Accepted, done.Reason, rollout, refusals);
+    }
+}

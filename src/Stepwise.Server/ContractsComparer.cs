@@ -1,0 +1,74 @@
+using Stepwise.Contracts;
+using Stepwise.Core.Guarantees;
+using CoreDocument = Stepwise.Core.Model.ContractDocument;
+
+namespace Stepwise.Server;
+
+/// <summary>
+/// G6's comparer on the server: Stepwise.Contracts' checkers in fleet mode. A finding of severity error breaks the
+/// registration; the others are notes. Kinds this build has no checker for are reported as not compared.
+/// </summary>
+public sealed class ContractsComparer(IEnumerable<IContractChecker> checkers) : IContractComparer
+{
+    private readonly Dictionary<ContractKind, IContractChecker> byKind = checkers.ToDictionary(c => c.Kind);
+
+    public static ContractKind? KindOf(string kind) => kind.ToLowerInvariant() switch
+    {
+        "openapi" => ContractKind.OpenApi,
+        "protobuf" => ContractKind.Protobuf,
+        "jsonschema" => ContractKind.JsonSchema,
+        _ => null,
+    };
+
+    public ContractComparison Compare(string kind, IReadOnlyList<CoreDocument> previous, IReadOnlyList<CoreDocument> next)
+    {
+        if (KindOf(kind) is not { } contractKind || !byKind.TryGetValue(contractKind, out var checker))
+        {
+            return ContractComparison.NotChecked;
+        }
+        var directory = Directory.CreateTempSubdirectory("stepwise-contract-");
+        try
+        {
+            // Each document keeps its own format: a YAML contract may follow a JSON one.
+            var oldPath = Path.Combine(directory.FullName, "previous" + Extension(previous[0], contractKind));
+            var newPath = Path.Combine(directory.FullName, "next" + Extension(next[0], contractKind));
+            Write(oldPath, previous[0], contractKind);
+            Write(newPath, next[0], contractKind);
+            var breaking = new List<ContractFinding>();
+            var notes = new List<ContractFinding>();
+            foreach (var finding in checker.Compare(oldPath, newPath))
+            {
+                var found = new ContractFinding(finding.RuleId, finding.Severity.ToString().ToLowerInvariant(), finding.Direction.ToString().ToLowerInvariant(), finding.Location, finding.Message, finding.Fix);
+                (finding.Severity == Severity.Error ? breaking : notes).Add(found);
+            }
+            return new ContractComparison(breaking, notes);
+        }
+        catch (Stepwise.Contracts.ContractInputException e)
+        {
+            throw new Core.Guarantees.ContractInputException(e.Describe());
+        }
+        catch (FormatException e)
+        {
+            throw new Core.Guarantees.ContractInputException($"a protobuf contract is not base64: {e.Message}");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static string Extension(CoreDocument document, ContractKind kind) =>
+        kind == ContractKind.Protobuf ? ".binpb" : document.Content.TrimStart().StartsWith('{') ? ".json" : ".yaml";
+
+    private static void Write(string path, CoreDocument document, ContractKind kind)
+    {
+        if (kind == ContractKind.Protobuf)
+        {
+            File.WriteAllBytes(path, Convert.FromBase64String(document.Content));
+        }
+        else
+        {
+            File.WriteAllText(path, document.Content);
+        }
+    }
+}

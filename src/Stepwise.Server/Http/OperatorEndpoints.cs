@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Stepwise.Api;
+using Stepwise.Core.Model;
+using Stepwise.Core.Reconciling;
+
+namespace Stepwise.Server.Http;
+
+/// <summary>The event log, metrics, overrides and tokens.</summary>
+internal static class OperatorEndpoints
+{
+    public static async Task<IResult> Events(HttpContext context, ServerRuntime rt)
+    {
+        var query = context.Request.Query;
+        long after = 0;
+        var limit = 100;
+        if (query.TryGetValue("after", out var a) && !long.TryParse(a, NumberStyles.None, CultureInfo.InvariantCulture, out after))
+        {
+            return Problems.BadRequest($"after={a} is not an event id (a whole number >= 0)");
+        }
+        if (query.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+        {
+            return Problems.BadRequest($"limit={l} must be a whole number from 1 to 1000");
+        }
+        return Results.Json(await rt.Store.EventsAsync(after, limit, context.RequestAborted), SnapshotJson.Options);
+    }
+
+    public static IResult Metrics(ServerRuntime rt)
+    {
+        var nodes = rt.Nodes.All();
+        var text = new StringBuilder();
+        void Line(string name, string help, string type, IEnumerable<(string Labels, double Value)> values)
+        {
+            text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+            text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+            foreach (var (labels, value) in values)
+            {
+                text.Append(name).Append(labels).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+        }
+        Line("stepwise_heartbeats_total", "Heartbeats accepted by this replica.", "counter", [("", Interlocked.Read(ref rt.Counters.Heartbeats))]);
+        Line("stepwise_reconciler_ticks_total", "Reconciler ticks on this replica.", "counter", [("", Interlocked.Read(ref rt.Counters.Ticks))]);
+        Line("stepwise_reconciler_tick_failures_total", "Reconciler ticks that failed (retried from the store).", "counter", [("", Interlocked.Read(ref rt.Counters.TickFailures))]);
+        Line("stepwise_decision_batches_total", "Decision batches committed by this replica.", "counter", [("", Interlocked.Read(ref rt.Counters.DecisionBatches))]);
+        Line("stepwise_reconciler_tick_seconds_total", "Time spent in reconciler ticks.", "counter", [("", Interlocked.Read(ref rt.Counters.TickMicroseconds) / 1e6)]);
+        Line("stepwise_reconciler_decide_seconds_total", "Time spent in Decide.", "counter", [("", Interlocked.Read(ref rt.Counters.DecideMicroseconds) / 1e6)]);
+        Line("stepwise_heartbeat_flush_seconds_total", "Time spent flushing heartbeats to the store.", "counter", [("", Interlocked.Read(ref rt.Counters.FlushMicroseconds) / 1e6)]);
+        Line("stepwise_leader", "1 when this replica runs the reconciler.", "gauge", [("", rt.IsLeader ? 1 : 0)]);
+        Line("stepwise_nodes", "Nodes by service and state.", "gauge",
+            nodes.GroupBy(n => (n.Service, n.State)).Select(g => ($"{{service=\"{g.Key.Service}\",state=\"{g.Key.State.ToString().ToLowerInvariant()}\"}}", (double)g.Count())));
+        return Results.Text(text.ToString(), "text/plain; version=0.0.4");
+    }
+
+    public static async Task<IResult> AddOverride(HttpContext context, ServerRuntime rt)
+    {
+        var (body, error) = await Bodies.ReadJsonAsync<OverrideBody>(context, rt.Options.MaxBodyBytes);
+        if (error is not null)
+        {
+            return error;
+        }
+        if (!Enum.IsDefined(body!.Guarantee) || Submissions.CheckName(body.Subject, "subject", 500) is not null || string.IsNullOrWhiteSpace(body.Reason) || body.Reason.Length > 2000)
+        {
+            return Problems.BadRequest("an override needs a guarantee (G1..G8), the subject of the refusal it sets aside (as the refusal names it) and a reason (at most 2000 characters)");
+        }
+        var token = AccessMiddleware.TokenOf(context);
+        var now = rt.Time.GetUtcNow();
+        var record = new Override("ovr-" + Guid.NewGuid().ToString("N")[..16], body.Guarantee, body.Subject, body.Reason, token.Name, now);
+        await rt.Store.InsertOverrideAsync(record, new NewEvent("override", $"'{token.Name}' overrides {body.Guarantee.Label()} for {body.Subject}: {body.Reason}", body.Subject,
+            JsonSerializer.Serialize(record, SnapshotJson.Options)), context.RequestAborted);
+        return Results.Json(record, SnapshotJson.Options, statusCode: StatusCodes.Status201Created);
+    }
+
+    public static async Task<IResult> CreateToken(HttpContext context, ServerRuntime rt, Tokens tokens)
+    {
+        var (body, error) = await Bodies.ReadJsonAsync<TokenBody>(context, rt.Options.MaxBodyBytes);
+        if (error is not null)
+        {
+            return error;
+        }
+        if (!Enum.IsDefined(body!.Kind) || Submissions.CheckName(body.Name, "name") is { } bad)
+        {
+            return Problems.BadRequest("a token needs a kind (admin, read or agent) and a name (1 to 200 characters)");
+        }
+        if (body.Kind == TokenKind.Agent && Submissions.CheckName(body.Node ?? "", "node") is not null)
+        {
+            return Problems.BadRequest("an agent token needs the node it reports for ('node')");
+        }
+        if (body.Kind != TokenKind.Agent && body.Node is not null)
+        {
+            return Problems.BadRequest("only agent tokens belong to a node; leave 'node' out");
+        }
+        var created = await tokens.CreateAsync(body.Kind, body.Name, body.Node, rt.Time.GetUtcNow(), context.RequestAborted);
+        return Results.Json(created, SnapshotJson.Options, statusCode: StatusCodes.Status201Created);
+    }
+
+}

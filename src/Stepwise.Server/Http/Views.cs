@@ -1,0 +1,41 @@
+using Stepwise.Api;
+using Stepwise.Core.Model;
+using Stepwise.Core.Reconciling;
+
+namespace Stepwise.Server.Http;
+
+/// <summary>How the API shows the state: one builder per view, so every endpoint shows a thing the same way.</summary>
+internal static class Views
+{
+    public static ReleaseView Release(EffectiveConfig config, Release r) =>
+        new(r.Service, r.Version, r.Ordinal, config.ArtifactOf(r.Service, r.Version), r.Provides, r.Deprecates,
+            r.NeedsAsWritten.ToList(), r.UsesOldShapeOf, config.Registration(r.Service, r.Version)?.RegisteredAt);
+
+    public static NodeView Node(Node n) => new(n.Id, n.Service, n.ActualRelease, n.DesiredRelease, n.Health, n.State, n.LastHeartbeat, n.StateSince, n.MayServe);
+
+    public static RolloutView Rollout(Rollout r, IReadOnlyList<Node> nodes)
+    {
+        var mine = nodes.Where(n => n.Service == r.Service && n.Counts).ToList();
+        return new RolloutView(r.Id, r.Service, r.From, r.To, r.Phase, r.Wave, r.PhaseSince, r.CanaryNodes, r.Reason, r.Plan,
+            mine.Count(n => n.ActualRelease == r.To), mine.Count);
+    }
+
+    public static List<ServiceView> Services(StepwiseConfig config, ControlState control, IReadOnlyList<Node> nodes) =>
+        config.Services.Select(s => new ServiceView(
+            s.Name,
+            control.Services.FirstOrDefault(x => x.Service == s.Name)?.Current,
+            s.DependsOn.Select(d => d.Service).ToList(),
+            s.Releases.Select(r => r.Version).ToList(),
+            control.Rollouts.LastOrDefault(r => r.Service == s.Name && r.InFlight)?.Id,
+            nodes.Where(n => n.Service == s.Name && n.Counts).GroupBy(n => n.ActualRelease ?? "none").ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal)))
+        .ToList();
+
+    /// <summary>The linked configuration as GET /config shows it: every derived relation spelled out.</summary>
+    public static ConfigView Config(StepwiseConfig config) => new(
+        config.Policy,
+        config.Stores,
+        config.Services.Select(s => new ServiceConfigView(s.Name, s.DependsOn, s.Releases)).ToList(),
+        config.DataChanges.Select(c => new ChangeConfigView(c.Id, c.Stores, c.Expand, c.Backfill, c.Contract, config.NeededBy(c.Id), config.OldShapeUsers(c.Id), c.TimeLimit)).ToList(),
+        config.Plans,
+        config.Declaration.Retired ?? []);
+}

@@ -1,0 +1,215 @@
+using Stepwise.Core;
+using Stepwise.Core.Decisions;
+using Stepwise.Core.Fleet;
+using Stepwise.Core.Model;
+using Stepwise.Core.Reconciling;
+
+namespace Stepwise.Simulation;
+
+/// <summary>
+/// The simulated controller: the server's reconciler without its I/O. Its memory is a <see cref="TickPlanner"/>
+/// (node table, sample collector, logged refusals), lost on a controller restart; its store is
+/// <see cref="control"/>, the control state decisions are applied to (and, on a restart, the persisted snapshot).
+/// </summary>
+public sealed partial class Simulation
+{
+    private TickPlanner planner = null!;
+    private ControllerState control = null!;
+    private long decisionCount;
+    private long actionCount;
+    private int tickGeneration;
+    private bool controllerUp = true;
+    private string? persisted;
+
+    /// <summary>The controller's first start: the fleet on 1.0.0, heartbeats spread over the interval as real agents' are.</summary>
+    private void StartController()
+    {
+        control = new ControllerState(Snapshot.Of(world.Initial, []));
+        foreach (var service in world.Initial.Services)
+        {
+            control.Services.Add(new ServiceStatus(service.Name, SimWorld.Base));
+        }
+        planner = new TickPlanner(new NodeTable(), new SampleCollector(), decider);
+        var nodes = new List<Node>(options.Nodes);
+        for (var i = 0; i < options.Nodes; i++)
+        {
+            var heartbeat = now - TimeSpan.FromMilliseconds(random.Next((int)HeartbeatInterval.TotalMilliseconds));
+            agents.ReportedAt[i] = heartbeat.UtcTicks;
+            nodes.Add(new Node(world.NodeIds[i], SimWorld.ServiceName(world.NodeService[i]), SimWorld.Base, SimWorld.Base, heartbeat, NodeHealth.Healthy, NodeState.Active, now));
+        }
+        planner.Nodes.Load(nodes);
+    }
+
+    /// <summary>One reconciler tick: heartbeats are flushed, the planner decides, the decisions are "committed" to the control state, and the world acts.</summary>
+    private void Tick()
+    {
+        RefreshHeartbeats();
+        planner.Nodes.TakeDirty(); // the flush: the store is this process's memory here
+        var plan = planner.Plan(control.Config, new ControlState(control.Services, control.Rollouts, control.DataPhases, control.Plans, control.Requests, control.Overrides, control.Alerts), now);
+        var decisions = plan.Decisions;
+        decisionCount++;
+        actionCount += decisions.Actions.Count;
+        foreach (var refusal in decisions.Refusals)
+        {
+            if (refusalKeys.Add(refusal.Key))
+            {
+                refusals[refusal.Guarantee.ToString()] = refusals.GetValueOrDefault(refusal.Guarantee.ToString()) + 1;
+            }
+        }
+        control.Apply(decisions, now);
+        planner.Committed(plan);
+        Act(decisions);
+        foreach (var i in unseen)
+        {
+            if (agents.Reachable(i))
+            {
+                agents.Seen[i] = true;
+                checker.Touch(i);
+            }
+        }
+        unseen.RemoveAll(i => agents.Seen[i]);
+        checker.AfterTick(decisions);
+        if (decisions.Actions.Count > 0 || decisions.Refusals.Count > 0)
+        {
+            trail.Add(now, "tick: " + string.Join("; ", decisions.Actions.Select(ActionSummaries.Of).Concat(decisions.Refusals.Select(r => $"refused ({r.Guarantee}) {r.Subject}"))));
+        }
+        if (decisionCount % 100 == 0)
+        {
+            checker.CrossCheck();
+        }
+        if (progress is not null && decisionCount % 30 == 0)
+        {
+            var p = control.Plans.FirstOrDefault(x => x.Plan == SimWorld.PlanId);
+            progress(new SimulationProgress(now - SimWorld.Epoch, p?.Step ?? 0, world.Config.Plans[0].Steps.Count, events));
+        }
+        Schedule(now + options.Tick, new Event(Kind.Tick, A: tickGeneration));
+        ObserveStale();
+    }
+
+    /// <summary>Carries out the world side of the decisions: desired releases over the network, data phases on the store.</summary>
+    private void Act(Core.Decisions.Decisions decisions)
+    {
+        foreach (var action in decisions.Actions)
+        {
+            switch (action)
+            {
+                case SetDesiredRelease a:
+                    var ordinal = world.Config.FindService(a.Service)!.OrdinalOf(a.Release);
+                    foreach (var id in a.Nodes)
+                    {
+                        var i = nodeIndex[id];
+                        if (agents.Reachable(i))
+                        {
+                            agents.Desired[i] = ordinal;
+                            EnsureInstall(i);
+                        }
+                        else
+                        {
+                            Count("desired releases dropped by the network");
+                        }
+                        checker.Touch(i);
+                    }
+                    break;
+                case RunDataPhase a:
+                    store.StartedAt[(int)a.Phase] = now;
+                    store.CompletedAt[(int)a.Phase] = null;
+                    var duration = a.Phase switch
+                    {
+                        DataPhaseKind.Expand => Between(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2)),
+                        DataPhaseKind.Backfill => Between(TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(8)),
+                        _ => Between(TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(1)),
+                    };
+                    Schedule(now + duration, new Event(Kind.DataPhaseDone, A: (int)a.Phase));
+                    Count("data phases run");
+                    break;
+                case QuarantineNode a:
+                    Count("quarantines");
+                    // Its release is now G2's business, also if it goes offline (and so out of quarantine) before it moves.
+                    agents.Stray[nodeIndex[a.Node]] = true;
+                    checker.Touch(nodeIndex[a.Node]);
+                    break;
+                case INodeChange a:
+                    Count(a switch
+                    {
+                        AdmitNode => "nodes admitted back",
+                        MarkNodeOffline => "nodes marked offline",
+                        DecommissionNode => "nodes decommissioned",
+                        EnableNode => "nodes enabled",
+                        _ => "nodes released from quarantine",
+                    });
+                    checker.Touch(nodeIndex[a.Node]);
+                    break;
+                case StartRollout:
+                    Count("rollouts started");
+                    break;
+                case ReplaceCanary:
+                    Count("canaries replaced");
+                    break;
+                case RollBackRollout:
+                    Count("rollouts rolled back by analysis or health");
+                    break;
+                case RegisterRelease:
+                    Count("releases registered through the API");
+                    break;
+                case CompleteRequest a:
+                    op.Completed(a.Request, a.Accepted);
+                    break;
+            }
+        }
+    }
+
+    private void DataPhaseDone(DataPhaseKind phase)
+    {
+        store.CompletedAt[(int)phase] = now;
+        trail.Add(now, $"store: {SimWorld.Change} {Names.Of(phase)} complete");
+        if (controllerUp)
+        {
+            control.SetPhase(new DataPhaseStatus(SimWorld.Change, phase, SimWorld.Store, DataPhaseState.Complete, now));
+        }
+    }
+
+    /// <summary>The controller stops: its memory (node table, samples) is gone; what it committed (and the nodes it last saw) is persisted.</summary>
+    private void ControllerDown()
+    {
+        if (!controllerUp)
+        {
+            return;
+        }
+        persisted = SnapshotJson.Serialize(control.CopySnapshot() with { Nodes = planner.Nodes.All() });
+        controllerUp = false;
+        Count("controller restarts");
+        var down = Between(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(90));
+        Schedule(now + down, new Event(Kind.ControllerUp));
+        trail.Add(now, $"fault: the controller goes down for {down.TotalSeconds:0}s");
+    }
+
+    /// <summary>
+    /// The controller starts again from its persisted snapshot, with a liveness grace (heartbeats sent while it was down
+    /// do not count against a node); the store reports phases that completed meanwhile; every reachable agent reconnects.
+    /// </summary>
+    private void ControllerUp()
+    {
+        var snapshot = SnapshotJson.Deserialize(persisted!);
+        persisted = null;
+        control = new ControllerState(snapshot with { Nodes = [] });
+        planner = new TickPlanner(new NodeTable(), new SampleCollector(), decider) { LivenessFrom = now };
+        planner.Nodes.Load(snapshot.Nodes);
+        controllerUp = true;
+        foreach (var phase in SimWorld.PhasesInOrder)
+        {
+            if (store.CompletedAt[(int)phase] is { } done &&
+                control.DataPhases.FirstOrDefault(p => p.Phase == phase)?.State != DataPhaseState.Complete)
+            {
+                control.SetPhase(new DataPhaseStatus(SimWorld.Change, phase, SimWorld.Store, DataPhaseState.Complete, done));
+            }
+        }
+        for (var i = 0; i < options.Nodes; i++)
+        {
+            Reconnect(i);
+        }
+        checker.Rebind(control, id => planner.Nodes.Find(id));
+        tickGeneration++;
+        Schedule(now, new Event(Kind.Tick, A: tickGeneration));
+        trail.Add(now, "the controller restarts from its persisted snapshot");
+    }
+}
