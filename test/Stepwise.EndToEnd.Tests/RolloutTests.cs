@@ -1,4 +1,3 @@
-using Stepwise.Agent;
 using Stepwise.Api;
 using Stepwise.Core.Model;
 

@@ -69,7 +69,7 @@ public static class EventsCommand
                     await Task.Delay(TimeSpan.FromSeconds(1), ct);
                 }
             }
-            catch (Agent.ApiConnectionException e)
+            catch (ApiConnectionException e)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return ExitCodes.BadInput;

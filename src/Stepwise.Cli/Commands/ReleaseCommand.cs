@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
-using Stepwise.Agent;
 using Stepwise.Api;
 using Stepwise.Core.Model;
 

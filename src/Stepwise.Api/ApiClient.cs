@@ -1,11 +1,10 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Stepwise.Api;
 using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
 
-namespace Stepwise.Agent;
+namespace Stepwise.Api;
 
 /// <summary>An answer of the Stepwise API: the status, the body on success, or the problem details on failure.</summary>
 public sealed record ApiAnswer<T>(int Status, T? Value, ApiProblem? Problem)
@@ -25,7 +24,7 @@ public sealed record ApiProblem(int Status, string? Type, string? Title, string?
 public sealed class ApiConnectionException(string message) : Exception(message);
 
 /// <summary>
-/// A small client of the Stepwise /api/v1 HTTP API (operators' commands, the demo and the end-to-end tests):
+/// The typed client of the Stepwise /api/v1 HTTP API (the CLI's commands, the demo and the end-to-end tests):
 /// JSON in <see cref="SnapshotJson.Options"/>, the bearer token on every call, problems parsed, connection
 /// failures turned into <see cref="ApiConnectionException"/>.
 /// </summary>
