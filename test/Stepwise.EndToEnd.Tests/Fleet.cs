@@ -1,33 +1,19 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using Stepwise.Agent;
 using Stepwise.Api;
+using Stepwise.Cli.Local;
 using Stepwise.Core.Model;
 
 namespace Stepwise.EndToEnd.Tests;
 
 /// <summary>
-/// A real fleet on loopback: `stepwise server` and `stepwise agent` processes (the built CLI), each agent running the
-/// orders sample, plus traffic on every node. Children are killed on dispose; every wait is bounded and a failed wait
-/// prints the children's logs.
+/// A real fleet on loopback for the end-to-end tests: the same <see cref="LocalFleet"/> `stepwise demo` runs (a
+/// `stepwise server`, `stepwise agent` processes running the orders sample, traffic), with the assertions and
+/// shortcuts the tests share. Every wait is bounded; a failed one fails the test with the children's logs.
 /// </summary>
 public sealed class Fleet : IAsyncDisposable
 {
-    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(90);
-    private readonly string admin = "e2e-" + Guid.NewGuid().ToString("N");
-    private readonly List<LoggedProcess> children = [];
-    private readonly Dictionary<string, LoggedProcess> agents = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (int Port, string Token, string Service)> nodes = new(StringComparer.Ordinal);
-    private string configPath = Path.Combine(RepoRoot(), "samples", "orders", "stepwise.yaml");
-    private readonly CancellationTokenSource traffic = new();
-    private Task? trafficTask;
-    private LoggedProcess? server;
-    private int serverPort;
+    private readonly LocalFleet local;
 
-    public string Dir { get; } = Directory.CreateTempSubdirectory("stepwise-e2e-").FullName;
-    public ApiClient Api { get; private set; } = null!;
-    public string OrdersDb => Path.Combine(Dir, "orders.db");
+    private Fleet(LocalFleet local) => this.local = local;
 
     public static string RepoRoot()
     {
@@ -45,109 +31,54 @@ public sealed class Fleet : IAsyncDisposable
 
     public static string OrdersDll => Path.Combine(RepoRoot(), "samples", "orders", "bin", Configuration, "net10.0", "Stepwise.Samples.Orders.dll");
 
+    public string Dir => local.Dir;
+
+    public ApiClient Api => local.Api;
+
+    public string OrdersDb => local.OrdersDb;
+
     /// <summary>
     /// Starts the server and <paramref name="nodeCount"/> orders nodes (n1, n2...), plus <paramref name="otherNodes"/>
-    /// of other services, with the orders sample's stepwise.yaml or <paramref name="configYaml"/>.
+    /// of other services, with the orders sample's stepwise.yaml or <paramref name="configYaml"/>, and traffic on every node.
     /// </summary>
     public static async Task<Fleet> StartAsync(int nodeCount, string? configYaml = null, IReadOnlyList<(string Id, string Service)>? otherNodes = null)
     {
-        var fleet = new Fleet();
-        try
+        var dir = Directory.CreateTempSubdirectory("stepwise-e2e-").FullName;
+        var config = Path.Combine(RepoRoot(), "samples", "orders", "stepwise.yaml");
+        if (configYaml is not null)
         {
-            if (configYaml is not null)
-            {
-                fleet.configPath = Path.Combine(fleet.Dir, "stepwise.yaml");
-                await File.WriteAllTextAsync(fleet.configPath, configYaml);
-            }
-            await fleet.StartServerAsync();
-            for (var i = 1; i <= nodeCount; i++)
-            {
-                await fleet.AddNodeAsync($"n{i}");
-            }
-            foreach (var (id, service) in otherNodes ?? [])
-            {
-                await fleet.AddNodeAsync(id, service);
-            }
-            var total = nodeCount + (otherNodes?.Count ?? 0);
-            await fleet.WaitAsync($"{total} nodes serving 1.0.0", async () =>
-                (await fleet.NodesAsync()).Count(n => n.MayServe && n.Health == NodeHealth.Healthy && n.ActualRelease == "1.0.0") == total ? "yes" : null);
-            fleet.trafficTask = Task.Run(() => fleet.TrafficAsync(fleet.traffic.Token));
-            return fleet;
+            config = Path.Combine(dir, "stepwise.yaml");
+            await File.WriteAllTextAsync(config, configYaml);
         }
-        catch
-        {
-            await fleet.DisposeAsync();
-            throw;
-        }
+        var local = await Run(() => LocalFleet.StartAsync(new LocalFleetOptions(StepwiseDll, OrdersDll, config, dir), nodeCount, otherNodes));
+        local.StartTraffic();
+        return new Fleet(local);
     }
 
-    public async Task StartServerAsync()
-    {
-        if (serverPort == 0)
-        {
-            serverPort = FreePort();
-        }
-        server = Spawn("server", ["server", "--store", $"sqlite:{Path.Combine(Dir, "stepwise.db")}", "--urls", $"http://127.0.0.1:{serverPort}",
-            "--config", configPath, "--tick", "250ms", "--data-store", $"orders-db=sqlite:{OrdersDb}"],
-            new() { ["STEPWISE_ADMIN_TOKEN"] = admin });
-        Api ??= new ApiClient(new Uri($"http://127.0.0.1:{serverPort}"), admin, TimeSpan.FromSeconds(20));
-        await WaitAsync("the server to listen", async () =>
-        {
-            try
-            {
-                return (await Api.GetAsync<string>(Routes.Liveness)).Ok ? "up" : null;
-            }
-            catch (ApiConnectionException)
-            {
-                return null;
-            }
-        });
-    }
+    public Task StartServerAsync() => Run(() => local.StartServerAsync());
 
     /// <summary>SIGKILL the server: no shutdown, no flush.</summary>
-    public void KillServer()
-    {
-        server!.Kill();
-        children.Remove(server);
-    }
+    public void KillServer() => local.KillServer();
 
-    public async Task AddNodeAsync(string id, string service = "orders")
-    {
-        var token = await Api.PostAsync<TokenCreated>(Routes.Tokens, new TokenBody(TokenKind.Agent, $"agent-{id}", id));
-        token.Ok.ShouldBeTrue($"creating the agent token of {id}: {token.Problem}");
-        nodes[id] = (FreePort(), token.Value!.Token, service);
-        StartAgent(id);
-    }
+    public Task AddNodeAsync(string id, string service = "orders") => Run(() => local.AddNodeAsync(id, service));
 
-    public void StartAgent(string id)
-    {
-        var (port, token, service) = nodes[id];
-        agents[id] = Spawn($"agent-{id}", ["agent", "--controller", Api.Server.ToString(), "--token", token, "--node", id, "--service", service,
-            "--state-dir", Path.Combine(Dir, "agents", id), "--release", "1.0.0",
-            "--run", $"dotnet \"{OrdersDll}\" --release {{version}} --port {{port}} --node {{node}} --db \"{OrdersDb}\"",
-            "--heartbeat", "500ms", "--app-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], []);
-    }
+    public void StartAgent(string id) => local.StartAgent(id);
 
     /// <summary>SIGKILL a node's agent and its app, as a machine that loses power.</summary>
-    public void KillNode(string id)
-    {
-        if (agents.Remove(id, out var agent))
-        {
-            agent.Kill();
-            children.Remove(agent);
-        }
-        if (new AgentStateFile(Path.Combine(Dir, "agents", id)).Load() is { AppPid: { } pid, AppStartedAt: { } started })
-        {
-            AppProcess.KillLeftover(pid, started);
-        }
-    }
+    public void KillNode(string id) => local.KillNode(id);
 
-    /// <summary>How many times the agent of <paramref name="id"/> installed <paramref name="release"/> (from its log).</summary>
-    public int Installs(string id, string release) =>
-        ReadLog($"agent-{id}").Split('\n').Count(l => l.EndsWith($"installed orders {release}", StringComparison.Ordinal));
+    public int Installs(string id, string release) => local.Installs(id, release);
+
+    public string Diagnostics() => local.Diagnostics();
+
+    public Task<(int Exit, string Out, string Err)> CliAsync(params string[] args) => local.CliAsync(args);
+
+    public Task<List<NodeView>> NodesAsync() => local.NodesAsync();
+
+    public Task<T> WaitAsync<T>(string what, Func<Task<T?>> probe) => Run(() => local.WaitAsync(what, probe));
 
     public ReleaseRegistration Registration(string version, string[]? needs = null, string[]? usesOldShape = null, string[]? provides = null, OperationCall[]? calls = null) =>
-        new(version, new Artifact("dotnet", [OrdersDll, "--release", "{version}", "--port", "{port}", "--node", "{node}", "--db", OrdersDb]),
+        new(version, local.SampleArtifact,
             Provides: provides ?? ["GET /orders/{id}", "GET /orders", "POST /orders", "DELETE /orders/{id}"], Calls: calls ?? [], Needs: needs ?? [], UsesOldShapeOf: usesOldShape ?? []);
 
     public async Task RegisterAsync(string version, string[]? needs = null, string[]? usesOldShape = null, string service = "orders", string[]? provides = null, OperationCall[]? calls = null)
@@ -155,8 +86,6 @@ public sealed class Fleet : IAsyncDisposable
         var answer = await Api.PostAsync<ReleaseView>(ApiClient.Route(Routes.Releases, ("service", service)), Registration(version, needs, usesOldShape, provides, calls));
         answer.Ok.ShouldBeTrue($"registering {service} {version}: {answer.Problem}");
     }
-
-    public async Task<List<NodeView>> NodesAsync() => (await Api.GetAsync<List<NodeView>>(Routes.Nodes)).Value ?? [];
 
     public async Task<string> StartRolloutAsync(string version, string service = "orders")
     {
@@ -198,140 +127,25 @@ public sealed class Fleet : IAsyncDisposable
         return phases;
     }
 
-    public async Task<T> WaitAsync<T>(string what, Func<Task<T?>> probe)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < WaitLimit)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-            await Task.Delay(200);
-        }
-        Assert.Fail($"gave up waiting for {what} after {WaitLimit.TotalSeconds:0} s\n{Diagnostics()}");
-        throw new InvalidOperationException("unreachable");
-    }
-
-    public string Diagnostics() => string.Join('\n', Directory.Exists(Path.Combine(Dir, "logs"))
-        ? Directory.GetFiles(Path.Combine(Dir, "logs")).Select(f => $"--- {Path.GetFileName(f)} ---\n{string.Join('\n', ReadLogFile(f).Split('\n').TakeLast(25))}")
-        : []);
-
-    private string ReadLog(string name) => ReadLogFile(Path.Combine(Dir, "logs", name + ".log"));
-
-    private static string ReadLogFile(string path)
+    /// <summary>A fleet that cannot do what a test asks fails the test, with the logs.</summary>
+    private static async Task<T> Run<T>(Func<Task<T>> step)
     {
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            return new StreamReader(stream).ReadToEnd();
+            return await step();
         }
-        catch (IOException)
+        catch (LocalFleetException e)
         {
-            return "";
+            Assert.Fail(e.Message);
+            throw;
         }
     }
 
-    private async Task TrafficAsync(CancellationToken ct)
+    private static Task Run(Func<Task> step) => Run(async () =>
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        await Task.WhenAll(nodes.Values.Select(async node =>
-        {
-            for (var n = 0; !ct.IsCancellationRequested; n++)
-            {
-                try
-                {
-                    (await http.GetAsync($"http://127.0.0.1:{node.Port}/orders/{1 + (n % 20)}", ct)).Dispose();
-                    await Task.Delay(25, ct);
-                }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    try
-                    {
-                        await Task.Delay(100, ct);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        return;
-                    }
-                }
-            }
-        }));
-    }
+        await step();
+        return true;
+    });
 
-    private LoggedProcess Spawn(string name, IReadOnlyList<string> args, Dictionary<string, string> env)
-    {
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(StepwiseDll);
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-        foreach (var (k, v) in env)
-        {
-            info.Environment[k] = v;
-        }
-        var child = new LoggedProcess(name, Process.Start(info)!, Path.Combine(Dir, "logs", name + ".log"));
-        children.Add(child);
-        return child;
-    }
-
-    /// <summary>Runs the stepwise CLI once as a process and returns its exit code and output.</summary>
-    public async Task<(int Exit, string Out, string Err)> CliAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(StepwiseDll);
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-        info.Environment["STEPWISE_SERVER"] = Api.Server.ToString();
-        info.Environment["STEPWISE_TOKEN"] = admin;
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(WaitLimit);
-        await process.WaitForExitAsync(limit.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await traffic.CancelAsync();
-        if (trafficTask is not null)
-        {
-            await trafficTask;
-        }
-        foreach (var child in children.Where(c => c != server).ToList())
-        {
-            child.Stop();
-        }
-        foreach (var id in nodes.Keys)
-        {
-            try
-            {
-                if (new AgentStateFile(Path.Combine(Dir, "agents", id)).Load() is { AppPid: { } pid, AppStartedAt: { } started })
-                {
-                    AppProcess.KillLeftover(pid, started);
-                }
-            }
-            catch (AgentStateException)
-            {
-            }
-        }
-        server?.Stop();
-        Api?.Dispose();
-        traffic.Dispose();
-    }
+    public ValueTask DisposeAsync() => local.DisposeAsync();
 }
