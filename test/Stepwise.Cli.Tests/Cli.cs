@@ -11,15 +11,7 @@ internal static class Cli
         return (exit, stdout.ToString(), stderr.ToString());
     }
 
-    public static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Stepwise.slnx")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("Stepwise.slnx not found above the test directory");
-    }
+    public static string RepoRoot() => Stepwise.Testing.Scratch.RepoRoot();
 
     public static string Sample(params string[] parts) => Path.Combine([RepoRoot(), "samples", .. parts]);
 

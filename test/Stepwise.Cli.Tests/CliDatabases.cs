@@ -1,5 +1,6 @@
 using Npgsql;
 using Stepwise.Data.Sql;
+using Stepwise.Testing;
 
 namespace Stepwise.Cli.Tests;
 
@@ -9,36 +10,19 @@ namespace Stepwise.Cli.Tests;
 /// </summary>
 internal static class CliDatabases
 {
-    private static bool InCi => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
-
     public static void RequireLibPgQuery()
     {
         if (PgQuery.Unavailable is { } why)
         {
-            if (InCi)
-            {
-                throw new InvalidOperationException($"{why}: CI must install libpg-query1504.0 (eng/setup.d/20-postgres.sh)");
-            }
-            Assert.Skip(why);
+            Need.Missing(why, "install libpg-query1504.0 (eng/setup.d/20-postgres.sh does)");
         }
     }
 
     public static async Task<(string Url, string ConnectionString, Func<Task> Drop)> NewPostgresAsync()
     {
         RequireLibPgQuery();
-        var server = Environment.GetEnvironmentVariable("STEPWISE_TEST_PG");
-        if (string.IsNullOrEmpty(server))
-        {
-            if (InCi)
-            {
-                throw new InvalidOperationException("STEPWISE_TEST_PG is not set: CI must run eng/setup.sh before the tests");
-            }
-            Assert.Skip("no PostgreSQL: run 'source eng/setup.sh' to start one (STEPWISE_TEST_PG)");
-        }
-        var name = "stepwise_cli_" + Guid.NewGuid().ToString("N")[..12];
-        await Exec(server!, $"CREATE DATABASE {name}");
-        var b = new NpgsqlConnectionStringBuilder(server) { Database = name, Pooling = false };
-        return ($"postgres://{b.Username}@{b.Host}:{b.Port}/{name}", b.ConnectionString, () => Exec(server!, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        var db = await Scratch.PostgresDatabaseAsync("stepwise_cli_");
+        return (db.Url, db.ConnectionString, db.Drop);
     }
 
     public static async Task Exec(string connectionString, string sql)
@@ -57,7 +41,7 @@ internal static class CliDatabases
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public static string TempDir() => Directory.CreateTempSubdirectory("stepwise-cli-").FullName;
+    public static string TempDir() => Scratch.Directory("stepwise-cli-");
 
     /// <summary>A stepwise.yaml declaring the customers.email → contact_email rename (and the release that still uses email).</summary>
     public static string RenameConfig(string dir, int batchSize = 100, string pause = "0ms", string contractDown = "irreversible", string backfillWhere = "")

@@ -1,17 +1,9 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Stepwise.Cli.Tests;
 
 /// <summary>Bad input and unreachable servers for the commands that talk to a server, and the agent's options.</summary>
 public class ServerCommandsTests
 {
-    private static string ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
-    }
+    private static string ClosedPort() => $"http://127.0.0.1:{Stepwise.Testing.Scratch.FreePort()}";
 
     [Theory]
     [InlineData("fleet")]

@@ -15,15 +15,7 @@ public sealed class Fleet : IAsyncDisposable
 
     private Fleet(LocalFleet local) => this.local = local;
 
-    public static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Stepwise.slnx")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("Stepwise.slnx not found above the test directory");
-    }
+    public static string RepoRoot() => Stepwise.Testing.Scratch.RepoRoot();
 
     private static string Configuration => Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar))) ?? "Debug";
 
@@ -43,7 +35,7 @@ public sealed class Fleet : IAsyncDisposable
     /// </summary>
     public static async Task<Fleet> StartAsync(int nodeCount, string? configYaml = null, IReadOnlyList<(string Id, string Service)>? otherNodes = null)
     {
-        var dir = Directory.CreateTempSubdirectory("stepwise-e2e-").FullName;
+        var dir = Stepwise.Testing.Scratch.Directory("stepwise-e2e-");
         var config = Path.Combine(RepoRoot(), "samples", "orders", "stepwise.yaml");
         if (configYaml is not null)
         {

@@ -60,18 +60,9 @@ public sealed class LeaderFailoverTests
         }
     }
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
     private static async Task<Replica> StartReplicaAsync(string store, string config)
     {
-        var port = FreePort();
+        var port = Stepwise.Testing.Scratch.FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", store, "--urls", $"http://127.0.0.1:{port}", "--config", config, "--tick", "200ms" },

@@ -14,11 +14,7 @@ public sealed class WebhookReceiver : IDisposable
     public WebhookReceiver(int failFirst = 1)
     {
         FailFirst = failFirst;
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        Url = new Uri($"http://127.0.0.1:{port}/alerts/");
+        Url = new Uri($"http://127.0.0.1:{Stepwise.Testing.Scratch.FreePort()}/alerts/");
         listener.Prefixes.Add(Url.ToString());
         listener.Start();
         _ = Task.Run(LoopAsync);

@@ -197,13 +197,5 @@ public class ConfigLoaderTests
     [InlineData("1..5s")]
     public void malformed_durations_are_rejected(string text) => Durations.TryParse(text, out _).ShouldBeFalse();
 
-    internal static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Stepwise.slnx")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("Stepwise.slnx not found above the test directory");
-    }
+    internal static string RepoRoot() => Stepwise.Testing.Scratch.RepoRoot();
 }
