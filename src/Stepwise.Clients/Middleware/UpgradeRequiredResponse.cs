@@ -36,16 +36,15 @@ internal static class UpgradeRequiredResponse
     internal static string Detail(string? service, ClientIdentity client, Operation? operation, RemovedRule? removed, ClientVersion? minimum)
     {
         var name = service ?? "this service";
-        var upgrade = !client.IsKnown
-            ? "upgrade the client (it did not name itself in the Stepwise-Client header)"
-            : minimum is not null
-                ? $"upgrade {client.App} to {minimum.Text} or later (this call came from {client.Version})"
-                : $"upgrade {client.App} to a version that no longer calls it (this call came from {client.Version})";
-        if (removed is not null)
+        var below = minimum is not null && client.IsKnown && client.Parsed < minimum;
+        if (removed is null)
         {
-            return $"{removed.Operation} was removed from {name} in release {removed.RemovedIn}; {upgrade}";
+            var calling = operation is null ? "" : $" (calling {operation.Key})";
+            return $"{client.App} {client.Version} is below the minimum version {minimum?.Text} that {name} accepts{calling}; upgrade {client.App} to {minimum?.Text} or later";
         }
-        var what = operation is null ? "" : $" (calling {operation.Key})";
-        return $"{client.App} {client.Version} is below the minimum version {minimum?.Text} that {name} accepts{what}; upgrade {client.App} to {minimum?.Text} or later";
+        var upgrade = !client.IsKnown ? "upgrade the client (it did not name itself in the Stepwise-Client header)"
+            : below ? $"upgrade {client.App} to {minimum!.Text} or later (this call came from {client.Version})"
+            : $"upgrade {client.App} to a version that no longer calls it (this call came from {client.Version})";
+        return $"{removed.Operation} was removed from {name} in release {removed.RemovedIn}; {upgrade}";
     }
 }
