@@ -70,15 +70,18 @@ public static class StepwiseClientsExtensions
         {
             return;
         }
-        if (options.Server is null && Environment.GetEnvironmentVariable(StepwiseClientsOptions.ServerVariable) is { Length: > 0 } server)
+        if (options.Token is null && options.TokenFile is null && Environment.GetEnvironmentVariable(StepwiseClientsOptions.TokenVariable) is { Length: > 0 } token)
+        {
+            options.Token = token;
+        }
+        // STEPWISE_SERVER is also what the CLI and the agent read, so an app started by an agent may inherit it: it
+        // turns the telemetry on only together with a token.
+        if (options.Server is null && (options.Token ?? options.TokenFile) is not null
+            && Environment.GetEnvironmentVariable(StepwiseClientsOptions.ServerVariable) is { Length: > 0 } server)
         {
             options.Server = Uri.TryCreate(server, UriKind.Absolute, out var uri) ? uri : throw new OptionsValidationException(
                 nameof(StepwiseClientsOptions), typeof(StepwiseClientsOptions),
                 [$"{StepwiseClientsOptions.ServerVariable}='{server}' is not an absolute URI: give the Stepwise server's address, e.g. https://stepwise.example.com"]);
-        }
-        if (options.Token is null && options.TokenFile is null && Environment.GetEnvironmentVariable(StepwiseClientsOptions.TokenVariable) is { Length: > 0 } token)
-        {
-            options.Token = token;
         }
     }
 

@@ -3,7 +3,8 @@ namespace Stepwise.Clients;
 /// <summary>Options of the Stepwise.Clients middleware (<c>services.AddStepwiseClients(options => ...)</c>).</summary>
 public sealed class StepwiseClientsOptions
 {
-    /// <summary>The environment variable read for <see cref="Server"/> when it is not set.</summary>
+    /// <summary>The environment variable read for <see cref="Server"/> when it is not set, and only when there is a
+    /// token (the CLI and the agent read it too, and an app an agent starts inherits it).</summary>
     public const string ServerVariable = "STEPWISE_SERVER";
 
     /// <summary>The environment variable read for <see cref="Token"/> when neither it nor <see cref="TokenFile"/> is set.</summary>

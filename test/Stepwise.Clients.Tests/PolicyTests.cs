@@ -144,6 +144,24 @@ public sealed class PolicyTests
     }
 
     [Fact]
+    public async Task a_policy_answer_over_4_mib_is_not_read_and_the_policy_in_force_stays()
+    {
+        await using var server = await FakeStepwiseServer.StartAsync();
+        await using var app = await ServiceApp.StartAsync(o =>
+        {
+            (o.Server, o.Token) = (server.Address, FakeStepwiseServer.Token);
+            o.Policy.RequireMinimum("ios-app", "4.0.0");
+        });
+        var policy = Policy("ios-app", "1.0.0");
+        policy["padding"] = new string('x', 5 << 20);
+        server.Policy = policy;
+
+        (await app.Telemetry.RefreshPolicyAsync()).ShouldBeFalse();
+
+        (await MinimumIn(await app.SendAsync(HttpMethod.Get, "/orders/1", "ios-app/3.0.0"))).ShouldBe("4.0.0");
+    }
+
+    [Fact]
     public async Task a_bad_local_policy_stops_the_service_at_start_with_what_to_fix()
     {
         var e = await Should.ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>

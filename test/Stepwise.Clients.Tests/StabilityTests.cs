@@ -82,7 +82,7 @@ public sealed class StabilityTests
     public void metric_names_are_stable()
     {
         ClientsRuntime.MeterName.ShouldBe("Stepwise.Clients");
-        using var services = new ServiceCollection().AddStepwiseClients().BuildServiceProvider();
+        using var services = new ServiceCollection().AddStepwiseClients(o => o.ReadEnvironment = false).BuildServiceProvider();
         var factory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(); // other tests run meters of the same name
         var names = new List<string>();
         using var listener = new System.Diagnostics.Metrics.MeterListener

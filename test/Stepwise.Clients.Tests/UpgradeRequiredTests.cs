@@ -133,6 +133,19 @@ public sealed class UpgradeRequiredTests
         (await response.Content.ReadAsStringAsync()).ShouldContain("https://example.com/other");
     }
 
+    [Fact]
+    public async Task a_problem_body_over_64_kib_is_not_read_and_reaches_the_caller()
+    {
+        var body = "{\"type\":\"https://stepwise.dev/problems/upgrade-required\",\"detail\":\"" + new string('x', 70_000) + "\"}";
+        var handler = new StepwiseClientHandler(ClientIdentity.Create("ios-app", "4.2.1"), new FixedAnswer((HttpStatusCode)426, "application/problem+json", body));
+        using var http = new HttpClient(handler) { BaseAddress = new Uri("http://127.0.0.1:9/") };
+
+        var response = await http.GetAsync("/anything");
+
+        response.StatusCode.ShouldBe((HttpStatusCode)426);
+        (await response.Content.ReadAsStringAsync()).Length.ShouldBe(body.Length);
+    }
+
     private sealed class FixedAnswer(HttpStatusCode status, string mediaType, string body) : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
