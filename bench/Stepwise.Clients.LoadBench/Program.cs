@@ -7,7 +7,7 @@ using Stepwise.Clients;
 // ships the counts every second to a telemetry sink in this process (a second Kestrel listener standing in for the
 // Stepwise server), so counting, draining and sending are all inside the measurement.
 var port = 0;
-bool? middleware = null;
+string? mode = null;
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
     switch (args[i])
@@ -15,15 +15,15 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--port" when int.TryParse(args[i + 1], out var p) && p is > 0 and < 65536:
             port = p;
             break;
-        case "--middleware" when args[i + 1] is "on" or "off":
-            middleware = args[i + 1] == "on";
+        case "--middleware" when args[i + 1] is "on" or "off" or "local" or "sink":
+            mode = args[i + 1];
             break;
         default:
             Console.Error.WriteLine($"error: '{args[i]} {args[i + 1]}': expected --port PORT --middleware on|off");
             return 2;
     }
 }
-if (port == 0 || middleware is null)
+if (port == 0 || mode is null)
 {
     Console.Error.WriteLine("error: expected --port PORT --middleware on|off");
     return 2;
@@ -31,7 +31,7 @@ if (port == 0 || middleware is null)
 
 WebApplication? sink = null;
 long received = 0;
-if (middleware == true)
+if (mode is "on" or "sink")
 {
     var sinkBuilder = WebApplication.CreateSlimBuilder();
     sinkBuilder.Logging.ClearProviders();
@@ -49,7 +49,7 @@ if (middleware == true)
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-if (sink is not null)
+if (mode is "on" or "local")
 {
     builder.Services.AddStepwiseClients(o =>
     {
@@ -57,14 +57,14 @@ if (sink is not null)
         o.Service = "orders";
         o.Release = "1.4.0";
         o.Instance = "bench";
-        o.Server = new Uri(sink.Urls.First());
+        o.Server = sink is null ? null : new Uri(sink.Urls.First());
         o.Token = "bench";
         o.FlushInterval = TimeSpan.FromSeconds(1);
         o.Policy.RequireMinimum("android-app", "1.0.0").Deprecate("POST /orders", "1.2.0");
     });
 }
 var app = builder.Build();
-if (sink is not null)
+if (mode is "on" or "local")
 {
     app.UseStepwiseClients();
 }
@@ -78,7 +78,7 @@ app.MapGet("/orders/{id:long}", (long id) => orders.TryGetValue(id, out var orde
 app.MapGet("/orders", () => Results.Ok(orders.Values.Take(20)));
 app.MapPost("/orders", (Order order) => Results.Created($"/orders/{order.Id}", orders[order.Id] = order));
 await app.StartAsync();
-Console.WriteLine($"listening on 127.0.0.1:{port}, middleware {(sink is null ? "off" : "on")}");
+Console.WriteLine($"listening on 127.0.0.1:{port}, middleware {mode}");
 await app.WaitForShutdownAsync();
 if (sink is not null)
 {

@@ -5,13 +5,7 @@ namespace Stepwise.Clients.Tests;
 /// <summary>Counts shipped to a fake Stepwise server through real HTTP, and what happens when it fails.</summary>
 public sealed class TelemetryTests
 {
-    private static Task<ServiceApp> StartAsync(FakeStepwiseServer server, Action<StepwiseClientsOptions>? configure = null) =>
-        ServiceApp.StartAsync(o =>
-        {
-            o.Server = server.Address;
-            o.Token = FakeStepwiseServer.Token;
-            configure?.Invoke(o);
-        });
+    private static Task<ServiceApp> StartAsync(FakeStepwiseServer server, Action<StepwiseClientsOptions>? configure = null) => StartAsync(server.Address, configure);
 
     private static Task<ServiceApp> StartAsync(Uri server, Action<StepwiseClientsOptions>? configure = null) =>
         ServiceApp.StartAsync(o =>
