@@ -53,11 +53,14 @@ public class ClientsPipelineBenchmarks
             });
         }
         var app = builder.Build();
+        // The pipeline the host would build (routing, then the middleware, then the endpoints), built here directly.
+        app.UseRouting();
         if (withMiddleware)
         {
             app.UseStepwiseClients();
         }
         app.MapGet("/orders/{id:long}", (long id) => Results.Ok(new Order(id, "widget", 1)));
+        app.UseEndpoints(_ => { });
         return (app, ((IApplicationBuilder)app).Build());
     }
 

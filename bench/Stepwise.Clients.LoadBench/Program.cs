@@ -15,7 +15,7 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--port" when int.TryParse(args[i + 1], out var p) && p is > 0 and < 65536:
             port = p;
             break;
-        case "--middleware" when args[i + 1] is "on" or "off" or "local" or "sink":
+        case "--middleware" when args[i + 1] is "on" or "off" or "local" or "sink" or "services":
             mode = args[i + 1];
             break;
         default:
@@ -49,7 +49,7 @@ if (mode is "on" or "sink")
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-if (mode is "on" or "local")
+if (mode is "on" or "local" or "services")
 {
     builder.Services.AddStepwiseClients(o =>
     {

@@ -8,7 +8,7 @@
 # Usage: bench/clients/loadtest.sh [PAIRS=12] [SECONDS=5] [CONNECTIONS=32] [WITH=on]
 # WITH is the variant compared with "off": on (the middleware counting every call and shipping the counts every
 # second to an in-process sink standing in for the Stepwise server), local (the middleware with a local policy and
-# no server), sink (no middleware, the sink alone).
+# no server), sink (no middleware, the sink alone), services (AddStepwiseClients without UseStepwiseClients).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 pairs=${1:-12}
