@@ -1,14 +1,16 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
+using Stepwise.Clients;
 using Stepwise.Samples.Orders;
 
 // Usage: Stepwise.Samples.Orders --release VERSION --port PORT --db PATH [--node ID]
+//        [--stepwise-server URL --stepwise-token-file PATH]   (or STEPWISE_SERVER and STEPWISE_CLIENT_TOKEN)
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
 {
     if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
     {
-        Console.Error.WriteLine($"error: argument '{args[i]}': expected --release VERSION --port PORT --db PATH [--node ID]");
+        Console.Error.WriteLine($"error: argument '{args[i]}': expected --release VERSION --port PORT --db PATH [--node ID] [--stepwise-server URL --stepwise-token-file PATH]");
         return 2;
     }
     options[args[i][2..]] = args[++i];
@@ -29,6 +31,18 @@ if (!options.TryGetValue("db", out var db))
     return 2;
 }
 var node = options.GetValueOrDefault("node") ?? Environment.MachineName;
+Uri? stepwiseServer = null;
+if (options.TryGetValue("stepwise-server", out var serverText) && !Uri.TryCreate(serverText, UriKind.Absolute, out stepwiseServer))
+{
+    Console.Error.WriteLine($"error: --stepwise-server {serverText}: give the Stepwise server's address, e.g. http://127.0.0.1:5080");
+    return 2;
+}
+var tokenFile = options.GetValueOrDefault("stepwise-token-file");
+if (tokenFile is not null && !File.Exists(tokenFile))
+{
+    Console.Error.WriteLine($"error: --stepwise-token-file {tokenFile}: no such file; give the file holding the service's Stepwise token");
+    return 2;
+}
 
 var store = new OrdersStore(db, release);
 try
@@ -44,6 +58,16 @@ catch (SqliteException e)
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+// Old clients (G8): who calls what, deprecation headers and the typed upgrade-required answer. Without a Stepwise
+// server (no --stepwise-server, no STEPWISE_SERVER) it applies no policy and counts nothing.
+builder.Services.AddStepwiseClients(o =>
+{
+    o.Service = "orders";
+    o.Release = version;
+    o.Instance = node;
+    o.Server = stepwiseServer;
+    o.TokenFile = tokenFile;
+});
 var app = builder.Build();
 var metrics = new RequestMetrics();
 var random = new Random(HashCode.Combine(node, version));
@@ -53,6 +77,9 @@ var randomGate = new Lock();
 // canary compared with warm baselines must differ by its release, not by its age.
 var warm = new TaskCompletionSource();
 const string WarmupHeader = "X-Orders-Warmup";
+
+// Outermost, so every call a client makes is counted (also those a bad release fails); not the warm-up's own calls.
+app.UseWhen(context => !context.Request.Headers.ContainsKey(WarmupHeader), branch => branch.UseStepwiseClients());
 
 // Every /orders request is measured (warm-up requests excepted); a bad release fails some and slows all of them.
 app.Use(async (context, next) =>
@@ -106,9 +133,9 @@ app.MapGet("/healthz", () =>
     {
         return Results.Text($"database error: {e.Message}", statusCode: 503);
     }
-});
-app.MapGet("/metrics", () => Results.Text(metrics.Render(version, node), "text/plain; version=0.0.4"));
-app.MapGet("/version", () => Results.Text(version));
+}).ExcludeFromDescription(); // the agent's endpoints are no API operations: not counted as client calls
+app.MapGet("/metrics", () => Results.Text(metrics.Render(version, node), "text/plain; version=0.0.4")).ExcludeFromDescription();
+app.MapGet("/version", () => Results.Text(version)).ExcludeFromDescription();
 app.MapPost("/orders", (NewOrder order) =>
     string.IsNullOrWhiteSpace(order.Item) || order.Quantity < 1
         ? Results.BadRequest("give an item and a quantity of at least 1")
