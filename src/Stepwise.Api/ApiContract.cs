@@ -75,8 +75,11 @@ public static class Routes
     /// <summary>GET (read): <see cref="Alert"/>[] currently raised.</summary>
     public const string Alerts = Base + "/alerts";
 
-    /// <summary>POST (admin): <see cref="TokenBody"/> → 201 <see cref="TokenCreated"/> (the secret is shown once; stored hashed).</summary>
+    /// <summary>POST (admin): <see cref="TokenBody"/> → 201 <see cref="TokenCreated"/> (the secret is shown once; stored hashed; 409 when the name is taken). GET (admin): <see cref="TokenView"/>[].</summary>
     public const string Tokens = Base + "/tokens";
+
+    /// <summary>POST (admin): {action} is revoke (→ <see cref="TokenView"/>; the token stops working at once) or rotate (→ 201 <see cref="TokenCreated"/> with the new secret; the old one stops working).</summary>
+    public const string TokenAction = Base + "/tokens/{name}/{action}";
 }
 
 /// <summary>The "type" URIs of Stepwise problem details. Stable: clients switch on them.</summary>
@@ -91,6 +94,11 @@ public static class ProblemTypes
     public const string TooLarge = "https://stepwise.dev/problems/too-large";
     public const string Conflict = "https://stepwise.dev/problems/conflict";
     public const string NotLeader = "https://stepwise.dev/problems/not-leader";
+    public const string RateLimited = "https://stepwise.dev/problems/rate-limited";
+    public const string MethodNotAllowed = "https://stepwise.dev/problems/method-not-allowed";
+    public const string UnsupportedMediaType = "https://stepwise.dev/problems/unsupported-media-type";
+    public const string Timeout = "https://stepwise.dev/problems/request-timeout";
+    public const string Unavailable = "https://stepwise.dev/problems/unavailable";
 }
 
 /// <summary>Kinds of API token. Persisted: values pinned.</summary>
@@ -180,7 +188,12 @@ public sealed record ServiceView(string Name, string? Current, IReadOnlyList<str
 
 public sealed record NodeView(string Id, string Service, string? ActualRelease, string? DesiredRelease, NodeHealth Health, NodeState State, DateTimeOffset? LastHeartbeat, DateTimeOffset? StateSince, bool MayServe);
 
-public sealed record RolloutView(string Id, string Service, string From, string To, RolloutPhase Phase, int Wave, DateTimeOffset PhaseSince, IReadOnlyList<string> CanaryNodes, string? Reason, string? Plan, int NodesOnTo, int NodesTotal);
+/// <param name="Analysis">While the rollout bakes under analysis: the judgement of the samples collected so far in this stage.</param>
+public sealed record RolloutView(string Id, string Service, string From, string To, RolloutPhase Phase, int Wave, DateTimeOffset PhaseSince, IReadOnlyList<string> CanaryNodes, string? Reason, string? Plan, int NodesOnTo, int NodesTotal,
+    AnalysisView? Analysis = null);
+
+/// <summary>The canary analysis of a stage: verdict, score and each metric's numbers (counts against MinSamples, estimate, interval, verdict).</summary>
+public sealed record AnalysisView(RolloutPhase Stage, Stepwise.Core.Analysis.AnalysisVerdict Verdict, double Score, string Summary, IReadOnlyList<Stepwise.Core.Analysis.MetricResult> Metrics);
 
 public sealed record StartRolloutBody(string Service, string Version, string? Reason = null);
 
@@ -193,6 +206,9 @@ public sealed record OverrideBody(GuaranteeId Guarantee, string Subject, string 
 public sealed record TokenBody(TokenKind Kind, string Name, string? Node = null);
 
 public sealed record TokenCreated(string Name, TokenKind Kind, string? Node, string Token);
+
+/// <summary>A token as listed: never its secret (only its hash is stored).</summary>
+public sealed record TokenView(string Name, TokenKind Kind, string? Node, DateTimeOffset? CreatedAt, DateTimeOffset? RevokedAt);
 
 /// <summary>What became of an operator request: accepted (with the rollout it started, when one) or refused (409 problem instead).</summary>
 public sealed record RequestOutcome(string Request, bool Accepted, string Message, string? Rollout = null);

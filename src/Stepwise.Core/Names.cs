@@ -22,6 +22,10 @@ public static class Names
     public static string Of(AlertSeverity value) => Spelling<AlertSeverity>.Of(value);
     public static string Of(RequestKind value) => Spelling<RequestKind>.Of(value);
 
+    /// <summary>Any other enum of Stepwise's JSON (token kinds, severities of findings...), spelt as its JSON spells it.</summary>
+    public static string Of<TEnum>(TEnum value)
+        where TEnum : struct, Enum => Spelling<TEnum>.Of(value);
+
     /// <summary>An action's name: its "kind" in decision JSON and in the event log.</summary>
     public static string Of(ActionKind kind) => kind switch
     {

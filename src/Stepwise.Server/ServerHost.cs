@@ -106,6 +106,7 @@ public sealed class ServerHost : IAsyncDisposable
             var leadership = new Leadership(store);
             builder.Services.AddSingleton(runtime);
             builder.Services.AddSingleton(tokens);
+            builder.Services.AddSingleton(new Http.AuthFailures(options.Time));
             builder.Services.AddSingleton(leadership);
             builder.Services.AddSingleton<IDataPhaseRunner>(dataRunner ?? new DataLibraryRunner());
             builder.Services.AddSingleton(sp => new AlertWebhook(options.AlertWebhook, new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<ILogger<AlertWebhook>>()));

@@ -132,7 +132,7 @@ public abstract class StoreTests
         loaded.Registration.Contracts!.ShouldHaveSingleItem().Kind.ShouldBe("openapi");
 
         await store.InsertTokenAsync(new TokenRecord("abc123", "agent-n1", TokenKind.Agent, "n1"), At, null, CancellationToken.None);
-        (await store.FindTokenAsync("abc123", CancellationToken.None)).ShouldBe(new TokenRecord("abc123", "agent-n1", TokenKind.Agent, "n1"));
+        (await store.FindTokenAsync("abc123", CancellationToken.None)).ShouldBe(new TokenRecord("abc123", "agent-n1", TokenKind.Agent, "n1", At));
         (await store.FindTokenAsync("nope", CancellationToken.None)).ShouldBeNull();
     }
 

@@ -11,7 +11,7 @@ namespace Stepwise.Server.Tests;
 /// <summary>A real server on 127.0.0.1 (port 0) with a SQLite file in a temporary directory, and clients for it.</summary>
 public sealed class TestServer : IAsyncDisposable
 {
-    public const string AdminSecret = "sw_test-admin-secret";
+    public const string AdminSecret = "sw_test-admin-secret-0123456789abcdef";
 
     public const string ThreeStepYaml = """
         version: 1

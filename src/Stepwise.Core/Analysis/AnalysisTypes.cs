@@ -157,6 +157,15 @@ public sealed record MetricResult(
 
     /// <summary>Half-width of the tolerance band in the metric's units: Tolerance × |baseline median| or Tolerance × baseline rate.</summary>
     public double? ToleranceBand { get; init; }
+
+    /// <summary>How much the canary side had: sample points (Distribution) or the events' total (Rate).</summary>
+    public long CanaryCount { get; init; }
+
+    /// <summary>How much the baseline side had: sample points (Distribution) or the events' total (Rate).</summary>
+    public long BaselineCount { get; init; }
+
+    /// <summary>The least either side needs before the metric is judged (the metric's MinSamples): "waiting for samples: 12/30".</summary>
+    public int MinSamples { get; init; }
 }
 
 /// <summary>The judgement of a whole analysis.</summary>

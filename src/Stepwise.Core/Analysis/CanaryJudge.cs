@@ -29,13 +29,16 @@ public static class CanaryJudge
         {
             if (!samplesByName.TryGetValue(spec.Name, out var samples))
             {
-                results.Add(new MetricResult(spec.Name, MetricVerdict.NoData, "No samples were supplied for this metric."));
+                results.Add(new MetricResult(spec.Name, MetricVerdict.NoData, "No samples were supplied for this metric.") { MinSamples = spec.MinSamples });
                 continue;
             }
 
-            results.Add(spec.Kind == MetricKind.Distribution
+            var result = spec.Kind == MetricKind.Distribution
                 ? DistributionMetricJudge.Judge(spec, samples, input.Confidence)
-                : RateMetricJudge.Judge(spec, samples, input.Confidence));
+                : RateMetricJudge.Judge(spec, samples, input.Confidence);
+            results.Add(spec.Kind == MetricKind.Distribution
+                ? result with { CanaryCount = samples.Canary.Count, BaselineCount = samples.Baseline.Count, MinSamples = spec.MinSamples }
+                : result with { CanaryCount = samples.CanaryTotal, BaselineCount = samples.BaselineTotal, MinSamples = spec.MinSamples });
         }
 
         return Combine(input.Metrics, results, input.Thresholds);

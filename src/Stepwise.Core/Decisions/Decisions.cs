@@ -219,8 +219,11 @@ public sealed record ClearAlert(string Key, string Reason, Alert? Alert = null) 
 /// <summary>An operator request has been handled: accepted (its actions are in the same decisions) or refused (see the refusals).</summary>
 public sealed record CompleteRequest(string Request, bool Accepted, string Reason) : DecisionAction(Reason);
 
-/// <summary>The result of a canary analysis, kept for the record.</summary>
-public sealed record RecordAnalysis(string Rollout, RolloutPhase Stage, AnalysisVerdict Verdict, double Score, string Summary, string Reason) : DecisionAction(Reason);
+/// <summary>The result of a canary analysis, kept for the record, with each metric's numbers (counts, estimate, interval, verdict).</summary>
+public sealed record RecordAnalysis(string Rollout, RolloutPhase Stage, AnalysisVerdict Verdict, double Score, string Summary, string Reason) : DecisionAction(Reason)
+{
+    public IReadOnlyList<MetricResult>? Metrics { get; init; }
+}
 
 /// <summary>A refusal was set aside by a recorded override; the override and the refusal it set aside are reported here.</summary>
 public sealed record UseOverride(string Override, GuaranteeId Guarantee, string Subject, string OverriddenRefusal, string Reason) : DecisionAction(Reason);

@@ -22,6 +22,9 @@ public static class SnapshotJson
             AllowTrailingCommas = false,
             ReadCommentHandling = JsonCommentHandling.Skip,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            // A key given twice is an error, never "the last one wins" ({"kind":"read",...,"kind":"admin"}).
+            AllowDuplicateProperties = false,
+            NumberHandling = JsonNumberHandling.Strict,
         };
         // Guarantee ids are written as in the docs ("G4"); every other enum as a camelCase name.
         options.Converters.Add(new JsonStringEnumConverter<GuaranteeId>(namingPolicy: null, allowIntegerValues: false));

@@ -387,39 +387,11 @@ public static class RolloutMachine
         return list;
     }
 
-    private static AnalysisResult Analyse(DecisionContext ctx, Rollout rollout, RolloutPhase stage)
-    {
-        var analysis = ctx.Policy.Analysis;
-        if (analysis.Metrics.Count == 0)
-        {
-            return new AnalysisResult(AnalysisVerdict.Pass, 100, [], "no metrics configured");
-        }
-        var samples = ctx.Snapshot.Samples.FirstOrDefault(s => s.Rollout == rollout.Id && s.Stage == stage);
-        if (samples is null || samples.Samples.Count == 0)
-        {
-            return new AnalysisResult(AnalysisVerdict.NoData, 0, [], "no samples collected yet");
-        }
-        // Samples come from agents: keep configured metrics only, one entry per metric, finite values only, so a bad
-        // report can lower the data available to the judge but never stop Decide.
-        var known = analysis.Metrics.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
-        var relevant = samples.Samples
-            .Where(s => known.Contains(s.Name))
-            .DistinctBy(s => s.Name)
-            .Select(s => s with
-            {
-                Canary = s.Canary.All(double.IsFinite) ? s.Canary : s.Canary.Where(double.IsFinite).ToList(),
-                Baseline = s.Baseline.All(double.IsFinite) ? s.Baseline : s.Baseline.Where(double.IsFinite).ToList(),
-                CanaryEvents = Math.Max(0, s.CanaryEvents),
-                CanaryTotal = Math.Max(Math.Max(0, s.CanaryEvents), s.CanaryTotal),
-                BaselineEvents = Math.Max(0, s.BaselineEvents),
-                BaselineTotal = Math.Max(Math.Max(0, s.BaselineEvents), s.BaselineTotal),
-            })
-            .ToList();
-        return CanaryJudge.Judge(new AnalysisInput(analysis.Metrics, relevant, analysis.Thresholds, analysis.Confidence));
-    }
+    private static AnalysisResult Analyse(DecisionContext ctx, Rollout rollout, RolloutPhase stage) =>
+        StageAnalysis.Judge(ctx.Policy.Analysis, ctx.Snapshot.Samples, rollout.Id, stage);
 
     private static RecordAnalysis Record(Rollout rollout, RolloutPhase stage, AnalysisResult result) =>
-        new(rollout.Id, stage, result.Verdict, result.Score, result.Summary, $"analysis of {rollout.Id} in {Names.Of(stage)}");
+        new(rollout.Id, stage, result.Verdict, result.Score, result.Summary, $"analysis of {rollout.Id} in {Names.Of(stage)}") { Metrics = result.Metrics };
 }
 
 /// <summary>A stable pseudo-random order of nodes per rollout (FNV-1a), so canaries and waves spread across the fleet deterministically.</summary>

@@ -16,11 +16,12 @@ public enum AccessLevel
 public sealed record RequiresAccess(AccessLevel Level);
 
 /// <summary>
-/// Checks "Authorization: Bearer TOKEN" against the endpoint's access level: a missing or unknown token → 401 problem;
-/// a token of the wrong kind → 403 problem. Read endpoints take admin and read tokens; admin endpoints admin tokens;
-/// the heartbeat agent tokens only. The token found is kept in <see cref="HttpContext.Items"/> for the handler.
+/// Checks "Authorization: Bearer TOKEN" against the endpoint's access level: a missing or unknown (or revoked) token →
+/// 401 problem; a token of the wrong kind → 403 problem; an address that keeps failing waits (429, <see cref="AuthFailures"/>).
+/// Read endpoints take admin and read tokens; admin endpoints admin tokens; the heartbeat agent tokens only. The token
+/// found is kept in <see cref="HttpContext.Items"/> for the handler.
 /// </summary>
-public sealed class AccessMiddleware(RequestDelegate next, Tokens tokens)
+public sealed class AccessMiddleware(RequestDelegate next, Tokens tokens, AuthFailures failures)
 {
     public const string TokenItem = "stepwise.token";
 
@@ -38,6 +39,14 @@ public sealed class AccessMiddleware(RequestDelegate next, Tokens tokens)
             await next(context);
             return;
         }
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (failures.Blocked(address) is { } wait)
+        {
+            context.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Problems.Of(StatusCodes.Status429TooManyRequests, ProblemTypes.RateLimited, "too many failed attempts",
+                $"authentication failed too often from {address}; try again in {Math.Ceiling(wait.TotalSeconds)} s with a valid token").ExecuteAsync(context);
+            return;
+        }
         var header = context.Request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";
         if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length == scheme.Length)
@@ -48,9 +57,11 @@ public sealed class AccessMiddleware(RequestDelegate next, Tokens tokens)
         var token = await tokens.FindAsync(header[scheme.Length..].Trim(), context.RequestAborted);
         if (token is null)
         {
-            await Deny(context, StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "unauthorized", "the token is not known to this server");
+            failures.Failed(address);
+            await Deny(context, StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "unauthorized", "the token is not known to this server (or was revoked)");
             return;
         }
+        failures.Succeeded(address);
         var allowed = level switch
         {
             AccessLevel.Read => token.Kind is TokenKind.Admin or TokenKind.Read,

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Stepwise.Api;
 using Stepwise.Core.Model;
+using Stepwise.Server.Store;
 using Stepwise.Core.Reconciling;
 
 namespace Stepwise.Server.Http;
@@ -78,20 +79,43 @@ internal static class OperatorEndpoints
         {
             return error;
         }
-        if (!Enum.IsDefined(body!.Kind) || Submissions.CheckName(body.Name, "name") is { } bad)
+        if (!Enum.IsDefined(body!.Kind) || Identifiers.CheckId(body.Name, "name") is not null)
         {
-            return Problems.BadRequest("a token needs a kind (admin, read or agent) and a name (1 to 200 characters)");
+            return Problems.BadRequest("a token needs a kind (admin, read or agent) and a name (1 to 128 ASCII letters, digits, '.', '_' or '-')");
         }
-        if (body.Kind == TokenKind.Agent && Submissions.CheckName(body.Node ?? "", "node") is not null)
+        if (body.Kind == TokenKind.Agent && Identifiers.CheckId(body.Node, "node") is { } badNode)
         {
-            return Problems.BadRequest("an agent token needs the node it reports for ('node')");
+            return Problems.BadRequest($"an agent token needs the node it reports for ('node'): {badNode}");
         }
         if (body.Kind != TokenKind.Agent && body.Node is not null)
         {
             return Problems.BadRequest("only agent tokens belong to a node; leave 'node' out");
         }
         var created = await tokens.CreateAsync(body.Kind, body.Name, body.Node, rt.Time.GetUtcNow(), context.RequestAborted);
-        return Results.Json(created, SnapshotJson.Options, statusCode: StatusCodes.Status201Created);
+        return created is null
+            ? Problems.Conflict($"a live token is already named '{body.Name}'; revoke or rotate it ({Routes.Tokens}/{body.Name}/revoke), or choose another name")
+            : Results.Json(created, SnapshotJson.Options, statusCode: StatusCodes.Status201Created);
     }
 
+    public static async Task<IResult> ListTokens(ServerRuntime rt, CancellationToken ct) =>
+        Results.Json((await rt.Store.ListTokensAsync(ct)).Select(TokenView).ToList(), SnapshotJson.Options);
+
+    public static async Task<IResult> TokenAction(string name, string action, HttpContext context, ServerRuntime rt, Tokens tokens)
+    {
+        var by = AccessMiddleware.TokenOf(context).Name;
+        var now = rt.Time.GetUtcNow();
+        switch (action)
+        {
+            case "revoke":
+                var revoked = await tokens.RevokeAsync(name, by, now, context.RequestAborted);
+                return revoked is null ? Problems.NotFound($"no live token named '{name}'") : Results.Json(TokenView(revoked), SnapshotJson.Options);
+            case "rotate":
+                var rotated = await tokens.RotateAsync(name, by, now, context.RequestAborted);
+                return rotated is null ? Problems.NotFound($"no live token named '{name}'") : Results.Json(rotated, SnapshotJson.Options, statusCode: StatusCodes.Status201Created);
+            default:
+                return Problems.NotFound($"'{Identifiers.Printable(action)}' is not a token action; use revoke or rotate");
+        }
+    }
+
+    private static TokenView TokenView(Store.TokenRecord t) => new(t.Name, t.Kind, t.Node, t.CreatedAt, t.RevokedAt);
 }

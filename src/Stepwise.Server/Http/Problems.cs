@@ -23,9 +23,14 @@ public static class Problems
         400 => ProblemTypes.BadRequest,
         401 => ProblemTypes.Unauthorized,
         403 => ProblemTypes.Forbidden,
-        404 or 405 => ProblemTypes.NotFound,
+        404 => ProblemTypes.NotFound,
+        405 => ProblemTypes.MethodNotAllowed,
+        408 => ProblemTypes.Timeout,
         409 => ProblemTypes.Conflict,
         413 => ProblemTypes.TooLarge,
+        415 => ProblemTypes.UnsupportedMediaType,
+        429 => ProblemTypes.RateLimited,
+        503 => ProblemTypes.Unavailable,
         _ => "about:blank",
     };
 }

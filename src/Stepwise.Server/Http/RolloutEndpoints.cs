@@ -17,13 +17,13 @@ internal static class RolloutEndpoints
     {
         var control = await rt.Store.LoadControlStateAsync(ct);
         var nodes = rt.Nodes.All();
-        return Results.Json(control.Rollouts.Select(r => Views.Rollout(r, nodes)).ToList(), SnapshotJson.Options);
+        return Results.Json(control.Rollouts.Select(r => Views.Rollout(r, nodes, rt)).ToList(), SnapshotJson.Options);
     }
 
     public static async Task<IResult> Rollout(string rollout, ServerRuntime rt, CancellationToken ct)
     {
         var found = (await rt.Store.LoadControlStateAsync(ct)).Rollouts.LastOrDefault(r => r.Id == rollout);
-        return found is null ? Problems.NotFound($"no rollout '{rollout}'") : Results.Json(Views.Rollout(found, rt.Nodes.All()), SnapshotJson.Options);
+        return found is null ? Problems.NotFound($"no rollout '{rollout}'") : Results.Json(Views.Rollout(found, rt.Nodes.All(), rt), SnapshotJson.Options);
     }
 
     public static async Task<IResult> StartRollout(HttpContext context, ServerRuntime rt)

@@ -1,4 +1,5 @@
 using Stepwise.Api;
+using Stepwise.Core.Analysis;
 using Stepwise.Core.Model;
 using Stepwise.Core.Reconciling;
 
@@ -13,11 +14,18 @@ internal static class Views
 
     public static NodeView Node(Node n) => new(n.Id, n.Service, n.ActualRelease, n.DesiredRelease, n.Health, n.State, n.LastHeartbeat, n.StateSince, n.MayServe);
 
-    public static RolloutView Rollout(Rollout r, IReadOnlyList<Node> nodes)
+    /// <summary>A rollout; while it bakes under analysis, with the judgement of what this stage collected so far.</summary>
+    public static RolloutView Rollout(Rollout r, IReadOnlyList<Node> nodes, ServerRuntime rt)
     {
         var mine = nodes.Where(n => n.Service == r.Service && n.Counts).ToList();
+        AnalysisView? analysis = null;
+        if (r.InFlight && RolloutPhases.Analysed(r.Phase))
+        {
+            var result = StageAnalysis.Judge(rt.Config.Config.Policy.Analysis, rt.Samples.Snapshot(), r.Id, r.Phase);
+            analysis = new AnalysisView(r.Phase, result.Verdict, result.Score, result.Summary, result.Metrics);
+        }
         return new RolloutView(r.Id, r.Service, r.From, r.To, r.Phase, r.Wave, r.PhaseSince, r.CanaryNodes, r.Reason, r.Plan,
-            mine.Count(n => n.ActualRelease == r.To), mine.Count);
+            mine.Count(n => n.ActualRelease == r.To), mine.Count, analysis);
     }
 
     public static List<ServiceView> Services(StepwiseConfig config, ControlState control, IReadOnlyList<Node> nodes) =>

@@ -13,7 +13,7 @@ namespace Stepwise.Server.Reconciling;
 /// A crash at any point resumes from the store: an uncommitted batch never had effects, and a committed one is state
 /// agents pull. After a start or a change of leader, liveness counts only heartbeats this leader could have received.
 /// </summary>
-public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDataPhaseRunner dataRunner, AlertWebhook webhook, ILogger<Reconciler> log)
+public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDataPhaseRunner dataRunner, AlertWebhook webhook, Http.Tokens tokens, ILogger<Reconciler> log)
 {
     private readonly Dictionary<(string, DataPhaseKind, string), Task> runningPhases = new();
     private HashSet<string> flushedStages = new(StringComparer.Ordinal);
@@ -115,6 +115,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
     {
         var store = runtime.Store;
         await FlushHeartbeatsAsync(cancellationToken);
+        await tokens.RefreshAsync(cancellationToken);
         var config = await runtime.RefreshConfigAsync(cancellationToken);
         var isLeader = await leadership.EnsureAsync(cancellationToken);
         if (!isLeader)

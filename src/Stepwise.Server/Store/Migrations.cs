@@ -59,6 +59,15 @@ public static class Migrations
                 "CREATE TABLE retired_releases (service TEXT NOT NULL, version TEXT NOT NULL, retired_at BIGINT NOT NULL, PRIMARY KEY (service, version))",
                 "CREATE TABLE analysis_samples (stage TEXT NOT NULL, replica TEXT NOT NULL, rollout TEXT NOT NULL, body TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (stage, replica))",
             ]),
+            // Expand: tokens can be revoked, and a live token's name is unique. Of several live tokens with one name
+            // (an admin token replaced across restarts), all but the newest are revoked first. A server of the previous
+            // schema still accepts a revoked token: revocation holds once every replica runs this release.
+            new Migration(4, "revocable tokens with unique names", MigrationKind.Expand,
+            [
+                "ALTER TABLE tokens ADD COLUMN revoked_at BIGINT NULL",
+                "UPDATE tokens SET revoked_at = created_at WHERE EXISTS (SELECT 1 FROM tokens newer WHERE newer.name = tokens.name AND (newer.created_at > tokens.created_at OR (newer.created_at = tokens.created_at AND newer.hash > tokens.hash)))",
+                "CREATE UNIQUE INDEX tokens_live_name ON tokens (name) WHERE revoked_at IS NULL",
+            ]),
         ];
     }
 }

@@ -35,9 +35,38 @@ public sealed partial class StateStore : IAsyncDisposable
 
     public static async Task<StateStore> OpenAsync(StoreUrl url, CancellationToken cancellationToken)
     {
+        if (url.Dialect == StoreDialect.Sqlite)
+        {
+            CreatePrivately(url.Path!);
+        }
         var store = new StateStore(url);
         await store.MigrateAsync(cancellationToken);
         return store;
+    }
+
+    /// <summary>
+    /// A new SQLite store file is created readable and writable by its owner only (0600): it holds token hashes and
+    /// artifacts. SQLite gives its journal files the same mode.
+    /// </summary>
+    private static void CreatePrivately(string path)
+    {
+        if (File.Exists(path) || OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        try
+        {
+            using var _ = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // created meanwhile by another process
+        }
     }
 
     public async ValueTask DisposeAsync()

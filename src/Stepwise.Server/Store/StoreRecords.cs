@@ -13,8 +13,11 @@ namespace Stepwise.Server.Store;
 /// <summary>A release registered through the API, with its artifact and contracts.</summary>
 public sealed record RegisteredRelease(string Service, ReleaseRegistration Registration, DateTimeOffset RegisteredAt);
 
-/// <summary>A stored token: only the SHA-256 of the secret is kept.</summary>
-public sealed record TokenRecord(string Hash, string Name, TokenKind Kind, string? Node);
+/// <summary>A stored token: only the SHA-256 of the secret is kept. A revoked token authenticates nothing.</summary>
+public sealed record TokenRecord(string Hash, string Name, TokenKind Kind, string? Node, DateTimeOffset? CreatedAt = null, DateTimeOffset? RevokedAt = null)
+{
+    public bool Revoked => RevokedAt is not null;
+}
 
 /// <summary>A stored operator request and, once the reconciler handled it, its outcome.</summary>
 public sealed record RequestRecord(OperatorRequest Request, bool Completed, bool? Accepted, string? Message, string? Rollout, IReadOnlyList<Refusal> Refusals);

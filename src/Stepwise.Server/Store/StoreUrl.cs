@@ -10,7 +10,8 @@ public enum StoreDialect
 /// <summary>
 /// A parsed <c>--store</c> value: <c>sqlite:PATH</c> (one file, the default) or <c>postgres://user:password@host:port/db</c>.
 /// </summary>
-public sealed record StoreUrl(StoreDialect Dialect, string ConnectionString, string Display)
+/// <param name="Path">SQLite: the database file.</param>
+public sealed record StoreUrl(StoreDialect Dialect, string ConnectionString, string Display, string? Path = null)
 {
     public static StoreUrl Parse(string text)
     {
@@ -33,7 +34,7 @@ public sealed record StoreUrl(StoreDialect Dialect, string ConnectionString, str
                 Pooling = true,
                 DefaultTimeout = 30,
             };
-            return new StoreUrl(StoreDialect.Sqlite, builder.ToString(), $"sqlite:{path}");
+            return new StoreUrl(StoreDialect.Sqlite, builder.ToString(), $"sqlite:{path}", path);
         }
         if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
         {
