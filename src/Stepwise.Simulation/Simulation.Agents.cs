@@ -46,7 +46,7 @@ public sealed partial class Simulation
         var since = new DateTimeOffset(agents.ReportedAt[i], TimeSpan.Zero);
         agents.ReportedAt[i] = now.UtcTicks;
         var node = planner.Nodes.Report(id, service, release, NodeHealth.Healthy, now);
-        if (options.Analysis && node.MayServe && planner.Samples.Collecting(service))
+        if (options.Analysis && planner.MayServe(node) && planner.Samples.Collecting(service))
         {
             var bad = options.Faults.HasFlag(FaultProfile.BadCanary) && service == world.BadRelease.Service && agents.Running[i] == world.BadRelease.Ordinal;
             var requests = (long)Math.Min(5_000, Math.Max(0, (now - since).TotalSeconds) * RequestsPerSecond);

@@ -113,7 +113,11 @@ public sealed class SampleCollector
             {
                 return true;
             }
-            var side = stage.Canaries.Contains(node) ? stage.Canary : release == stage.Rollout.From ? stage.Baseline : null;
+            // A canary counts only while it runs the release it should (a canary that crashed back onto an old build
+            // measures nothing); a baseline node only on N.
+            var side = stage.Canaries.Contains(node)
+                ? release == stage.Rollout.CanaryRelease ? stage.Canary : null
+                : release == stage.Rollout.From ? stage.Baseline : null;
             if (side is not null)
             {
                 Append(side, node, requests, errors, latencyMs);

@@ -103,6 +103,21 @@ public class G2StaleNode : Guarantee
 
     private static string Window(ServiceIndex index) => index.InFlight is { } r ? $"{r.From} and {r.To}" : index.Current?.Version ?? "?";
 
+    /// <summary>
+    /// Every release each service's nodes may serve now (inside the window, no contracted shape): what a node that
+    /// comes back on one of them is admitted on. The server answers a returning node's heartbeat with it, so a node
+    /// that reconnects on a sanctioned release keeps serving; the next decision admits it for good.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlySet<string>> SanctionedReleases(DecisionContext ctx)
+    {
+        var result = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
+        foreach (var index in ctx.Services)
+        {
+            result[index.Service.Name] = index.Service.Releases.Where(r => Sanctioned(ctx, index, r.Version, out _)).Select(r => r.Version).ToHashSet(StringComparer.Ordinal);
+        }
+        return result;
+    }
+
     /// <summary>Whether a node of this service may serve <paramref name="release"/> now.</summary>
     protected virtual bool Sanctioned(DecisionContext ctx, ServiceIndex index, string release, out string why)
     {

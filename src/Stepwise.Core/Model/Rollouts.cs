@@ -45,6 +45,9 @@ public sealed record Rollout(
     public bool InFlight => Phase is not (RolloutPhase.Complete or RolloutPhase.RolledBack or RolloutPhase.Aborted or RolloutPhase.Failed);
 
     public bool IsTerminal => !InFlight;
+
+    /// <summary>The release the canaries should run in this phase: N while the rollback is rehearsed or done, N+1 otherwise.</summary>
+    public string CanaryRelease => Phase is RolloutPhase.Rehearsing or RolloutPhase.RehearsalBake or RolloutPhase.RollingBack ? From : To;
 }
 
 /// <summary>Which phases are in flight, which are terminal and which are analysed, in one place.</summary>

@@ -6,7 +6,7 @@ using Stepwise.Core.Model;
 namespace Stepwise.Core.Reconciling;
 
 /// <summary>What one tick decided and what committing it changes.</summary>
-/// <param name="State">The control state with the decisions applied (what the store holds once the batch is committed).</param>
+/// <param name="State">The control state with the decisions applied (what the store holds once the batch is committed), with the nodes they touched.</param>
 public sealed record TickPlan(Snapshot Snapshot, Decisions.Decisions Decisions, TickBatch Batch, ControllerState State)
 {
     /// <summary>Nothing to commit: no action, and no refusal not reported before.</summary>
@@ -32,6 +32,24 @@ public sealed class TickPlanner(NodeTable nodes, SampleCollector samples, Decide
     /// <summary>When this controller started listening to heartbeats (set on start and on taking over the leadership).</summary>
     public DateTimeOffset? LivenessFrom { get; set; }
 
+    private IReadOnlyDictionary<string, IReadOnlySet<string>> sanctioned = new Dictionary<string, IReadOnlySet<string>>();
+
+    /// <summary>
+    /// Whether a node of <paramref name="service"/> may serve <paramref name="release"/> as of the last committed tick
+    /// (G2's rule): a node that reconnects on such a release keeps serving, and the next tick admits it.
+    /// </summary>
+    public bool Sanctioned(string service, string? release) =>
+        release is not null && Volatile.Read(ref sanctioned).TryGetValue(service, out var releases) && releases.Contains(release);
+
+    /// <summary>
+    /// What a heartbeat from <paramref name="node"/> is answered: it may serve while active or draining, and also
+    /// when it comes back (offline, known to the controller, not decommissioned) healthy on a sanctioned release, so
+    /// a controller outage never stops a healthy app; the next tick admits it. A node never seen before waits.
+    /// </summary>
+    public bool MayServe(Node node) =>
+        node.MayServe ||
+        (node.State == NodeState.Offline && node.DesiredRelease is not null && node.Health == NodeHealth.Healthy && Sanctioned(node.Service, node.ActualRelease));
+
     /// <summary>Decides one tick. <paramref name="otherSamples"/> are the samples other replicas flushed to the store.</summary>
     public TickPlan Plan(StepwiseConfig config, ControlState control, DateTimeOffset now, IEnumerable<StageSamples>? otherSamples = null)
     {
@@ -40,7 +58,20 @@ public sealed class TickPlanner(NodeTable nodes, SampleCollector samples, Decide
             control.Requests, control.Overrides, control.Alerts, Samples.Snapshot(otherSamples), LivenessFrom);
         var decisions = decider.Run(snapshot, now);
         var fresh = NewRefusals(decisions);
-        var state = new ControllerState(snapshot);
+        // The decisions applied to the control state and to the nodes they touch (not a copy of the whole fleet).
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var action in decisions.Actions)
+        {
+            if (action is SetDesiredRelease set)
+            {
+                touched.UnionWith(set.Nodes);
+            }
+            else if (action is INodeChange change)
+            {
+                touched.Add(change.Node);
+            }
+        }
+        var state = new ControllerState(snapshot with { Nodes = touched.Select(Nodes.Find).OfType<Node>().ToList() });
         state.Apply(decisions, now);
         return new TickPlan(snapshot, decisions, Batch(now, decisions, fresh, state, control), state);
     }
@@ -53,6 +84,14 @@ public sealed class TickPlanner(NodeTable nodes, SampleCollector samples, Decide
             Nodes.ApplyControl(node);
         }
         Samples.Track(plan.State.Rollouts);
+        Observe(plan.State, plan.Batch.At);
+    }
+
+    /// <summary>Updates what heartbeats are answered with from the control state as it now stands (also when nothing was decided).</summary>
+    public void Observe(ControllerState state, DateTimeOffset now)
+    {
+        var ctx = new DecisionContext(new Snapshot(state.Config, [], state.Services, state.Rollouts, state.DataPhases, [], [], [], [], []), now, decider.Guarantees);
+        Volatile.Write(ref sanctioned, decider.Guarantees.G2.SanctionedReleases(ctx));
     }
 
     /// <summary>Forgets which standing refusals were logged (a new leader logs them again once).</summary>

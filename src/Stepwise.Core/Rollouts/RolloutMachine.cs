@@ -371,7 +371,7 @@ public static class RolloutMachine
 
     private static List<string> Waiting(DecisionContext ctx, ServiceIndex index, Rollout rollout)
     {
-        var release = rollout.Phase is RolloutPhase.Rehearsing or RolloutPhase.RehearsalBake or RolloutPhase.RollingBack ? rollout.From : rollout.To;
+        var release = rollout.CanaryRelease;
         var list = new List<string>();
         foreach (var node in index.Nodes)
         {

@@ -36,9 +36,14 @@ internal static class AgentEndpoints
             return Problems.Conflict($"node '{hb.Node}' belongs to service '{known.Service}', not '{hb.Service}'; a node serves one service");
         }
         var node = rt.Nodes.Report(hb.Node, hb.Service, hb.Release, hb.Health, rt.Time.GetUtcNow());
-        rt.Samples.Add(hb.Node, hb.Service, hb.Release, hb.Requests, hb.Errors, hb.LatencyMs);
+        var mayServe = rt.Planner.MayServe(node);
+        if (mayServe)
+        {
+            // Only traffic a node was allowed to serve is analysed (the simulator's agents follow the same rule).
+            rt.Samples.Add(hb.Node, hb.Service, hb.Release, hb.Requests, hb.Errors, hb.LatencyMs);
+        }
         Interlocked.Increment(ref rt.Counters.Heartbeats);
-        var reply = new HeartbeatReply(node.Id, node.DesiredRelease, node.MayServe, node.State, config.ArtifactOf(node.Service, node.DesiredRelease ?? node.ActualRelease), rt.Options.HeartbeatSeconds);
+        var reply = new HeartbeatReply(node.Id, node.DesiredRelease, mayServe, node.State, config.ArtifactOf(node.Service, node.DesiredRelease ?? node.ActualRelease), rt.Options.HeartbeatSeconds);
         return Results.Json(reply, SnapshotJson.Options);
     }
 

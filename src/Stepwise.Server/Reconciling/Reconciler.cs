@@ -152,6 +152,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         LastDecisions = plan.Decisions;
         if (plan.Empty)
         {
+            runtime.Planner.Observe(plan.State, now);
             return;
         }
         CrashPoint?.Invoke("before-commit");
