@@ -173,14 +173,14 @@ public sealed record ReleaseRegistration(
 }
 
 /// <summary>The linked configuration (GET /api/v1/config): stepwise.yaml with the registered releases, every derived relation spelled out.</summary>
-/// <param name="Retired">Releases an operator retired (out of their service's ordering).</param>
-public sealed record ConfigView(Policy Policy, IReadOnlyList<Store> Stores, IReadOnlyList<ServiceConfigView> Services, IReadOnlyList<ChangeConfigView> DataChanges, IReadOnlyList<Plan> Plans, IReadOnlyList<ReleaseRef> Retired);
+/// <param name="Retired">Releases an operator retired (out of their service's ordering). Optional: servers before it was added omit it.</param>
+public sealed record ConfigView(Policy Policy, IReadOnlyList<Store> Stores, IReadOnlyList<ServiceConfigView> Services, IReadOnlyList<ChangeConfigView> DataChanges, IReadOnlyList<Plan> Plans, IReadOnlyList<ReleaseRef>? Retired = null);
 
 /// <summary>A service as linked: its dependencies and its releases in order (each with the calls of its service merged in).</summary>
 public sealed record ServiceConfigView(string Name, IReadOnlyList<ServiceDependency> DependsOn, IReadOnlyList<Release> Releases);
 
 /// <summary>A data change with the releases that need it and those that still use its old shape (derived from the releases).</summary>
-public sealed record ChangeConfigView(string Id, IReadOnlyList<string> Stores, SqlPhase? Expand, BackfillSpec? Backfill, SqlPhase? Contract, IReadOnlyList<ReleaseRef> NeededBy, IReadOnlyList<ReleaseRef> OldShapeUsedBy, TimeSpan? TimeLimit);
+public sealed record ChangeConfigView(string Id, IReadOnlyList<string> Stores, SqlPhase? Expand, BackfillSpec? Backfill, SqlPhase? Contract, IReadOnlyList<ReleaseRef> NeededBy, IReadOnlyList<ReleaseRef> OldShapeUsedBy, TimeSpan? TimeLimit = null);
 
 public sealed record ReleaseView(string Service, string Version, int Ordinal, Artifact? Artifact, IReadOnlyList<string> Provides, IReadOnlyList<string> Deprecates, IReadOnlyList<string> Needs, IReadOnlyList<string> UsesOldShapeOf, DateTimeOffset? RegisteredAt);
 
