@@ -80,6 +80,8 @@ public sealed class ServerHost : IAsyncDisposable
             });
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Logging.AddFilter("Stepwise", LogLevel.Information);
+            // A failed start is reported by the caller in one line (stepwise server exits 2), not as a logged stack trace.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
             builder.Services.ConfigureHttpJsonOptions(json =>
             {
                 json.SerializerOptions.PropertyNamingPolicy = SnapshotJson.Options.PropertyNamingPolicy;
@@ -95,8 +97,17 @@ public sealed class ServerHost : IAsyncDisposable
                 {
                     c.ProblemDetails.Type = Problems.TypeFor(c.ProblemDetails.Status ?? 500);
                 }
+                c.ProblemDetails.Detail ??= c.ProblemDetails.Status switch
+                {
+                    StatusCodes.Status405MethodNotAllowed => $"{c.HttpContext.Request.Method} is not allowed on {c.HttpContext.Request.Path}; docs/api.md lists each route's methods",
+                    StatusCodes.Status415UnsupportedMediaType => $"the body is sent as '{c.HttpContext.Request.ContentType}'; send JSON with 'Content-Type: application/json'",
+                    StatusCodes.Status404NotFound => $"no route {c.HttpContext.Request.Path}; docs/api.md lists the routes",
+                    _ => null,
+                };
             });
             builder.Services.AddOpenApi("v1");
+            builder.Services.AddStepwiseRateLimits(options);
+            builder.Services.AddExceptionHandler<FailureHandler>();
             // Heartbeats answered before the first tick see the stored node state, not a blank node.
             var nodes = new NodeTable();
             nodes.Load(await store.LoadNodesAsync(cancellationToken));
@@ -116,6 +127,7 @@ public sealed class ServerHost : IAsyncDisposable
             app.UseExceptionHandler();
             app.UseStatusCodePages();
             app.UseRouting();
+            app.UseRateLimiter();
             app.UseMiddleware<AccessMiddleware>();
             app.MapOpenApi("/openapi/{documentName}.json").WithMetadata(new RequiresAccess(AccessLevel.Read));
             Endpoints.Map(app);

@@ -38,6 +38,12 @@ public sealed record ServerOptions
 
     public int MaxHeartbeatBytes { get; init; } = 64 * 1024;
 
+    /// <summary>Requests a second one bearer token may make (bursts up to twice that); 0: no limit.</summary>
+    public int RateLimitPerToken { get; init; } = Http.RateLimits.DefaultPerToken;
+
+    /// <summary>Requests a second one client address may make (bursts up to twice that); 0: no limit.</summary>
+    public int RateLimitPerAddress { get; init; } = Http.RateLimits.DefaultPerAddress;
+
     /// <summary>Tests drive <see cref="Reconciling.Reconciler.TickAsync"/> themselves when false.</summary>
     internal bool RunReconcilerLoop { get; init; } = true;
 

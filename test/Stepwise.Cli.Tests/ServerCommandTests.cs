@@ -43,4 +43,38 @@ public sealed class ServerCommandTests
         exit.ShouldBe(ExitCodes.BadInput);
         err.ShouldContain("stepwise.yaml:3");
     }
+
+    public static TheoryData<string, string, string> StartFailures() => new()
+    {
+        { "port-in-use", "--urls", "cannot listen" },
+        { "bad-url", "--urls", "--urls" },
+        { "missing-folder", "--store", "--store" },
+        { "unreachable-postgres", "--store", "--store" },
+    };
+
+    [Theory]
+    [MemberData(nameof(StartFailures))]
+    public void a_server_that_cannot_start_exits_2_with_one_line(string @case, string option, string expected)
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var busy = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var store = "sqlite:" + Path.Combine(Directory.CreateTempSubdirectory("stepwise-server-cli-").FullName, "s.db");
+        var (urls, storeUrl) = @case switch
+        {
+            "port-in-use" => ($"http://127.0.0.1:{busy}", store),
+            "bad-url" => ("htp:/nowhere", store),
+            "missing-folder" => ("http://127.0.0.1:0", "sqlite:/no/such/folder/s.db"),
+            _ => ("http://127.0.0.1:0", $"postgres://stepwise:secret@127.0.0.1:{busy}/stepwise"),
+        };
+        var (exit, _, err) = Run("server", "--urls", urls, "--store", storeUrl);
+        exit.ShouldBe(ExitCodes.BadInput);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Length.ShouldBe(1, err);
+        lines[0].ShouldStartWith("error: ");
+        lines[0].ShouldContain(expected);
+        lines[0].ShouldContain(option);
+        err.ShouldNotContain("secret");
+        err.ShouldNotContain("   at ");
+    }
 }

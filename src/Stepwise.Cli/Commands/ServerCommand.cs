@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.CommandLine;
 using Stepwise.Core.Config;
 using Stepwise.Server;
@@ -75,14 +76,22 @@ public static class ServerCommand
                 stderr.WriteLine(e.Message);
                 return ExitCodes.BadInput;
             }
-            catch (FormatException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                stderr.WriteLine($"error: {e.Message}");
+                stderr.WriteLine($"error: {StartFailure(e, options)}");
                 return ExitCodes.BadInput;
             }
             await using (host)
             {
-                await host.StartAsync(cancellationToken);
+                try
+                {
+                    await host.StartAsync(cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    stderr.WriteLine($"error: {StartFailure(e, options)}");
+                    return ExitCodes.BadInput;
+                }
                 stdout.WriteLine($"stepwise server listening on {string.Join(", ", host.Urls)} (store {options.Store.Split('@')[^1]})");
                 if (options.AdminTokenFile is { } tf && options.AdminToken is null)
                 {
@@ -97,4 +106,28 @@ public static class ServerCommand
         });
         return command;
     }
+
+    /// <summary>One line that says why the server could not start and what to change (no stack trace).</summary>
+    internal static string StartFailure(Exception e, ServerOptions options)
+    {
+        var inner = e;
+        while (inner.InnerException is not null && inner is AggregateException or TargetInvocationException)
+        {
+            inner = inner.InnerException;
+        }
+        var message = inner.Message.Split('\n')[0].Trim().TrimEnd('.');
+        return inner switch
+        {
+            IOException when message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) || message.Contains("bind", StringComparison.OrdinalIgnoreCase) =>
+                $"--urls {options.Urls}: cannot listen ({message}); pick a free port or stop what listens there",
+            UriFormatException or InvalidOperationException or FormatException when message.Contains("url", StringComparison.OrdinalIgnoreCase) || message.Contains("address", StringComparison.OrdinalIgnoreCase) =>
+                $"--urls {options.Urls}: {message}; write e.g. http://127.0.0.1:5080",
+            FormatException => message,
+            System.Data.Common.DbException or IOException or UnauthorizedAccessException =>
+                $"--store {StoreDisplay(options.Store)}: {message}; check that the store exists, is reachable and writable",
+            _ => $"the server could not start: {message}",
+        };
+    }
+
+    private static string StoreDisplay(string store) => store.Contains('@', StringComparison.Ordinal) ? store[..(store.IndexOf("://", StringComparison.Ordinal) + 3)] + "…@" + store.Split('@')[^1] : store;
 }

@@ -33,6 +33,13 @@ public sealed class AccessMiddleware(RequestDelegate next, Tokens tokens, AuthFa
             await next(context);
             return;
         }
+        if (endpoint.Metadata.GetMetadata<RequiresAccess>() is null && IsRejection(endpoint))
+        {
+            // Routing's own 405/415 answer (wrong method or content type): nothing is read or changed, so the caller
+            // learns what is wrong with the request rather than a 401/403 about its token.
+            await next(context);
+            return;
+        }
         var level = endpoint.Metadata.GetMetadata<RequiresAccess>()?.Level ?? AccessLevel.Read;
         if (level == AccessLevel.Anonymous)
         {
@@ -84,6 +91,9 @@ public sealed class AccessMiddleware(RequestDelegate next, Tokens tokens, AuthFa
         context.Items[TokenItem] = token;
         await next(context);
     }
+
+    private static bool IsRejection(Endpoint endpoint) =>
+        endpoint.DisplayName is { } name && (name.StartsWith("405 ", StringComparison.Ordinal) || name.StartsWith("415 ", StringComparison.Ordinal));
 
     public static TokenRecord TokenOf(HttpContext context) => (TokenRecord)context.Items[TokenItem]!;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using Stepwise.Api;
 using Stepwise.Core.Model;
 
 namespace Stepwise.Server.Http;
@@ -36,12 +37,22 @@ public static class Bodies
         {
             return (null, Problems.TooLarge($"the body is larger than {maxBytes} bytes, the most this endpoint accepts"));
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status408RequestTimeout)
+        {
+            return (null, Problems.Of(StatusCodes.Status408RequestTimeout, ProblemTypes.Timeout, "request timeout",
+                "the request body arrived too slowly (under the server's minimum data rate); send it at a steady rate"));
+        }
         return (buffer.ToArray(), null);
     }
 
     public static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpContext context, int maxBytes, bool allowEmpty = false)
         where T : class
     {
+        if (context.Request.ContentType is { Length: > 0 } type && !IsJson(type))
+        {
+            return (null, Problems.Of(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.UnsupportedMediaType, "unsupported media type",
+                $"the body is sent as '{type}'; send JSON with 'Content-Type: application/json'"));
+        }
         var (bytes, error) = await ReadAsync(context, maxBytes);
         if (error is not null)
         {
@@ -68,6 +79,12 @@ public static class Bodies
             }
             return (null, Problems.BadRequest($"invalid {typeof(T).Name} JSON{where} (line {line}): {message}"));
         }
+    }
+
+    private static bool IsJson(string contentType)
+    {
+        var media = contentType.Split(';')[0].Trim();
+        return media.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
     }
 
     public static async Task<(string? Text, IResult? Error)> ReadTextAsync(HttpContext context, int maxBytes)
