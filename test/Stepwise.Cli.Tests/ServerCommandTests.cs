@@ -77,4 +77,40 @@ public sealed class ServerCommandTests
         err.ShouldNotContain("secret");
         err.ShouldNotContain("   at ");
     }
+
+    [Fact]
+    public void a_read_only_store_exits_2_with_one_line()
+    {
+        var folder = Directory.CreateTempSubdirectory("stepwise-ro-store-").FullName;
+        var readOnly = Directory.CreateTempSubdirectory("stepwise-ro-view-").FullName;
+        File.WriteAllBytes(Path.Combine(folder, "s.db"), []);
+        // A read-only bind mount: even root can't write through it.
+        if (Environment.UserName != "root" || Mount("--bind", folder, readOnly) != 0)
+        {
+            Stepwise.Testing.Need.Missing("root with permission to bind-mount", "run the tests as root (CI does)");
+        }
+        try
+        {
+            Mount("-o", "remount,bind,ro", readOnly).ShouldBe(0);
+            var (exit, _, err) = Run("server", "--urls", "http://127.0.0.1:0", "--store", "sqlite:" + Path.Combine(readOnly, "s.db"));
+            exit.ShouldBe(ExitCodes.BadInput);
+            err.Split('\n', StringSplitOptions.RemoveEmptyEntries).ShouldHaveSingleItem().ShouldContain("--store");
+        }
+        finally
+        {
+            Mount("-l", readOnly, umount: true);
+        }
+    }
+
+    private static int Mount(string a, string b, string? c = null, bool umount = false)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(umount ? "umount" : "mount") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { a, b, c }.OfType<string>())
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = System.Diagnostics.Process.Start(start)!;
+        process.WaitForExit();
+        return process.ExitCode;
+    }
 }
