@@ -11,9 +11,15 @@ public sealed class Backoff(string node, TimeSpan initial, TimeSpan max)
 
     public int Failures { get; private set; }
 
-    public TimeSpan Next()
+    /// <summary>
+    /// The wait before the next try: doubling from the initial wait, jittered, and never longer than
+    /// <paramref name="cap"/> (the heartbeat interval): a controller that comes back must hear from every agent within
+    /// one interval, or it would count healthy nodes offline after its start-up grace.
+    /// </summary>
+    public TimeSpan Next(TimeSpan? cap = null)
     {
-        var ceiling = Math.Min(max.TotalMilliseconds, initial.TotalMilliseconds * Math.Pow(2, Math.Min(Failures, 30)));
+        var most = cap is { } c && c < max ? c : max;
+        var ceiling = Math.Min(most.TotalMilliseconds, initial.TotalMilliseconds * Math.Pow(2, Math.Min(Failures, 30)));
         Failures++;
         return TimeSpan.FromMilliseconds(ceiling / 2 + random.NextDouble() * ceiling / 2);
     }

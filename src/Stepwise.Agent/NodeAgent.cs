@@ -28,6 +28,9 @@ public sealed class NodeAgent : IAsyncDisposable
     private readonly TimeProvider time;
     private readonly Action<string> log;
     private readonly Backoff backoff;
+
+    /// <summary>The heartbeat interval the controller last gave (retries after a failure never wait longer).</summary>
+    private TimeSpan? lastInterval;
     private AgentState state = AgentState.Empty(0);
     private AppProcess? app;
     private AppProcess? preflight;
@@ -117,7 +120,7 @@ public sealed class NodeAgent : IAsyncDisposable
         }
         catch (ControllerException e)
         {
-            var wait = backoff.Next();
+            var wait = backoff.Next(lastInterval);
             if (backoff.Failures == 1 || backoff.Failures % 10 == 0)
             {
                 log($"heartbeat failed ({backoff.Failures}x): {e.Message}; retrying in {wait.TotalSeconds:0.0} s; app {(Running is { } r ? $"keeps serving {r} (sanctioned)" : "stays stopped")}");
@@ -146,6 +149,7 @@ public sealed class NodeAgent : IAsyncDisposable
         }
         // While an app or a preflight is starting, look again soon so the controller hears of it promptly.
         var starting = (app is { Exited: false } && !await app.HealthyAsync(cancellationToken)) || preflight is not null;
+        lastInterval = interval;
         return starting ? TimeSpan.FromMilliseconds(Math.Min(250, interval.TotalMilliseconds)) : interval;
     }
 

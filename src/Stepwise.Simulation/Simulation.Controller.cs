@@ -35,7 +35,10 @@ public sealed partial class Simulation
         {
             var heartbeat = now - TimeSpan.FromMilliseconds(random.Next((int)HeartbeatInterval.TotalMilliseconds));
             agents.ReportedAt[i] = heartbeat.UtcTicks;
-            nodes.Add(new Node(world.NodeIds[i], SimWorld.ServiceName(world.NodeService[i]), SimWorld.Base, SimWorld.Base, heartbeat, NodeHealth.Healthy, NodeState.Active, now));
+            // Half the fleet was provisioned with its release named by the controller; the other half joined by
+            // heartbeat and was admitted, so no release was ever named for it (as on the server).
+            var desired = i % 2 == 0 ? SimWorld.Base : null;
+            nodes.Add(new Node(world.NodeIds[i], SimWorld.ServiceName(world.NodeService[i]), SimWorld.Base, desired, heartbeat, NodeHealth.Healthy, NodeState.Active, now));
         }
         planner.Nodes.Load(nodes);
     }

@@ -88,6 +88,14 @@ public class BackoffTests
     }
 
     [Fact]
+    public void waits_never_exceed_the_heartbeat_interval_so_a_restarted_controller_hears_every_agent_within_one()
+    {
+        var backoff = new Backoff("n1", TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30));
+        var interval = TimeSpan.FromMilliseconds(500);
+        Enumerable.Range(0, 20).Select(_ => backoff.Next(interval)).ShouldAllBe(w => w <= interval);
+    }
+
+    [Fact]
     public void the_same_node_replays_the_same_waits_and_nodes_differ()
     {
         static List<TimeSpan> Waits(string node)

@@ -94,13 +94,14 @@ internal sealed class World
     private int requests;
 
     /// <summary>Adds <paramref name="count"/> healthy, active nodes of a service on a release: "orders-1", "orders-2"...</summary>
-    public World Nodes(string service, string release, int count, string? prefix = null, NodeState state = NodeState.Active)
+    /// <param name="admitted">The nodes joined by heartbeat and were admitted: no release was ever named for them.</param>
+    public World Nodes(string service, string release, int count, string? prefix = null, NodeState state = NodeState.Active, bool admitted = false)
     {
         var start = State.Nodes.Count(n => n.Service == service);
         for (var i = 1; i <= count; i++)
         {
             var id = $"{prefix ?? service}-{start + i}";
-            State.Upsert(new Node(id, service, release, release, Now, NodeHealth.Healthy, state, Now));
+            State.Upsert(new Node(id, service, release, admitted ? null : release, Now, NodeHealth.Healthy, state, Now));
         }
         return this;
     }

@@ -61,6 +61,9 @@ public sealed class Fleet : IAsyncDisposable
 
     public int Installs(string id, string release) => local.Installs(id, release);
 
+    /// <summary>Why the agent of <paramref name="id"/> stopped its app, each time it did.</summary>
+    public List<string> Stops(string id) => local.Stops(id);
+
     public string Diagnostics() => local.Diagnostics();
 
     public Task<(int Exit, string Out, string Err)> CliAsync(params string[] args) => local.CliAsync(args);

@@ -165,6 +165,33 @@ public class RolloutTests
             fleet.Installs(n.Id, "1.1.0").ShouldBe(canary.Contains(n.Id) ? 2 : 1, $"{n.Id}\n{fleet.Diagnostics()}");
         }
     }
+
+    [Fact]
+    public async Task controller_down_for_three_heartbeat_timeouts_during_a_bake_stops_no_app_and_the_rollout_resumes()
+    {
+        var heartbeatTimeout = TimeSpan.FromSeconds(4); // samples/orders/stepwise.yaml
+        await using var fleet = await Fleet.StartAsync(3);
+        await fleet.RegisterAsync("1.1.0", usesOldShape: ["contact-email"]);
+        var rollout = await fleet.StartRolloutAsync("1.1.0");
+        var outage = false;
+        var phases = await fleet.FollowAsync(rollout, async phase =>
+        {
+            if (phase == RolloutPhase.Baking && !outage)
+            {
+                outage = true;
+                fleet.KillServer();
+                await Task.Delay(3 * heartbeatTimeout, TestContext.Current.CancellationToken);
+                await fleet.StartServerAsync();
+            }
+        });
+        outage.ShouldBeTrue("the rollout never baked");
+        phases[^1].ShouldBe(RolloutPhase.Complete, fleet.Diagnostics());
+        foreach (var n in await fleet.NodesAsync())
+        {
+            // Every stop is a planned move (canary, rehearsal, waves); none comes from the outage.
+            fleet.Stops(n.Id).ShouldAllBe(why => why.Contains("moves this node", StringComparison.Ordinal), $"{n.Id}\n{fleet.Diagnostics()}");
+        }
+    }
 }
 
 /// <summary>The demo as CI runs it.</summary>

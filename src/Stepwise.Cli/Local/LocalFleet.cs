@@ -174,6 +174,23 @@ public sealed partial class LocalFleet : IAsyncDisposable
     public int Installs(string id, string release) =>
         ReadLog($"agent-{id}").Split('\n').Count(l => l.EndsWith($"installed orders {release}", StringComparison.Ordinal));
 
+    /// <summary>The reasons the agent of <paramref name="id"/> gave each time it stopped its app (from its log).</summary>
+    public List<string> Stops(string id)
+    {
+        const string marker = "stopped orders ";
+        var reasons = new List<string>();
+        foreach (var line in ReadLog($"agent-{id}").Split('\n'))
+        {
+            var at = line.IndexOf(marker, StringComparison.Ordinal);
+            var cut = at < 0 ? -1 : line.IndexOf(": ", at, StringComparison.Ordinal);
+            if (cut >= 0)
+            {
+                reasons.Add(line[(cut + 2)..].Trim());
+            }
+        }
+        return reasons;
+    }
+
     /// <summary>Polls <paramref name="probe"/> until it answers, within <see cref="WaitLimit"/>; fails with the logs.</summary>
     public async Task<T> WaitAsync<T>(string what, Func<Task<T?>> probe, CancellationToken ct = default)
     {

@@ -43,12 +43,12 @@ public sealed class TickPlanner(NodeTable nodes, SampleCollector samples, Decide
 
     /// <summary>
     /// What a heartbeat from <paramref name="node"/> is answered: it may serve while active or draining, and also
-    /// when it comes back (offline, known to the controller, not decommissioned) healthy on a sanctioned release, so
+    /// when it comes back (offline since a known moment, so not a node never admitted; not decommissioned) healthy on a sanctioned release, so
     /// a controller outage never stops a healthy app; the next tick admits it. A node never seen before waits.
     /// </summary>
     public bool MayServe(Node node) =>
         node.MayServe ||
-        (node.State == NodeState.Offline && node.DesiredRelease is not null && node.Health == NodeHealth.Healthy && Sanctioned(node.Service, node.ActualRelease));
+        (node.State == NodeState.Offline && node.StateSince is not null && node.Health == NodeHealth.Healthy && Sanctioned(node.Service, node.ActualRelease));
 
     /// <summary>Decides one tick. <paramref name="otherSamples"/> are the samples other replicas flushed to the store.</summary>
     public TickPlan Plan(StepwiseConfig config, ControlState control, DateTimeOffset now, IEnumerable<StageSamples>? otherSamples = null)

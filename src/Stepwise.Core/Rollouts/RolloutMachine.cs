@@ -90,7 +90,7 @@ public static class RolloutMachine
         }
         var canaries = rollout.CanaryNodes.ToHashSet(StringComparer.Ordinal);
         var spare = index.Nodes
-            .Where(n => !canaries.Contains(n.Id) && ctx.IsLive(n) && n.Health == NodeHealth.Healthy && n.ActualRelease == rollout.From && ctx.DesiredOf(n) == rollout.From)
+            .Where(n => !canaries.Contains(n.Id) && ctx.IsLive(n) && n.Health == NodeHealth.Healthy && n.ActualRelease == rollout.From && (ctx.DesiredOf(n) ?? n.ActualRelease) == rollout.From)
             .OrderBy(n => StableOrder.Of(rollout.Id, n.Id)).ThenBy(n => n.Id, StringComparer.Ordinal)
             .Take(lost.Count).ToList();
         if (spare.Count < lost.Count)

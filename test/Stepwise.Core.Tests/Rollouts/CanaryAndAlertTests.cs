@@ -33,6 +33,21 @@ public class CanaryAndAlertTests
     }
 
     [Fact]
+    public void a_lost_canary_is_replaced_by_a_node_that_joined_by_heartbeat_and_never_had_a_release_named()
+    {
+        var world = new World().Nodes("catalog", "1.0.0", 4, admitted: true).Current("catalog", "1.0.0");
+        world.StartRollout("catalog", "1.1.0");
+        world.Step();
+        var canary = world.Rollout("catalog")!.CanaryNodes.Single();
+        world.Converge();
+        world.Step(); // baking
+        world.Decommissioned(canary);
+
+        world.Step().Of<ReplaceCanary>().ShouldHaveSingleItem().Replaced.ShouldBe([canary]);
+        world.Rollout("catalog")!.Phase.ShouldBe(RolloutPhase.Canary);
+    }
+
+    [Fact]
     public void an_offline_canary_is_replaced_by_a_live_node_on_n_and_told_to_go_back_to_n()
     {
         var (world, rollout) = CatalogCanary();
