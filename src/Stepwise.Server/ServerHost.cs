@@ -38,6 +38,9 @@ public sealed class ServerHost : IAsyncDisposable
 
     public Reconciler Reconciler { get; }
 
+    /// <summary>Whether this replica holds the leadership (its reconciler decides).</summary>
+    public bool Leads => leadership.IsLeader;
+
     public ServerRuntime Runtime { get; }
 
     /// <summary>The admin token set up at start (from the token file or STEPWISE_ADMIN_TOKEN), when one was.</summary>

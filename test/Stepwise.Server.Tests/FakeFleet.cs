@@ -25,6 +25,9 @@ public sealed class FakeFleet(TestServer server)
         nodes[node] = (await server.TokenAsync(TokenKind.Agent, "agent-" + node, node), release);
     }
 
+    /// <summary>Takes over a node another fleet added (its token), e.g. to send its heartbeats to another replica.</summary>
+    public void Adopt(FakeFleet from, string node) => nodes[node] = from.nodes[node];
+
     public async Task<List<HeartbeatReply>> BeatAsync()
     {
         var replies = new List<HeartbeatReply>();
