@@ -26,6 +26,8 @@ public sealed class ServerCommandTests
     [InlineData("--alert-webhook", "not a url")]
     [InlineData("--data-store", "orders-db")]
     [InlineData("--config", "no-such-stepwise.yaml")]
+    [InlineData("--rate-limit-token", "-1")]
+    [InlineData("--rate-limit-address", "lots")]
     public void a_malformed_option_is_bad_input(string option, string value)
     {
         var (exit, _, err) = Run("server", option, value, "--store", "sqlite:" + Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".db"));

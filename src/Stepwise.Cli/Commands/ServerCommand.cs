@@ -20,9 +20,11 @@ public static class ServerCommand
         var tick = new Option<string>("--tick") { Description = "How often the reconciler decides and heartbeats are flushed (e.g. 1s, 500ms).", DefaultValueFactory = _ => "1s" };
         var webhook = new Option<string?>("--alert-webhook") { Description = "POST alerts as JSON to this URL (retried), besides the event log." };
         var dataStores = new Option<string[]>("--data-store") { Description = "ID=URL of a data store data changes run on (repeatable)." };
+        var perToken = new Option<int>("--rate-limit-token") { Description = "Requests a second one token may make (bursts of twice that); 0 turns the limit off.", DefaultValueFactory = _ => Stepwise.Server.Http.RateLimits.DefaultPerToken };
+        var perAddress = new Option<int>("--rate-limit-address") { Description = "Requests a second one client address may make (bursts of twice that); 0 turns the limit off (behind a proxy every request shares its address).", DefaultValueFactory = _ => Stepwise.Server.Http.RateLimits.DefaultPerAddress };
         var command = new Command("server", "Run the Stepwise server: the /api/v1 HTTP API, the store and the reconciler.")
         {
-            store, urls, config, tokenFile, tick, webhook, dataStores,
+            store, urls, config, tokenFile, tick, webhook, dataStores, perToken, perAddress,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -38,6 +40,14 @@ public static class ServerCommand
             {
                 stderr.WriteLine($"error: --alert-webhook {hook}: write an absolute http(s) URL");
                 return ExitCodes.BadInput;
+            }
+            foreach (var (option, value) in new[] { (perToken, parse.GetValue(perToken)), (perAddress, parse.GetValue(perAddress)) })
+            {
+                if (value < 0)
+                {
+                    stderr.WriteLine($"error: {option.Name} {value}: write a number of requests a second, or 0 for no limit");
+                    return ExitCodes.BadInput;
+                }
             }
             var stores = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var entry in parse.GetValue(dataStores) ?? [])
@@ -60,6 +70,8 @@ public static class ServerCommand
                 Tick = interval,
                 AlertWebhook = alertUri,
                 DataStores = stores,
+                RateLimitPerToken = parse.GetValue(perToken),
+                RateLimitPerAddress = parse.GetValue(perAddress),
             };
             if (options.ConfigFile is { } file && !File.Exists(file))
             {
