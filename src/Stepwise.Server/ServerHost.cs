@@ -117,6 +117,7 @@ public sealed class ServerHost : IAsyncDisposable
             var comparer = new ContractsComparer(checkers ?? ContractCheckers.Registered.Select(r => r.Create(new CheckerOptions())).ToArray());
             var planner = new TickPlanner(nodes, new SampleCollector(), new Decider(GuaranteeSet.With(comparer))) { LivenessFrom = now };
             var runtime = new ServerRuntime(options, store, planner);
+            runtime.Metrics.Watch(runtime);
             var leadership = new Leadership(store);
             builder.Services.AddSingleton(runtime);
             builder.Services.AddSingleton(tokens);

@@ -26,6 +26,9 @@ public sealed class ServerRuntime(ServerOptions options, StateStore store, TickP
 
     public ServerCounters Counters { get; } = new();
 
+    /// <summary>The series served at /metrics (see docs/observability.md).</summary>
+    public Observability.ServerMetrics Metrics { get; } = new();
+
     /// <summary>The effective configuration as of the last refresh.</summary>
     public EffectiveConfig Config => Volatile.Read(ref config);
 

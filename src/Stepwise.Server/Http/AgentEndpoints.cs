@@ -43,6 +43,7 @@ internal static class AgentEndpoints
             rt.Samples.Add(hb.Node, hb.Service, hb.Release, hb.Requests, hb.Errors, hb.LatencyMs);
         }
         Interlocked.Increment(ref rt.Counters.Heartbeats);
+        rt.Metrics.Heartbeats.WithLabels(hb.Service).Inc();
         var reply = new HeartbeatReply(node.Id, node.DesiredRelease, mayServe, node.State, config.ArtifactOf(node.Service, node.DesiredRelease ?? node.ActualRelease), rt.Options.HeartbeatSeconds);
         return Results.Json(reply, SnapshotJson.Options);
     }

@@ -16,7 +16,7 @@ public static class Endpoints
         var admin = new RequiresAccess(AccessLevel.Admin);
 
         app.MapGet(Routes.Liveness, () => Results.Text("ok")).WithMetadata(new RequiresAccess(AccessLevel.Anonymous)).ExcludeFromDescription();
-        app.MapGet(Routes.Metrics, OperatorEndpoints.Metrics).WithMetadata(read).Produces<string>(contentType: "text/plain");
+        app.MapGet(Routes.Metrics, Observability.MetricsEndpoint.Serve).WithMetadata(read).Produces<string>(contentType: "text/plain");
 
         app.MapPost(Routes.Heartbeat, AgentEndpoints.Heartbeat).WithMetadata(new RequiresAccess(AccessLevel.Agent))
             .Accepts<Heartbeat>("application/json").Produces<HeartbeatReply>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(413);

@@ -27,32 +27,6 @@ internal static class OperatorEndpoints
         return Results.Json(await rt.Store.EventsAsync(after, limit, context.RequestAborted), SnapshotJson.Options);
     }
 
-    public static IResult Metrics(ServerRuntime rt)
-    {
-        var nodes = rt.Nodes.All();
-        var text = new StringBuilder();
-        void Line(string name, string help, string type, IEnumerable<(string Labels, double Value)> values)
-        {
-            text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-            text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-            foreach (var (labels, value) in values)
-            {
-                text.Append(name).Append(labels).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
-            }
-        }
-        Line("stepwise_heartbeats_total", "Heartbeats accepted by this replica.", "counter", [("", Interlocked.Read(ref rt.Counters.Heartbeats))]);
-        Line("stepwise_reconciler_ticks_total", "Reconciler ticks on this replica.", "counter", [("", Interlocked.Read(ref rt.Counters.Ticks))]);
-        Line("stepwise_reconciler_tick_failures_total", "Reconciler ticks that failed (retried from the store).", "counter", [("", Interlocked.Read(ref rt.Counters.TickFailures))]);
-        Line("stepwise_decision_batches_total", "Decision batches committed by this replica.", "counter", [("", Interlocked.Read(ref rt.Counters.DecisionBatches))]);
-        Line("stepwise_reconciler_tick_seconds_total", "Time spent in reconciler ticks.", "counter", [("", Interlocked.Read(ref rt.Counters.TickMicroseconds) / 1e6)]);
-        Line("stepwise_reconciler_decide_seconds_total", "Time spent in Decide.", "counter", [("", Interlocked.Read(ref rt.Counters.DecideMicroseconds) / 1e6)]);
-        Line("stepwise_heartbeat_flush_seconds_total", "Time spent flushing heartbeats to the store.", "counter", [("", Interlocked.Read(ref rt.Counters.FlushMicroseconds) / 1e6)]);
-        Line("stepwise_leader", "1 when this replica runs the reconciler.", "gauge", [("", rt.IsLeader ? 1 : 0)]);
-        Line("stepwise_nodes", "Nodes by service and state.", "gauge",
-            nodes.GroupBy(n => (n.Service, n.State)).Select(g => ($"{{service=\"{g.Key.Service}\",state=\"{g.Key.State.ToString().ToLowerInvariant()}\"}}", (double)g.Count())));
-        return Results.Text(text.ToString(), "text/plain; version=0.0.4");
-    }
-
     public static async Task<IResult> AddOverride(HttpContext context, ServerRuntime rt)
     {
         var (body, error) = await Bodies.ReadJsonAsync<OverrideBody>(context, rt.Options.MaxBodyBytes);

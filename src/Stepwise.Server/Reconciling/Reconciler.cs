@@ -69,6 +69,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
             catch (Exception e)
             {
                 Interlocked.Increment(ref runtime.Counters.TickFailures);
+                runtime.Metrics.TickFailures.Inc();
                 log.LogError(e, "reconciler tick failed; the next tick starts again from the store");
                 RecoverAsync().GetAwaiter().GetResult();
             }
@@ -100,6 +101,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
     public async Task TickAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref runtime.Counters.Ticks);
+        runtime.Metrics.Ticks.Inc();
         var started = runtime.Time.GetTimestamp();
         try
         {
@@ -107,7 +109,9 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         }
         finally
         {
-            Interlocked.Add(ref runtime.Counters.TickMicroseconds, (long)runtime.Time.GetElapsedTime(started).TotalMicroseconds);
+            var elapsed = runtime.Time.GetElapsedTime(started);
+            Interlocked.Add(ref runtime.Counters.TickMicroseconds, (long)elapsed.TotalMicroseconds);
+            runtime.Metrics.TickDuration.Observe(elapsed.TotalSeconds);
         }
     }
 
@@ -148,7 +152,10 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         var others = store.Dialect == StoreDialect.Postgres ? await store.LoadSamplesAsync(stages, runtime.ReplicaId, cancellationToken) : [];
         var decideStarted = runtime.Time.GetTimestamp();
         var plan = runtime.Planner.Plan(config.Config, control, now, others);
-        Interlocked.Add(ref runtime.Counters.DecideMicroseconds, (long)runtime.Time.GetElapsedTime(decideStarted).TotalMicroseconds);
+        var decideElapsed = runtime.Time.GetElapsedTime(decideStarted);
+        Interlocked.Add(ref runtime.Counters.DecideMicroseconds, (long)decideElapsed.TotalMicroseconds);
+        runtime.Metrics.DecideDuration.Observe(decideElapsed.TotalSeconds);
+        runtime.Metrics.Decided(plan.Decisions);
         LastDecisions = plan.Decisions;
         if (plan.Empty)
         {
@@ -159,6 +166,8 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         await store.CommitTickAsync(plan.Batch, leadership.Session, cancellationToken);
         CrashPoint?.Invoke("after-commit");
         Interlocked.Increment(ref runtime.Counters.DecisionBatches);
+        runtime.Metrics.DecisionBatches.Inc();
+        runtime.Metrics.Committed(plan.Decisions, id => plan.State.Rollouts.LastOrDefault(r => r.Id == id)?.Service);
 
         // Durable: now act.
         runtime.Planner.Committed(plan);
@@ -197,7 +206,9 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
             runtime.Nodes.MarkDirty(dirty);
             throw;
         }
-        Interlocked.Add(ref runtime.Counters.FlushMicroseconds, (long)runtime.Time.GetElapsedTime(flushStarted).TotalMicroseconds);
+        var flushed = runtime.Time.GetElapsedTime(flushStarted);
+        Interlocked.Add(ref runtime.Counters.FlushMicroseconds, (long)flushed.TotalMicroseconds);
+        runtime.Metrics.FlushDuration.Observe(flushed.TotalSeconds);
     }
 
     /// <summary>
