@@ -16,7 +16,7 @@ public static class CompatRunner
                 throw new ContractInputException("no such file or directory", path);
             }
         }
-        var resolvedKind = kind ?? ContractKindDetector.DetectPair(oldPath, newPath);
+        var resolvedKind = kind ?? ContractKindDetector.DetectPair(oldPath, newPath, options?.Limits);
         var checker = ContractCheckers.For(resolvedKind, options);
         var findings = checker.Compare(oldPath, newPath, cancellationToken);
         var kept = findings

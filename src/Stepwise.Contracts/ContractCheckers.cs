@@ -15,7 +15,8 @@ public enum SchemaRole
 
 /// <summary>Options a checker may need beyond the two paths.</summary>
 /// <param name="Role">JSON Schema only: what the release does with the data.</param>
-public sealed record CheckerOptions(SchemaRole Role = SchemaRole.Reader);
+/// <param name="Limits">Size and expansion caps for reading contract files; <see cref="ContractLimits.Default"/> when null.</param>
+public sealed record CheckerOptions(SchemaRole Role = SchemaRole.Reader, ContractLimits? Limits = null);
 
 /// <summary>A contract kind and how to construct its checker.</summary>
 public sealed record CheckerRegistration(ContractKind Kind, Func<CheckerOptions, IContractChecker> Create);
@@ -25,9 +26,9 @@ public static class ContractCheckers
 {
     public static readonly IReadOnlyList<CheckerRegistration> Registered =
     [
-        new(ContractKind.OpenApi, _ => new OpenApiChecker()),
-        new(ContractKind.Protobuf, _ => new Protobuf.ProtobufChecker()),
-        new(ContractKind.JsonSchema, options => new JsonSchemaChecker(options.Role)),
+        new(ContractKind.OpenApi, options => new OpenApiChecker(options.Limits)),
+        new(ContractKind.Protobuf, options => new Protobuf.ProtobufChecker { Limits = options.Limits ?? ContractLimits.Default }),
+        new(ContractKind.JsonSchema, options => new JsonSchemaChecker(options.Role, options.Limits)),
     ];
 
     /// <summary>The checker for a kind. Throws <see cref="ContractInputException"/> when this build has none for it.</summary>

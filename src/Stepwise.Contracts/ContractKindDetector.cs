@@ -20,10 +20,10 @@ public static class ContractKindDetector
     };
 
     /// <summary>Detects the kind of both sides; they must agree.</summary>
-    public static ContractKind DetectPair(string oldPath, string newPath)
+    public static ContractKind DetectPair(string oldPath, string newPath, ContractLimits? limits = null)
     {
-        var oldKind = Detect(oldPath);
-        var newKind = Detect(newPath);
+        var oldKind = Detect(oldPath, limits);
+        var newKind = Detect(newPath, limits);
         if (oldKind != newKind)
         {
             throw new ContractInputException(
@@ -32,7 +32,7 @@ public static class ContractKindDetector
         return oldKind;
     }
 
-    public static ContractKind Detect(string path)
+    public static ContractKind Detect(string path, ContractLimits? limits = null)
     {
         if (Directory.Exists(path))
         {
@@ -60,7 +60,7 @@ public static class ContractKindDetector
             {
                 return early;
             }
-            bytes = File.ReadAllBytes(path);
+            bytes = (limits ?? ContractLimits.Default).ReadFile(path, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -269,7 +269,7 @@ public static class ContractKindDetector
         }
         catch (InvalidOperationException e)
         {
-            throw new ContractInputException(Json.JsonSource.UnreadableYaml, path, inner: e);
+            throw new ContractInputException(Json.YamlJson.UnreadableYaml, path, inner: e);
         }
         return keys;
     }

@@ -29,11 +29,11 @@ public sealed class ContractsComparer(IEnumerable<IContractChecker> checkers) : 
         var directory = Directory.CreateTempSubdirectory("stepwise-contract-");
         try
         {
-            // Each document keeps its own format: a YAML contract may follow a JSON one.
-            var oldPath = Path.Combine(directory.FullName, "previous" + Extension(previous[0], contractKind));
-            var newPath = Path.Combine(directory.FullName, "next" + Extension(next[0], contractKind));
-            Write(oldPath, previous[0], contractKind);
-            Write(newPath, next[0], contractKind);
+            // Each side is written to its own folder: the root document plus the named documents at their names, so
+            // a $ref can reach the registered documents and nothing else (references stay inside the contract's
+            // folder). Each document keeps its own format: a YAML contract may follow a JSON one.
+            var oldPath = WriteSide(Path.Combine(directory.FullName, "previous"), previous, contractKind);
+            var newPath = WriteSide(Path.Combine(directory.FullName, "next"), next, contractKind);
             var breaking = new List<ContractFinding>();
             var notes = new List<ContractFinding>();
             foreach (var finding in checker.Compare(oldPath, newPath))
@@ -59,6 +59,28 @@ public sealed class ContractsComparer(IEnumerable<IContractChecker> checkers) : 
 
     private static string Extension(CoreDocument document, ContractKind kind) =>
         kind == ContractKind.Protobuf ? ".binpb" : document.Content.TrimStart().StartsWith('{') ? ".json" : ".yaml";
+
+    private static string WriteSide(string folder, IReadOnlyList<CoreDocument> documents, ContractKind kind)
+    {
+        Directory.CreateDirectory(folder);
+        var rootPath = Path.Combine(folder, "contract" + Extension(documents[0], kind));
+        Write(rootPath, documents[0], kind);
+        if (kind != ContractKind.Protobuf)
+        {
+            foreach (var document in documents.Skip(1))
+            {
+                // Registration rules keep names relative and free of "..": check again before writing.
+                var path = Path.GetFullPath(Path.Combine(folder, document.Name ?? ""));
+                if (document.Name is null || !path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) || path == rootPath)
+                {
+                    throw new Core.Guarantees.ContractInputException($"contract document name '{document.Name}' must be a relative name such as schemas/order.yaml");
+                }
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                Write(path, document, kind);
+            }
+        }
+        return rootPath;
+    }
 
     private static void Write(string path, CoreDocument document, ContractKind kind)
     {

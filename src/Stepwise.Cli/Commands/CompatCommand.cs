@@ -21,10 +21,11 @@ public static class CompatCommand
         failOn.AcceptOnlyFromAmong("error", "warning");
         var role = new Option<string>("--role") { Description = "JSON Schema only: whether the release reads (reader) or writes (writer) data of this schema.", DefaultValueFactory = _ => "reader" };
         role.AcceptOnlyFromAmong("reader", "writer");
+        var maxFileSize = new Option<string>("--max-file-size") { Description = "The largest contract file read (bytes, or with a K, M or G suffix); larger files are bad input.", DefaultValueFactory = _ => "64M" };
 
         var command = new Command("compat", "Check that a new contract (OpenAPI, Protobuf, JSON Schema) is compatible with the old one in the directions a rolling fleet needs. Exit 0 compatible, 1 breaking, 2 bad input.")
         {
-            oldArgument, newArgument, kind, mode, format, failOn, role,
+            oldArgument, newArgument, kind, mode, format, failOn, role, maxFileSize,
         };
         command.SetAction(parseResult =>
         {
@@ -53,7 +54,12 @@ public static class CompatCommand
                 _ => ReportFormat.Text,
             };
             var failOnValue = parseResult.GetValue(failOn) == "warning" ? Severity.Warning : Severity.Error;
-            var options = new CheckerOptions(parseResult.GetValue(role) == "writer" ? SchemaRole.Writer : SchemaRole.Reader);
+            if (ContractLimits.ParseSize(parseResult.GetValue(maxFileSize)!) is not { } maxBytes)
+            {
+                stderr.WriteLine($"error: --max-file-size '{parseResult.GetValue(maxFileSize)}' is not a size: give a positive byte count, optionally with a K, M or G suffix (e.g. 64M)");
+                return ExitCodes.BadInput;
+            }
+            var options = new CheckerOptions(parseResult.GetValue(role) == "writer" ? SchemaRole.Writer : SchemaRole.Reader, new ContractLimits(maxBytes));
             CompatReport report;
             try
             {

@@ -64,12 +64,20 @@ internal sealed class DocumentSet
     private readonly Dictionary<string, JsonSource> _sources = new(StringComparer.Ordinal);
     private readonly Dictionary<(string File, string Ref), Node> _resolved = new();
     private readonly string _baseDirectory;
+    private readonly string _realBaseDirectory;
+    private readonly ContractLimits _limits;
 
-    public DocumentSet(JsonSource root)
+    /// <summary>
+    /// The files reachable from <paramref name="root"/>. A file <c>$ref</c> must stay inside the root file's folder
+    /// (after following symbolic links), so a contract cannot read other files on the machine.
+    /// </summary>
+    public DocumentSet(JsonSource root, ContractLimits? limits = null)
     {
         Root = root;
         _sources[root.Path] = root;
         _baseDirectory = Path.GetDirectoryName(root.Path) ?? "";
+        _realBaseDirectory = ContainedPath.Real(_baseDirectory);
+        _limits = limits ?? ContractLimits.Default;
     }
 
     public JsonSource Root { get; }
@@ -121,11 +129,15 @@ internal sealed class DocumentSet
             var full = Path.GetFullPath(Path.Combine(directory, Uri.UnescapeDataString(filePart)));
             if (!_sources.TryGetValue(full, out var loaded))
             {
+                if (!ContainedPath.IsInside(_realBaseDirectory, ContainedPath.Real(full)))
+                {
+                    throw Error(at, $"$ref '{reference}' leaves the contract's folder: a contract may refer only to files in its own folder and below it; copy the referenced file next to the contract");
+                }
                 if (!File.Exists(full))
                 {
-                    throw Error(at, $"unresolved $ref '{reference}': the file '{full}' does not exist");
+                    throw Error(at, $"unresolved $ref '{reference}': the file '{Path.GetRelativePath(_baseDirectory, full)}' does not exist");
                 }
-                loaded = JsonSource.Load(full, Path.GetRelativePath(_baseDirectory, full));
+                loaded = JsonSource.Load(full, Path.GetRelativePath(_baseDirectory, full), _limits);
                 _sources[full] = loaded;
             }
             source = loaded;

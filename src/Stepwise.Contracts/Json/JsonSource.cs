@@ -12,7 +12,7 @@ namespace Stepwise.Contracts.Json;
 /// </summary>
 internal sealed class JsonSource
 {
-    private const int MaxDepth = 512;
+    internal const int MaxDepth = 512;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly byte[]? _json;
@@ -41,28 +41,22 @@ internal sealed class JsonSource
     public bool IsYaml => _yamlPositions is not null;
 
     /// <summary>Reads and parses a file. Throws <see cref="ContractInputException"/> with file:line:col for anything unreadable.</summary>
-    public static JsonSource Load(string path, string? displayPath = null)
+    public static JsonSource Load(string path, string? displayPath = null, ContractLimits? limits = null)
     {
         displayPath ??= path;
+        limits ??= ContractLimits.Default;
         if (Directory.Exists(path))
         {
             throw new ContractInputException("this is a directory: OpenAPI descriptions and JSON Schemas are read from a file", displayPath);
         }
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ContractInputException($"cannot read the file: {e.Message}", displayPath, inner: e);
-        }
-        return Parse(bytes, System.IO.Path.GetFullPath(path), displayPath);
+        var bytes = limits.ReadFile(path, displayPath);
+        return Parse(bytes, System.IO.Path.GetFullPath(path), displayPath, limits);
     }
 
     /// <summary>Parses bytes already in memory (JSON or YAML, decided by extension and content).</summary>
-    public static JsonSource Parse(byte[] bytes, string path, string displayPath)
+    public static JsonSource Parse(byte[] bytes, string path, string displayPath, ContractLimits? limits = null)
     {
+        limits ??= ContractLimits.Default;
         var start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
         var content = bytes.AsSpan(start);
         if (content.Trim(" \t\r\n"u8).IsEmpty)
@@ -111,7 +105,7 @@ internal sealed class JsonSource
         }
 
         var positions = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
-        var converted = YamlToJson(text!, displayPath, positions);
+        var converted = YamlJson.YamlToJson(text!, displayPath, positions, limits.MaxYamlAliasNodes);
         var document = JsonDocument.Parse(converted.AsMemory(), new JsonDocumentOptions { MaxDepth = MaxDepth });
         return new JsonSource(path, displayPath, document, null, positions);
     }
@@ -293,196 +287,5 @@ internal sealed class JsonSource
             }
             return child;
         }
-    }
-
-    // ---- YAML ----
-
-    internal const string UnreadableYaml = "invalid YAML: the parser could not read the file; check quoting, indentation and flow collections ({...} and [...])";
-
-    private static byte[] YamlToJson(string text, string displayPath, Dictionary<string, (int, int)> positions)
-    {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            throw new ContractInputException($"invalid YAML: {e.InnerException?.Message ?? e.Message}", displayPath, (int)e.Start.Line, (int)e.Start.Column, e);
-        }
-        catch (InvalidOperationException e)
-        {
-            // YamlDotNet's scanner fails this way on some malformed input instead of raising a YamlException.
-            throw new ContractInputException(UnreadableYaml, displayPath, inner: e);
-        }
-        if (stream.Documents.Count == 0)
-        {
-            throw new ContractInputException("the file is empty: expected a JSON or YAML contract", displayPath);
-        }
-        if (stream.Documents.Count > 1)
-        {
-            var second = stream.Documents[1].RootNode.Start;
-            throw new ContractInputException("the YAML file holds more than one document; a contract is one document", displayPath, (int)second.Line, (int)second.Column);
-        }
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            WriteYamlNode(writer, stream.Documents[0].RootNode, "", 0, displayPath, positions);
-        }
-        return buffer.ToArray();
-    }
-
-    private static void WriteYamlNode(Utf8JsonWriter writer, YamlNode node, string pointer, int depth, string displayPath, Dictionary<string, (int, int)> positions)
-    {
-        if (depth > MaxDepth)
-        {
-            throw new ContractInputException($"the YAML nests deeper than {MaxDepth} levels (a recursive alias?)", displayPath, (int)node.Start.Line, (int)node.Start.Column);
-        }
-        positions.TryAdd(pointer, ((int)node.Start.Line, (int)node.Start.Column));
-        switch (node)
-        {
-            case YamlMappingNode map:
-                writer.WriteStartObject();
-                var seen = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var (key, value) in map.Children)
-                {
-                    if (key is not YamlScalarNode scalarKey)
-                    {
-                        throw new ContractInputException("a YAML mapping key must be a plain value, not a list or mapping", displayPath, (int)key.Start.Line, (int)key.Start.Column);
-                    }
-                    var name = scalarKey.Value ?? "";
-                    if (name == "<<")
-                    {
-                        throw new ContractInputException("YAML merge keys ('<<') are not supported in contracts: write the keys out", displayPath, (int)key.Start.Line, (int)key.Start.Column);
-                    }
-                    if (!seen.Add(name))
-                    {
-                        throw new ContractInputException($"duplicate key '{name}'", displayPath, (int)key.Start.Line, (int)key.Start.Column);
-                    }
-                    var child = JsonPointer.Append(pointer, name);
-                    positions.TryAdd(child, ((int)key.Start.Line, (int)key.Start.Column));
-                    writer.WritePropertyName(name);
-                    WriteYamlNode(writer, value, child, depth + 1, displayPath, positions);
-                }
-                writer.WriteEndObject();
-                break;
-            case YamlSequenceNode seq:
-                writer.WriteStartArray();
-                var i = 0;
-                foreach (var item in seq.Children)
-                {
-                    WriteYamlNode(writer, item, JsonPointer.Append(pointer, i++), depth + 1, displayPath, positions);
-                }
-                writer.WriteEndArray();
-                break;
-            case YamlScalarNode scalar:
-                WriteScalar(writer, scalar);
-                break;
-            default:
-                throw new ContractInputException("unsupported YAML node", displayPath, (int)node.Start.Line, (int)node.Start.Column);
-        }
-    }
-
-    // YAML 1.2 core schema resolution for plain scalars; quoted or !!str-tagged scalars stay strings.
-    private static void WriteScalar(Utf8JsonWriter writer, YamlScalarNode scalar)
-    {
-        var value = scalar.Value ?? "";
-        var tag = scalar.Tag.IsEmpty ? "" : scalar.Tag.Value;
-        if (scalar.Style != ScalarStyle.Plain || tag == "tag:yaml.org,2002:str" || tag == "!")
-        {
-            writer.WriteStringValue(value);
-            return;
-        }
-        switch (value)
-        {
-            case "" or "~" or "null" or "Null" or "NULL":
-                writer.WriteNullValue();
-                return;
-            case "true" or "True" or "TRUE":
-                writer.WriteBooleanValue(true);
-                return;
-            case "false" or "False" or "FALSE":
-                writer.WriteBooleanValue(false);
-                return;
-        }
-        if (IsYamlInteger(value) && decimal.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
-        {
-            writer.WriteNumberValue(integer);
-            return;
-        }
-        if (value.StartsWith("0x", StringComparison.Ordinal) && long.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex))
-        {
-            writer.WriteNumberValue(hex);
-            return;
-        }
-        if (IsYamlFloat(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
-        {
-            if (decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var exact))
-            {
-                writer.WriteNumberValue(exact);
-            }
-            else
-            {
-                writer.WriteNumberValue(real);
-            }
-            return;
-        }
-        writer.WriteStringValue(value);
-    }
-
-    private static bool IsYamlInteger(string s)
-    {
-        var i = s.Length > 0 && (s[0] == '-' || s[0] == '+') ? 1 : 0;
-        if (i >= s.Length)
-        {
-            return false;
-        }
-        for (; i < s.Length; i++)
-        {
-            if (!char.IsAsciiDigit(s[i]))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static bool IsYamlFloat(string s)
-    {
-        var digits = false;
-        var i = s.Length > 0 && (s[0] == '-' || s[0] == '+') ? 1 : 0;
-        for (; i < s.Length && char.IsAsciiDigit(s[i]); i++)
-        {
-            digits = true;
-        }
-        if (i < s.Length && s[i] == '.')
-        {
-            for (i++; i < s.Length && char.IsAsciiDigit(s[i]); i++)
-            {
-                digits = true;
-            }
-        }
-        if (!digits)
-        {
-            return false;
-        }
-        if (i < s.Length && (s[i] == 'e' || s[i] == 'E'))
-        {
-            i++;
-            if (i < s.Length && (s[i] == '-' || s[i] == '+'))
-            {
-                i++;
-            }
-            var exp = false;
-            for (; i < s.Length && char.IsAsciiDigit(s[i]); i++)
-            {
-                exp = true;
-            }
-            if (!exp)
-            {
-                return false;
-            }
-        }
-        return i == s.Length;
     }
 }

@@ -10,11 +10,13 @@ namespace Stepwise.Contracts.JsonSchema;
 /// pairing is backward: a reader's new schema must read what the old writers wrote (Confluent's BACKWARD), and the
 /// old schema must read what new writers write (FORWARD); fleet mode needs both (FULL).
 /// </summary>
-public sealed class JsonSchemaChecker(SchemaRole role = SchemaRole.Reader) : IContractChecker
+public sealed class JsonSchemaChecker(SchemaRole role = SchemaRole.Reader, ContractLimits? limits = null) : IContractChecker
 {
     public ContractKind Kind => ContractKind.JsonSchema;
 
     public SchemaRole Role => role;
+
+    public ContractLimits Limits { get; } = limits ?? ContractLimits.Default;
 
     public IReadOnlyList<Finding> Compare(string oldPath, string newPath, CancellationToken cancellationToken = default)
     {
@@ -22,8 +24,8 @@ public sealed class JsonSchemaChecker(SchemaRole role = SchemaRole.Reader) : ICo
         cancellationToken.ThrowIfCancellationRequested();
         var newSource = Load(newPath);
         cancellationToken.ThrowIfCancellationRequested();
-        var oldDocs = new DocumentSet(oldSource);
-        var newDocs = new DocumentSet(newSource);
+        var oldDocs = new DocumentSet(oldSource, Limits);
+        var newDocs = new DocumentSet(newSource, Limits);
         oldDocs.ValidateReferences();
         newDocs.ValidateReferences();
         var findings = new FindingCollector();
@@ -33,9 +35,9 @@ public sealed class JsonSchemaChecker(SchemaRole role = SchemaRole.Reader) : ICo
         return findings.Build();
     }
 
-    private static JsonSource Load(string path)
+    private JsonSource Load(string path)
     {
-        var source = JsonSource.Load(path);
+        var source = JsonSource.Load(path, limits: Limits);
         var root = source.Root;
         if (root.ValueKind is not (JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False))
         {

@@ -9,20 +9,22 @@ namespace Stepwise.Contracts.OpenApi;
 /// method and path template with parameter names ignored; parameters, request bodies, responses, media types,
 /// headers, security and schemas are compared in the direction the data flows.
 /// </summary>
-public sealed class OpenApiChecker : IContractChecker
+public sealed class OpenApiChecker(ContractLimits? limits = null) : IContractChecker
 {
     private static readonly string[] Methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
     public ContractKind Kind => ContractKind.OpenApi;
 
+    public ContractLimits Limits { get; } = limits ?? ContractLimits.Default;
+
     public IReadOnlyList<Finding> Compare(string oldPath, string newPath, CancellationToken cancellationToken = default)
     {
         // The two sides are independent: read them in parallel (parsing dominates on large descriptions).
-        var oldLoad = Task.Run(() => Side.Load(oldPath), cancellationToken);
+        var oldLoad = Task.Run(() => Side.Load(oldPath, Limits), cancellationToken);
         Side newSide;
         try
         {
-            newSide = Side.Load(newPath);
+            newSide = Side.Load(newPath, Limits);
         }
         catch (ContractInputException)
         {
@@ -60,9 +62,9 @@ public sealed class OpenApiChecker : IContractChecker
         public SchemaView.Builder Views { get; }
         public Dictionary<string, Operation> Operations { get; } = new(StringComparer.Ordinal);
 
-        public static Side Load(string path)
+        public static Side Load(string path, ContractLimits limits)
         {
-            var source = JsonSource.Load(path);
+            var source = JsonSource.Load(path, limits: limits);
             var root = new Node(source, source.Root, "");
             if (source.Root.ValueKind != JsonValueKind.Object)
             {
@@ -81,7 +83,7 @@ public sealed class OpenApiChecker : IContractChecker
             {
                 throw DocumentSet.Error(version, $"OpenAPI version '{v}' is not supported: Stepwise reads OpenAPI 3.0 and 3.1");
             }
-            var side = new Side(new DocumentSet(source), openApi30: v.StartsWith("3.0", StringComparison.Ordinal));
+            var side = new Side(new DocumentSet(source, limits), openApi30: v.StartsWith("3.0", StringComparison.Ordinal));
             side.Documents.ValidateReferences();
             if (root.TryGet("paths", out var paths))
             {

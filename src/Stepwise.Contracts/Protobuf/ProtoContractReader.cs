@@ -12,7 +12,7 @@ internal static partial class ProtoContractReader
 {
     private static readonly MessageParser<FileDescriptorProto> DescriptorParser = FileDescriptorProto.Parser.WithDiscardUnknownFields(true);
 
-    public static ProtoContract Read(string path, CancellationToken cancellationToken)
+    public static ProtoContract Read(string path, CancellationToken cancellationToken, ContractLimits? limits = null)
     {
         if (Directory.Exists(path))
         {
@@ -31,7 +31,7 @@ internal static partial class ProtoContractReader
         {
             return ReadProtoFile(Path.GetFullPath(path), cancellationToken);
         }
-        return ReadDescriptorSet(path, File.ReadAllBytes(path));
+        return ReadDescriptorSet(path, (limits ?? ContractLimits.Default).ReadFile(path, path));
     }
 
     /// <summary>

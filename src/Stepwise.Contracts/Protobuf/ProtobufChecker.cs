@@ -15,6 +15,9 @@ public sealed class ProtobufChecker : IContractChecker
     /// </summary>
     public bool SkipUnchangedFiles { get; init; } = true;
 
+    /// <summary>Size cap for a descriptor set read from a file.</summary>
+    public ContractLimits Limits { get; init; } = ContractLimits.Default;
+
     /// <summary>The most files one protoc run compiles; larger folders are compiled in slices to bound protoc's memory.</summary>
     internal int FilesPerCompile { get; init; } = ProtoContractReader.DefaultFilesPerCompile;
 
@@ -28,8 +31,8 @@ public sealed class ProtobufChecker : IContractChecker
         else
         {
             (oldContract, newContract) = ProtoContractReader.Await(
-                Task.Run(() => ProtoContractReader.Read(oldPath, cancellationToken), cancellationToken),
-                Task.Run(() => ProtoContractReader.Read(newPath, cancellationToken), cancellationToken),
+                Task.Run(() => ProtoContractReader.Read(oldPath, cancellationToken, Limits), cancellationToken),
+                Task.Run(() => ProtoContractReader.Read(newPath, cancellationToken, Limits), cancellationToken),
                 cancellationToken);
         }
         return new ProtobufComparer(oldContract, newContract).Compare();
