@@ -31,6 +31,10 @@ public static class StepwiseCli
         yield return Stepwise.Cli.Commands.DataCommand.Create();
         yield return Stepwise.Cli.Commands.LintSqlCommand.Create();
         yield return Stepwise.Cli.Commands.SimulateCommand.Create();
+        foreach (var command in Stepwise.Cli.Commands.Operator.OperatorCommands.All())
+        {
+            yield return command;
+        }
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

@@ -5,6 +5,8 @@ internal static class Cli
 {
     public static (int Exit, string Out, string Err) Run(params string[] args)
     {
+        // Never the machine's own contexts file: a test that wants one sets its own.
+        Stepwise.Cli.Contexts.ContextsFile.PathOverride.Value ??= Path.Combine(Path.GetTempPath(), "stepwise-no-contexts-" + Guid.NewGuid().ToString("N"), "config.yaml");
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var exit = StepwiseCli.Run(args, stdout, stderr);

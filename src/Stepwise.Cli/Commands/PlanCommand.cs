@@ -26,6 +26,8 @@ public static class PlanCommand
         {
             config, fleet, rollout, data, startPlan, now, format,
         };
+        command.Subcommands.Add(Operator.PlanServerCommands.Start());
+        command.Subcommands.Add(Operator.PlanServerCommands.Status());
         command.SetAction(parse =>
         {
             var stdout = parse.InvocationConfiguration.Output;

@@ -18,6 +18,7 @@ public static class ReleaseCommand
         var command = new Command("release", "Register and list releases on a Stepwise server.");
         command.Subcommands.Add(Register());
         command.Subcommands.Add(List());
+        command.Subcommands.Add(Operator.ReleaseRetireCommand.Create());
         return command;
     }
 

@@ -18,7 +18,7 @@ public static class RolloutCommand
         var command = new Command("rollout", "Start, watch, pause, resume or abort rollouts on a Stepwise server.");
         command.Subcommands.Add(Start());
         command.Subcommands.Add(Status());
-        foreach (var action in new[] { "pause", "resume", "abort" })
+        foreach (var action in new[] { "pause", "resume", "abort", "promote" })
         {
             command.Subcommands.Add(Action(action));
         }
@@ -78,6 +78,7 @@ public static class RolloutCommand
         {
             "pause" => "Pause a rollout where it is.",
             "resume" => "Resume a paused rollout.",
+            "promote" => "Promote a rollout past the canary without the rollback rehearsal (refused under G7 unless overridden).",
             _ => "Abort a rollout: roll every node back to the release it came from.",
         };
         var command = new Command(action, what) { id, reason };
@@ -115,32 +116,23 @@ public static class RolloutCommand
 /// </summary>
 internal sealed class ServerCall
 {
-    public Option<string?> Server { get; } = new("--server") { Description = "The Stepwise server, e.g. http://127.0.0.1:5080 (default: $STEPWISE_SERVER)." };
-    public Option<string?> Token { get; } = new("--token") { Description = "An admin or read token (default: $STEPWISE_TOKEN)." };
+    public Option<string?> Server { get; } = new("--server") { Description = "The Stepwise server, e.g. http://127.0.0.1:5080 (default: $STEPWISE_SERVER, else the context's)." };
+    public Option<string?> Token { get; } = new("--token") { Description = "An admin or read token (default: $STEPWISE_TOKEN, else the context's)." };
+    public Option<string?> Context { get; } = new("--context") { Description = "Use this context of the contexts file (default: $STEPWISE_CONTEXT, else the current one; see 'stepwise context')." };
     public Option<OutputFormat> Format { get; } = CliOutput.FormatOption();
 
     public void AddTo(Command command)
     {
         command.Options.Add(Server);
         command.Options.Add(Token);
+        command.Options.Add(Context);
         command.Options.Add(Format);
     }
 
     public ApiClient? Connect(ParseResult parse)
     {
-        var stderr = parse.InvocationConfiguration.Error;
-        var url = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable("STEPWISE_SERVER");
-        if (string.IsNullOrWhiteSpace(url))
-        {
-            stderr.WriteLine("error: no server: give --server http://HOST:PORT or set STEPWISE_SERVER");
-            return null;
-        }
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-        {
-            stderr.WriteLine($"error: --server {url}: not an http(s) address; write e.g. http://127.0.0.1:5080");
-            return null;
-        }
-        return new ApiClient(uri, parse.GetValue(Token) ?? Environment.GetEnvironmentVariable("STEPWISE_TOKEN"));
+        var connection = Contexts.ConnectionResolver.Resolve(parse.GetValue(Server), parse.GetValue(Token), parse.GetValue(Context), parse.InvocationConfiguration.Error);
+        return connection is null ? null : new ApiClient(connection.Server, connection.Token);
     }
 
     public async Task<int> RunAsync<T>(ParseResult parse, Func<ApiClient, Task<ApiAnswer<T>>> call, Action<IAnsiConsole, T> render)

@@ -39,11 +39,5 @@ internal static class Views
         .ToList();
 
     /// <summary>The linked configuration as GET /config shows it: every derived relation spelled out.</summary>
-    public static ConfigView Config(StepwiseConfig config) => new(
-        config.Policy,
-        config.Stores,
-        config.Services.Select(s => new ServiceConfigView(s.Name, s.DependsOn, s.Releases)).ToList(),
-        config.DataChanges.Select(c => new ChangeConfigView(c.Id, c.Stores, c.Expand, c.Backfill, c.Contract, config.NeededBy(c.Id), config.OldShapeUsers(c.Id), c.TimeLimit)).ToList(),
-        config.Plans,
-        config.Declaration.Retired ?? []);
+    public static ConfigView Config(StepwiseConfig config) => ConfigViews.Of(config);
 }

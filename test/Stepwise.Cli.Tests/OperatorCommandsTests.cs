@@ -1,0 +1,220 @@
+using System.Text.Json;
+
+namespace Stepwise.Cli.Tests;
+
+/// <summary>Every operator command against a real server: tokens, overrides, nodes, alerts, config, plans, promote, retire.</summary>
+public sealed class OperatorCommandsTests
+{
+    [Fact]
+    public async Task a_token_created_works_until_it_is_revoked()
+    {
+        await using var server = await CliServer.StartAsync();
+        var (exit, output, err) = server.AsAdmin("token", "create", "dashboard", "--kind", "read");
+        exit.ShouldBe(0, err);
+        var secret = output.Trim().Split('\n')[^1].Trim();
+        secret.Length.ShouldBeGreaterThan(20);
+
+        server.Run(secret, "fleet").Exit.ShouldBe(0);
+        server.AsAdmin("token", "list").Out.ShouldContain("dashboard");
+
+        var revoked = server.AsAdmin("token", "revoke", "dashboard");
+        revoked.Exit.ShouldBe(0, revoked.Err);
+        revoked.Out.ShouldContain("revoked token 'dashboard'");
+
+        var refused = server.Run(secret, "fleet");
+        refused.Exit.ShouldBe(2);
+        refused.Err.ShouldContain("401");
+        server.AsAdmin("token", "list").Out.ShouldNotContain("dashboard");
+        server.AsAdmin("token", "list", "--all").Out.ShouldContain("dashboard");
+        server.AsAdmin("token", "revoke", "dashboard").Exit.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task a_rotated_token_replaces_the_old_secret()
+    {
+        await using var server = await CliServer.StartAsync();
+        var old = server.AsAdmin("token", "create", "ci", "--kind", "read").Out.Trim().Split('\n')[^1];
+        var rotated = server.AsAdmin("token", "rotate", "ci");
+        rotated.Exit.ShouldBe(0, rotated.Err);
+        var fresh = rotated.Out.Trim().Split('\n')[^1];
+        fresh.ShouldNotBe(old);
+        server.Run(old, "fleet").Exit.ShouldBe(2);
+        server.Run(fresh, "fleet").Exit.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task a_read_token_may_not_create_tokens()
+    {
+        await using var server = await CliServer.StartAsync();
+        var reader = server.AsAdmin("token", "create", "reader", "--kind", "read").Out.Trim().Split('\n')[^1];
+        var (exit, _, err) = server.Run(reader, "token", "create", "sneaky", "--kind", "admin");
+        exit.ShouldBe(2);
+        err.ShouldContain("403");
+    }
+
+    [Theory]
+    [InlineData(new[] { "token", "create", "x", "--kind", "root" }, "--kind")]
+    [InlineData(new[] { "token", "create", "x", "--kind", "agent" }, "--node")]
+    [InlineData(new[] { "token", "create", "x", "--kind", "read", "--node", "n1" }, "--node")]
+    [InlineData(new[] { "override", "create", "--guarantee", "G9", "--subject", "s", "--reason", "r" }, "--guarantee")]
+    [InlineData(new[] { "override", "create", "--guarantee", "G4", "--subject", "s", "--reason", " " }, "--reason")]
+    public void bad_input_exits_2_before_calling_the_server(string[] args, string expected)
+    {
+        var (exit, _, err) = Cli.Run([.. args, "--server", $"http://127.0.0.1:{Stepwise.Testing.Scratch.FreePort()}", "--token", "t"]);
+        exit.ShouldBe(2);
+        err.ShouldContain(expected);
+        err.ShouldNotContain("cannot reach");
+    }
+
+    [Fact]
+    public async Task bad_names_get_the_servers_explanation_and_exit_2()
+    {
+        await using var server = await CliServer.StartAsync();
+        var (exit, _, err) = server.AsAdmin("token", "create", "no spaces allowed");
+        exit.ShouldBe(2);
+        err.ShouldContain("name");
+    }
+
+    [Fact]
+    public async Task an_override_is_recorded_and_listed()
+    {
+        await using var server = await CliServer.StartAsync();
+        var (exit, output, err) = server.AsAdmin("override", "create", "--guarantee", "contract-after-code", "--subject", "data x contract on db", "--reason", "node is gone for good");
+        exit.ShouldBe(0, err);
+        output.ShouldContain("G4 contract-after-code");
+        var list = server.AsAdmin("override", "list", "--format", "json");
+        list.Exit.ShouldBe(0);
+        var overrides = JsonDocument.Parse(list.Out).RootElement;
+        overrides.GetArrayLength().ShouldBe(1);
+        overrides[0].GetProperty("subject").GetString().ShouldBe("data x contract on db");
+        overrides[0].GetProperty("by").GetString().ShouldNotBeNullOrEmpty();
+    }
+
+    [Fact]
+    public async Task a_node_is_decommissioned_and_let_back()
+    {
+        await using var server = await CliServer.StartAsync();
+        await server.NodeAsync("n1", "1.0.0");
+        var (exit, output, err) = server.AsAdmin("node", "decommission", "n1", "--reason", "disk died");
+        exit.ShouldBe(0, err);
+        output.ShouldStartWith("accepted");
+        NodeState(server, "n1").ShouldBe("decommissioned");
+
+        var enabled = server.AsAdmin("node", "enable", "n1");
+        enabled.Exit.ShouldBe(0, enabled.Err);
+        NodeState(server, "n1").ShouldNotBe("decommissioned");
+
+        server.AsAdmin("node", "decommission", "no-such-node").Exit.ShouldNotBe(0);
+    }
+
+    private static string NodeState(CliServer server, string node)
+    {
+        var fleet = server.AsAdmin("fleet", "--format", "json");
+        fleet.Exit.ShouldBe(0, fleet.Err);
+        return JsonDocument.Parse(fleet.Out).RootElement.EnumerateArray().Single(n => n.GetProperty("id").GetString() == node).GetProperty("state").GetString()!;
+    }
+
+    [Fact]
+    public async Task alerts_are_listed_as_text_and_json()
+    {
+        await using var server = await CliServer.StartAsync();
+        var text = server.AsAdmin("alerts");
+        text.Exit.ShouldBe(0, text.Err);
+        text.Out.ShouldContain("no alerts");
+        var json = server.AsAdmin("alerts", "--format", "json");
+        json.Exit.ShouldBe(0);
+        JsonDocument.Parse(json.Out).RootElement.ValueKind.ShouldBe(JsonValueKind.Array);
+    }
+
+    [Fact]
+    public async Task config_get_push_and_diff_agree_with_the_server()
+    {
+        await using var server = await CliServer.StartAsync();
+        var get = server.AsAdmin("config", "get");
+        get.Exit.ShouldBe(0, get.Err);
+        get.Out.ShouldContain("orders");
+        get.Out.ShouldContain("1.1.0");
+
+        var same = Cli.TempFile(CliServer.Yaml);
+        var diff = server.AsAdmin("config", "diff", same);
+        diff.Exit.ShouldBe(0, diff.Out + diff.Err);
+        diff.Out.ShouldContain("agree");
+
+        var changed = Cli.TempFile(CliServer.Yaml.Replace("bake: 1h", "bake: 2h", StringComparison.Ordinal).Replace("      - version: 1.1.0", "      - version: 1.1.0\n      - version: 1.2.0", StringComparison.Ordinal));
+        var differs = server.AsAdmin("config", "diff", changed);
+        differs.Exit.ShouldBe(1, differs.Out + differs.Err);
+        differs.Out.ShouldContain("policy.bake");
+        differs.Out.ShouldContain("services[orders].releases[1.2.0]");
+        differs.Out.ShouldContain("2 differences");
+
+        var push = server.AsAdmin("config", "push", changed);
+        push.Exit.ShouldBe(0, push.Err);
+        server.AsAdmin("config", "diff", changed).Exit.ShouldBe(0);
+
+        var invalid = Cli.TempFile(CliServer.Yaml.Replace("bake: 1h", "bake: soon", StringComparison.Ordinal));
+        var refused = server.AsAdmin("config", "push", invalid);
+        refused.Exit.ShouldBe(2);
+        refused.Err.ShouldContain("nothing was changed");
+        refused.Err.ShouldContain("stepwise.yaml:4");
+        server.AsAdmin("config", "diff", changed).Exit.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task registered_releases_are_not_differences()
+    {
+        await using var server = await CliServer.StartAsync();
+        var registered = server.AsAdmin("release", "register", "orders", "1.2.0", "--command", "app");
+        registered.Exit.ShouldBe(0, registered.Err);
+        server.AsAdmin("config", "diff", Cli.TempFile(CliServer.Yaml)).Exit.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task a_plan_is_started_and_its_status_shown()
+    {
+        await using var server = await CliServer.StartAsync();
+        await server.NodeAsync("n1", "1.0.0");
+        var before = server.AsAdmin("plan", "status", "ship");
+        before.Exit.ShouldBe(0, before.Err);
+        before.Out.ShouldContain("ship");
+        before.Out.ShouldContain("pending");
+
+        var start = server.AsAdmin("plan", "start", "ship", "--reason", "release day");
+        start.Exit.ShouldBe(0, start.Out + start.Err);
+        start.Out.ShouldStartWith("accepted");
+        var status = server.AsAdmin("plan", "status", "--format", "json");
+        JsonDocument.Parse(status.Out).RootElement[0].GetProperty("progress").GetProperty("state").GetString().ShouldNotBe("pending");
+
+        var missing = server.AsAdmin("plan", "status", "nope");
+        missing.Exit.ShouldBe(2);
+        missing.Err.ShouldContain("no plan 'nope'");
+    }
+
+    [Fact]
+    public async Task promote_without_a_rehearsal_is_refused_under_G7()
+    {
+        await using var server = await CliServer.StartAsync();
+        await server.NodeAsync("n1", "1.0.0");
+        await server.NodeAsync("n2", "1.0.0");
+        var start = server.AsAdmin("rollout", "start", "orders@1.1.0");
+        start.Exit.ShouldBe(0, start.Out + start.Err);
+        var rollout = System.Text.RegularExpressions.Regex.Match(start.Out, @"\(rollout ([^)]+)\)").Groups[1].Value;
+        var (exit, output, err) = server.AsAdmin("rollout", "promote", rollout, "--reason", "in a hurry");
+        exit.ShouldBe(1, output + err);
+        output.ShouldContain("G7");
+    }
+
+    [Fact]
+    public async Task a_release_nobody_runs_is_retired_and_one_in_use_is_refused()
+    {
+        await using var server = await CliServer.StartAsync();
+        await server.NodeAsync("n1", "1.0.0");
+        server.AsAdmin("release", "register", "orders", "1.2.0", "--command", "app").Exit.ShouldBe(0);
+        var retired = server.AsAdmin("release", "retire", "orders", "1.2.0", "--reason", "never shipped");
+        retired.Exit.ShouldBe(0, retired.Out + retired.Err);
+        server.AsAdmin("release", "list", "orders").Out.ShouldNotContain("1.2.0");
+
+        var inUse = server.AsAdmin("release", "retire", "orders", "1.0.0");
+        inUse.Exit.ShouldBe(1, inUse.Out + inUse.Err);
+        inUse.Out.ShouldContain("n1");
+    }
+}
