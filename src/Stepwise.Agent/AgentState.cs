@@ -15,7 +15,8 @@ namespace Stepwise.Agent;
 /// <param name="UpdatedAt">When the state was last written.</param>
 /// <param name="AppPid">The app process the agent runs (null: none), so a restarted agent can stop what its predecessor left running.</param>
 /// <param name="AppStartedAt">That process's start time (a recycled pid is not the app).</param>
-public sealed record AgentState(string? Release, Artifact? Artifact, int AppPort, bool Sanctioned, DateTimeOffset? UpdatedAt, int? AppPid = null, DateTimeOffset? AppStartedAt = null)
+/// <param name="AppGroup">The app leads its own process group (its pid is the group id): a restarted agent stops the group.</param>
+public sealed record AgentState(string? Release, Artifact? Artifact, int AppPort, bool Sanctioned, DateTimeOffset? UpdatedAt, int? AppPid = null, DateTimeOffset? AppStartedAt = null, bool AppGroup = false)
 {
     public static AgentState Empty(int port) => new(null, null, port, false, null);
 }

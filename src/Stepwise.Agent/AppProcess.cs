@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Stepwise.Api;
 
 namespace Stepwise.Agent;
@@ -16,8 +15,9 @@ public sealed class AppProcess : IDisposable
     private readonly StreamWriter log;
     private readonly HttpClient http;
 
-    private AppProcess(Process process, StreamWriter log, string release, int port, Artifact artifact, DateTimeOffset startedAt)
+    private AppProcess(Process process, StreamWriter log, string release, int port, Artifact artifact, DateTimeOffset startedAt, bool ownGroup)
     {
+        OwnGroup = ownGroup;
         this.process = process;
         this.log = log;
         Release = release;
@@ -32,6 +32,9 @@ public sealed class AppProcess : IDisposable
     public Artifact Artifact { get; }
     public DateTimeOffset StartedAt { get; }
     public int Pid => process.Id;
+
+    /// <summary>Whether the app leads its own process group (its pid is the group id), so stopping it stops all it started.</summary>
+    public bool OwnGroup { get; }
 
     public bool Exited
     {
@@ -61,43 +64,35 @@ public sealed class AppProcess : IDisposable
     public static AppProcess Start(Artifact artifact, string release, int port, string node, string logPath, DateTimeOffset now)
     {
         var (file, arguments) = Expand(artifact, release, port, node);
-        var info = new ProcessStartInfo(file)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        foreach (var a in arguments)
-        {
-            info.ArgumentList.Add(a);
-        }
-        foreach (var (k, v) in artifact.Environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[k] = v;
-        }
+        var program = AppLauncher.Find(file)
+            ?? throw new AppStartException($"could not start '{file}' for {release}: no such executable file; check the release's artifact command");
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-        var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => Write(log, e.Data);
-        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        Process process;
         try
         {
-            if (!process.Start())
+            process = AppLauncher.Start(program, arguments, info =>
             {
-                throw new AppStartException($"could not start '{file}'");
-            }
+                info.RedirectStandardOutput = true;
+                info.RedirectStandardError = true;
+                info.RedirectStandardInput = true;
+                foreach (var (k, v) in artifact.Environment ?? new Dictionary<string, string>())
+                {
+                    info.Environment[k] = v;
+                }
+            });
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             log.Dispose();
-            process.Dispose();
             throw new AppStartException($"could not start '{file}' for {release}: {e.Message}; check the release's artifact command");
         }
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        Write(log, $"--- stepwise agent started {file} {string.Join(' ', arguments)} (pid {process.Id}) at {now:O}");
-        return new AppProcess(process, log, release, port, artifact, now);
+        Write(log, $"--- stepwise agent started {program} {string.Join(' ', arguments)} (pid {process.Id}{(AppLauncher.Supervised ? ", own process group, dies with the agent" : "")}) at {now:O}");
+        return new AppProcess(process, log, release, port, artifact, now, AppLauncher.Supervised);
     }
 
     private static void Write(StreamWriter log, string? line)
@@ -154,14 +149,15 @@ public sealed class AppProcess : IDisposable
         }
     }
 
-    /// <summary>SIGTERM, wait a little for a clean exit, then kill the process tree.</summary>
+    /// <summary>SIGTERM to the app (its whole process group when it has one), wait a little for a clean exit, then kill what is left.</summary>
     public async Task StopAsync()
     {
+        var pid = process.Id;
         if (!Exited)
         {
             if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
             {
-                _ = SysKill(process.Id, SigTerm);
+                _ = OwnGroup ? AppLauncher.SignalGroup(pid, AppLauncher.SigTerm) : AppLauncher.Signal(pid, AppLauncher.SigTerm);
                 using var wait = new CancellationTokenSource(GracefulStop);
                 try
                 {
@@ -172,6 +168,11 @@ public sealed class AppProcess : IDisposable
                 }
             }
             KillTree(process);
+        }
+        if (OwnGroup)
+        {
+            // Whatever the app started and left behind in its group (a group id is not reused while the group has members).
+            _ = AppLauncher.SignalGroup(pid, AppLauncher.SigKill);
         }
         Write(log, "--- stepwise agent stopped the app");
     }
@@ -196,9 +197,10 @@ public sealed class AppProcess : IDisposable
 
     /// <summary>
     /// Kills an app a previous run of the agent left behind (the agent itself was killed), identified by its pid and
-    /// start time so a recycled pid is left alone.
+    /// start time so a recycled pid is left alone. When the app led its own process group (<paramref name="ownGroup"/>),
+    /// the group is killed too, also when the app itself is already gone and only what it started is left.
     /// </summary>
-    public static bool KillLeftover(int pid, DateTimeOffset startedAt)
+    public static bool KillLeftover(int pid, DateTimeOffset startedAt, bool ownGroup = false)
     {
         try
         {
@@ -206,18 +208,20 @@ public sealed class AppProcess : IDisposable
             var started = new DateTimeOffset(process.StartTime.ToUniversalTime(), TimeSpan.Zero);
             if (Math.Abs((started - startedAt).TotalSeconds) > 2)
             {
-                return false;
+                return false; // the pid was recycled: not the app, and no longer its group's id
+            }
+            if (ownGroup)
+            {
+                _ = AppLauncher.SignalGroup(pid, AppLauncher.SigKill);
             }
             KillTree(process);
             return true;
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
-            return false; // no such process
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
+            // The app is gone. Its group outlives it only while something it started does, and a group id is not
+            // reused for a new process until then, so signalling the group reaches only what the app left behind.
+            return ownGroup && AppLauncher.SignalGroup(pid, AppLauncher.SigKill);
         }
     }
 
@@ -236,11 +240,6 @@ public sealed class AppProcess : IDisposable
             }
         }
     }
-
-    private const int SigTerm = 15;
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SysKill(int pid, int signal);
 
     public void Dispose()
     {

@@ -81,7 +81,7 @@ public sealed class NodeAgent : IAsyncDisposable
     }
 
     /// <summary>Loads the saved state, picks the app port once, and stops an app a previous run left behind.</summary>
-    internal void Start()
+    public void Start()
     {
         Directory.CreateDirectory(options.StateDirectory);
         state = stateFile.Load() ?? AgentState.Empty(options.AppPort);
@@ -97,12 +97,12 @@ public sealed class NodeAgent : IAsyncDisposable
         {
             state = state with { AppPort = FreeLoopbackPort() };
         }
-        if (state.AppPid is { } pid && state.AppStartedAt is { } started && AppProcess.KillLeftover(pid, started))
+        if (state.AppPid is { } pid && state.AppStartedAt is { } started && AppProcess.KillLeftover(pid, started, state.AppGroup))
         {
             log($"stopped app pid {pid} left running by a previous agent; it starts again once the controller sanctions its release");
         }
         // Nothing serves until the controller answers.
-        Save(state with { Sanctioned = false, AppPid = null, AppStartedAt = null });
+        Save(state with { Sanctioned = false, AppPid = null, AppStartedAt = null, AppGroup = false });
         log($"node {options.Node} ({options.Service}): installed release {state.Release ?? "none"}, app port {state.AppPort}; waiting for the controller at {options.Controller}");
     }
 
@@ -240,7 +240,7 @@ public sealed class NodeAgent : IAsyncDisposable
         try
         {
             app = AppProcess.Start(artifact, state.Release, state.AppPort, options.Node, LogPath, time.GetUtcNow());
-            Save(state with { AppPid = app.Pid, AppStartedAt = app.ProcessStartTime });
+            Save(state with { AppPid = app.Pid, AppStartedAt = app.ProcessStartTime, AppGroup = app.OwnGroup });
             log($"started {options.Service} {state.Release} on port {state.AppPort} (pid {app.Pid})");
         }
         catch (AppStartException e)
@@ -304,7 +304,7 @@ public sealed class NodeAgent : IAsyncDisposable
             await a.StopAsync();
             a.Dispose();
             log($"stopped {options.Service} {a.Release}: {why}");
-            Save(state with { AppPid = null, AppStartedAt = null });
+            Save(state with { AppPid = null, AppStartedAt = null, AppGroup = false });
         }
     }
 

@@ -144,7 +144,7 @@ public class AgentStateFileTests
         // agent-state.json outlives agent upgrades: its field names may only grow.
         var json = JsonSerializer.Serialize(new AgentState("1", new Artifact("a", []), 1, false, DateTimeOffset.UnixEpoch, 2, DateTimeOffset.UnixEpoch), SnapshotJson.Options);
         var names = JsonDocument.Parse(json).RootElement.EnumerateObject().Select(p => p.Name).ToList();
-        names.ShouldBe(["release", "artifact", "appPort", "sanctioned", "updatedAt", "appPid", "appStartedAt"]);
+        names.ShouldBe(["release", "artifact", "appPort", "sanctioned", "updatedAt", "appPid", "appStartedAt", "appGroup"]);
     }
 
     [Fact]

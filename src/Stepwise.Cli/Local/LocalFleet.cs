@@ -236,9 +236,9 @@ public sealed partial class LocalFleet : IAsyncDisposable
     {
         try
         {
-            if (new AgentStateFile(AgentStateDir(id)).Load() is { AppPid: { } pid, AppStartedAt: { } started })
+            if (new AgentStateFile(AgentStateDir(id)).Load() is { AppPid: { } pid, AppStartedAt: { } started } leftover)
             {
-                AppProcess.KillLeftover(pid, started);
+                AppProcess.KillLeftover(pid, started, leftover.AppGroup);
             }
         }
         catch (AgentStateException)
