@@ -150,4 +150,21 @@ public sealed class DataCommandTests
         err.ShouldContain("customer-contact-email.expand:1:23: SQL syntax error");
         Scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'stepwise_data_phase'").ShouldBe(0);
     }
+
+    [Fact]
+    public void plan_and_apply_refuse_a_phase_with_a_nul_byte_with_its_offset()
+    {
+        var (config, store, db) = SqliteShop();
+        // YAML's "\0" escape puts a NUL into the inline SQL.
+        System.IO.File.WriteAllText(config, System.IO.File.ReadAllText(config).Replace(
+            "up: ALTER TABLE customers ADD COLUMN contact_email text", "up: \"ALTER TABLE customers ADD COLUMN contact_email text;\\0DROP TABLE customers\"", StringComparison.Ordinal));
+        foreach (var verb in new[] { "plan", "apply" })
+        {
+            var (code, _, err) = Run("data", verb, "customer-contact-email", "--store", store, "--config", config);
+            code.ShouldBe(2);
+            err.ShouldContain("NUL byte at byte offset 52");
+        }
+        Scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'customers'").ShouldBe(1);
+        Scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'stepwise_data_phase'").ShouldBe(0);
+    }
 }

@@ -131,4 +131,38 @@ public sealed class LintSqlCommandTests
             await drop();
         }
     }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public void a_nul_byte_or_invalid_utf8_exits_2_with_the_byte_offset(string dialect)
+    {
+        if (dialect == "postgres")
+        {
+            CliDatabases.RequireLibPgQuery();
+        }
+        var nul = Path.Combine(CliDatabases.TempDir(), "nul.sql");
+        System.IO.File.WriteAllBytes(nul, [.. "ALTER TABLE t ADD COLUMN c int;"u8, 0, .. "DROP TABLE x;"u8]);
+        var (code, _, err) = Run("lint-sql", nul, "--dialect", dialect, "--phase", "expand");
+        code.ShouldBe(2);
+        err.ShouldContain($"{nul}:1:32: error: NUL byte at byte offset 31");
+
+        var latin1 = Path.Combine(CliDatabases.TempDir(), "latin1.sql");
+        System.IO.File.WriteAllBytes(latin1, [.. "SELECT 'caf"u8, 0xE9, .. "';"u8]);
+        (code, _, err) = Run("lint-sql", latin1, "--dialect", dialect);
+        code.ShouldBe(2);
+        err.ShouldContain("invalid UTF-8 at byte offset 11 (byte 0xE9)");
+    }
+
+    [Fact]
+    public void a_file_over_the_size_cap_exits_2_and_the_cap_can_be_raised()
+    {
+        var path = File(string.Concat(Enumerable.Repeat("SELECT 1;\n", 200)));
+        var (code, _, err) = Run("lint-sql", path, "--dialect", "sqlite", "--max-sql-bytes", "1000");
+        code.ShouldBe(2);
+        err.ShouldContain("over the limit of 1,000 bytes");
+        err.ShouldContain("--max-sql-bytes");
+        Run("lint-sql", path, "--dialect", "sqlite", "--max-sql-bytes", "4000").Code.ShouldBe(0);
+        Run("lint-sql", path, "--dialect", "sqlite", "--max-sql-bytes", "0").Code.ShouldBe(2);
+    }
 }

@@ -36,7 +36,12 @@ public static class DataCommand
         format.AcceptOnlyFromAmong("text", "json");
         var lockTimeout = new Option<int>("--lock-timeout-ms") { Description = "lock_timeout for each statement and batch (retried with backoff).", DefaultValueFactory = _ => 2000 };
         var allow = new Option<string[]>("--allow") { Description = "A contract-only lint rule the expand may break anyway (repeatable), e.g. ban-drop-not-null.", AllowMultipleArgumentsPerToken = false };
+        var maxBytes = new Option<long>("--max-sql-bytes") { Description = "The size cap of one phase's SQL in bytes (larger SQL is bad input).", DefaultValueFactory = _ => Data.Sql.SqlInput.DefaultMaxBytes };
         var cmd = new Command(verb, description) { change, store, config, format, lockTimeout };
+        if (verb != "status")
+        {
+            cmd.Options.Add(maxBytes);
+        }
         if (verb != "status")
         {
             cmd.Options.Add(phase);
@@ -61,10 +66,15 @@ public static class DataCommand
                 var options = new RunnerOptions
                 {
                     LockTimeout = TimeSpan.FromMilliseconds(Math.Max(1, parseResult.GetValue(lockTimeout))),
+                    MaxSqlBytes = verb == "status" ? Data.Sql.SqlInput.DefaultMaxBytes : parseResult.GetValue(maxBytes),
                     Progress = progress.Report,
                     AllowedRules = (verb == "apply" ? parseResult.GetValue(allow) : null)?.ToHashSet(StringComparer.Ordinal) ?? [],
                     OnLockRetry = (what, attempt, backoff) => stderr.WriteLine($"lock timeout on: {what}; retry {attempt} in {backoff.TotalMilliseconds:0} ms"),
                 };
+                if (options.MaxSqlBytes <= 0)
+                {
+                    throw new DataInputException($"--max-sql-bytes must be a positive number of bytes, not {options.MaxSqlBytes}", $"leave it out for the default ({Data.Sql.SqlInput.DefaultMaxBytes}) or give a positive size");
+                }
                 foreach (var rule in options.AllowedRules.Where(r => LintRules.Find(r) is null))
                 {
                     throw new DataInputException($"--allow names unknown lint rule '{rule}'", "use a rule id from docs/data-changes.md, e.g. ban-drop-not-null");

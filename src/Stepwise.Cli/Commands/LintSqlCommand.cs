@@ -9,9 +9,10 @@ using Stepwise.Data.Sql;
 namespace Stepwise.Cli.Commands;
 
 /// <summary>
-/// <c>stepwise lint-sql FILE... [--dialect postgres|sqlite] [--phase expand|contract] [--format text|json|sarif] [--trace URL]</c>:
+/// <c>stepwise lint-sql FILE... [--dialect postgres|sqlite] [--phase expand|contract] [--format text|json|sarif] [--trace URL] [--max-sql-bytes N]</c>:
 /// classifies each statement (safe, contract-only, blocking) for the phase. Exit 0 when every statement is safe for the
-/// phase, 1 when any is unsafe for it, 2 on bad input (unreadable file, SQL syntax error).
+/// phase, 1 when any is unsafe for it, 2 on bad input (unreadable file, a NUL byte or invalid UTF-8, a file over the
+/// size cap, a SQL syntax error).
 /// </summary>
 public static class LintSqlCommand
 {
@@ -26,7 +27,8 @@ public static class LintSqlCommand
         format.AcceptOnlyFromAmong("text", "json", "sarif");
         var standalone = new Option<bool>("--standalone") { Description = "The files run outside Stepwise: note a missing lock_timeout/statement_timeout." };
         var trace = new Option<string?>("--trace") { Description = "Also run each statement on this scratch PostgreSQL database (postgres://…) in a rolled-back transaction and report the locks taken and tables rewritten." };
-        var cmd = new Command("lint-sql", "Lint migration SQL: which statements are safe in an expand, contract-only, or blocking.") { files, dialect, phase, format, standalone, trace };
+        var maxBytes = new Option<long>("--max-sql-bytes") { Description = "The size cap of one SQL file in bytes (a larger file is bad input).", DefaultValueFactory = _ => SqlInput.DefaultMaxBytes };
+        var cmd = new Command("lint-sql", "Lint migration SQL: which statements are safe in an expand, contract-only, or blocking.") { files, dialect, phase, format, standalone, trace, maxBytes };
         cmd.SetAction(async (parseResult, ct) =>
         {
             var stdout = parseResult.InvocationConfiguration.Output;
@@ -39,6 +41,13 @@ public static class LintSqlCommand
                 stderr.WriteLine("  fix: install it (Debian: apt-get install libpg-query1504.0)");
                 return ExitCodes.BadInput;
             }
+            var cap = parseResult.GetValue(maxBytes);
+            if (cap <= 0)
+            {
+                stderr.WriteLine($"error: --max-sql-bytes must be a positive number of bytes, not {cap}");
+                stderr.WriteLine($"  fix: leave it out for the default ({SqlInput.DefaultMaxBytes}) or give a positive size");
+                return ExitCodes.BadInput;
+            }
             var sources = new List<SqlSource>();
             foreach (var file in parseResult.GetValue(files)!)
             {
@@ -48,9 +57,31 @@ public static class LintSqlCommand
                     stderr.WriteLine("  fix: check the path");
                     return ExitCodes.BadInput;
                 }
-                sources.Add(new SqlSource(file, File.ReadAllText(file)));
+                try
+                {
+                    sources.Add(new SqlSource(file, SqlInput.ReadFile(file, cap)));
+                }
+                catch (SqlInputException e)
+                {
+                    var at = e.Problem.ByteOffset is null ? "" : $":{e.Problem.Line}:{e.Problem.Column}";
+                    stderr.WriteLine($"{file}{at}: error: {e.Problem.Message}");
+                    stderr.WriteLine($"  fix: {e.Problem.Fix}");
+                    return ExitCodes.BadInput;
+                }
+                catch (IOException e)
+                {
+                    stderr.WriteLine($"{file}: error: cannot read it: {e.Message}");
+                    stderr.WriteLine("  fix: check the path and its permissions");
+                    return ExitCodes.BadInput;
+                }
+                catch (UnauthorizedAccessException e)
+                {
+                    stderr.WriteLine($"{file}: error: cannot read it: {e.Message}");
+                    stderr.WriteLine("  fix: check the path and its permissions");
+                    return ExitCodes.BadInput;
+                }
             }
-            var report = SqlLinter.Lint(sources, d, p, parseResult.GetValue(standalone));
+            var report = SqlLinter.Lint(sources, d, p, parseResult.GetValue(standalone), cap);
             IReadOnlyList<StatementTrace>? traces = null;
             if (parseResult.GetValue(trace) is { } url && report.InputErrors.Count == 0)
             {

@@ -13,12 +13,19 @@ public sealed record SqlSource(string File, string Text);
 public static class SqlLinter
 {
     /// <param name="standalone">The files run outside Stepwise: note missing lock_timeout/statement_timeout (Stepwise sets them itself).</param>
-    public static LintReport Lint(IEnumerable<SqlSource> sources, SqlDialect dialect, DataPhaseKind? phase, bool standalone = false)
+    /// <param name="maxBytes">The size cap of one source in UTF-8 bytes (<see cref="SqlInput.DefaultMaxBytes"/> by default).</param>
+    public static LintReport Lint(IEnumerable<SqlSource> sources, SqlDialect dialect, DataPhaseKind? phase, bool standalone = false, long maxBytes = SqlInput.DefaultMaxBytes)
     {
         var statements = new List<StatementVerdict>();
         var errors = new List<LintInputError>();
         foreach (var source in sources)
         {
+            // A NUL byte, a broken character or an oversized file is bad input, before any parser sees it.
+            if (SqlInput.Problem(source.Text, maxBytes) is { } problem)
+            {
+                errors.Add(new LintInputError(source.File, problem.Line, problem.Column, problem.Message));
+                continue;
+            }
             if (dialect == SqlDialect.Postgres)
             {
                 LintPostgres(source, phase, standalone, statements, errors);

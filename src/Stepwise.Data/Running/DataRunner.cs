@@ -219,10 +219,10 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
         }
         var sqlPhase = phase == DataPhaseKind.Expand ? Change.Expand! : Change.Contract!;
         var source = direction == PhaseDirection.Up ? sqlPhase.Up : sqlPhase.Down!;
-        var sql = PhaseSql.Resolve(source, configDirectory, what);
-        var steps = PhaseScript.Plan(sql, store.Dialect, PhaseSql.DisplayName(source, what));
+        var sql = PhaseSql.Resolve(source, configDirectory, what, options.MaxSqlBytes);
+        var steps = PhaseScript.Plan(sql, store.Dialect, PhaseSql.DisplayName(source, what), options.MaxSqlBytes);
         var lintPhase = direction == PhaseDirection.Down ? (DataPhaseKind?)null : phase;
-        var lint = SqlLinter.Lint([new SqlSource(PhaseSql.DisplayName(source, what), sql)], store.Dialect, lintPhase);
+        var lint = SqlLinter.Lint([new SqlSource(PhaseSql.DisplayName(source, what), sql)], store.Dialect, lintPhase, maxBytes: options.MaxSqlBytes);
         var resume = row.Record is { State: DataPhaseState.Running or DataPhaseState.Failed } r && r.Direction == direction && r.Step > 0 ? $"; resumes at statement {r.Step + 1}" : "";
         return new PhaseOutcome(phase, direction, $"{(direction == PhaseDirection.Down ? "roll back" : "apply")} {Name(phase)} of '{Change.Id}' on {store}: {Count(steps.Count, "statement")}{resume}", false, steps, lint);
     }

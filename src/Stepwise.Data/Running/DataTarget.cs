@@ -50,6 +50,9 @@ public sealed record RunnerOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The size cap of one phase's SQL (inline or file) in UTF-8 bytes.</summary>
+    public long MaxSqlBytes { get; init; } = Sql.SqlInput.DefaultMaxBytes;
+
     /// <summary>Contract-only lint rules an expand may break anyway (e.g. ban-drop-not-null when the old column must accept NULLs).</summary>
     public IReadOnlySet<string> AllowedRules { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 

@@ -29,8 +29,19 @@ public sealed record ExecStep(string Sql, StepMode Mode, string Note, string? Co
 /// </summary>
 public static class PhaseScript
 {
-    public static IReadOnlyList<ExecStep> Plan(string sql, SqlDialect dialect, string what) =>
-        dialect == SqlDialect.Postgres ? PlanPostgres(sql, what) : PlanSqlite(sql, what);
+    public static IReadOnlyList<ExecStep> Plan(string sql, SqlDialect dialect, string what, long maxBytes = SqlInput.DefaultMaxBytes)
+    {
+        if (SqlInput.Problem(sql, maxBytes) is { } problem)
+        {
+            throw BadInput(what, problem);
+        }
+        return dialect == SqlDialect.Postgres ? PlanPostgres(sql, what) : PlanSqlite(sql, what);
+    }
+
+    /// <summary>A NUL byte, invalid UTF-8 or oversized SQL in a phase, as the runner reports bad input.</summary>
+    public static DataInputException BadInput(string what, SqlInputProblem problem) => new(
+        problem.ByteOffset is null ? $"{what}: {problem.Message}" : $"{what}:{problem.Line}:{problem.Column}: {problem.Message}",
+        problem.Fix + "; nothing was run");
 
     private static List<ExecStep> PlanPostgres(string sql, string what)
     {

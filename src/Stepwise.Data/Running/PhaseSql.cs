@@ -1,3 +1,5 @@
+using Stepwise.Data.Sql;
+
 namespace Stepwise.Data.Running;
 
 /// <summary>
@@ -12,7 +14,7 @@ public static class PhaseSql
         return v.EndsWith(".sql", StringComparison.OrdinalIgnoreCase) && !v.Contains('\n', StringComparison.Ordinal) && !v.Contains(' ', StringComparison.Ordinal);
     }
 
-    public static string Resolve(string value, string configDirectory, string what)
+    public static string Resolve(string value, string configDirectory, string what, long maxBytes = SqlInput.DefaultMaxBytes)
     {
         if (!IsPath(value))
         {
@@ -23,7 +25,14 @@ public static class PhaseSql
         {
             throw new DataInputException($"{what}: SQL file {value.Trim()} does not exist (looked in {Path.GetFullPath(configDirectory)})", "correct the path; it is relative to the folder of stepwise.yaml");
         }
-        return File.ReadAllText(path);
+        try
+        {
+            return SqlInput.ReadFile(path, maxBytes);
+        }
+        catch (SqlInputException e)
+        {
+            throw PhaseScript.BadInput(value.Trim(), e.Problem);
+        }
     }
 
     public static string DisplayName(string value, string what) => IsPath(value) ? value.Trim() : what;

@@ -64,6 +64,9 @@ public static class PgQuery
         {
             throw new InvalidOperationException($"{why}; install it with 'apt-get install libpg-query1504.0'");
         }
+        // libpg_query reads a C string: a NUL would end the script early and hide the rest of it. No size cap here (the
+        // callers apply theirs), only what would make the parse wrong.
+        SqlInput.Check(sql, long.MaxValue);
         var bytes = Encoding.UTF8.GetBytes(sql + "\0");
         var result = Parse(bytes);
         try

@@ -13,8 +13,16 @@ public sealed record SqliteStatement(string Text, int Offset, IReadOnlyList<stri
 /// </summary>
 public static class SqliteScript
 {
+    /// <summary>
+    /// How many earlier occurrences of the token SQLite names are tried to place its syntax error. Each try prepares the
+    /// text before the occurrence, so this bounds the work on a long statement that repeats the token.
+    /// </summary>
+    private const int MaxPlacementTries = 32;
+
     public static (IReadOnlyList<SqliteStatement> Statements, SqlSyntaxError? Error) Parse(string sql)
     {
+        // sqlite3_prepare stops at a NUL: the rest of the script would go unseen (and the tail never advances).
+        SqlInput.Check(sql, long.MaxValue);
         var statements = Split(sql);
         using var db = new SqliteConnection("Data Source=:memory:");
         db.Open();
@@ -42,16 +50,23 @@ public static class SqliteScript
         {
             // SQLite names the token it stopped at but not where it is: the error is at the last occurrence of that
             // token whose preceding text has no syntax error of its own (at most "incomplete input").
+            // An empty token (SQLite quotes nothing at the end of its input) is not searched for: every offset would match.
             var token = reason[(near + 6)..end];
-            var at = s.Text.LastIndexOf(token, StringComparison.Ordinal);
-            while (at > 0)
+            var at = token.Length == 0 ? s.Text.Length : s.Text.LastIndexOf(token, StringComparison.Ordinal);
+            for (var tries = 0; token.Length > 0 && at > 0 && tries < MaxPlacementTries; tries++)
             {
                 var before = SyntaxProblem(db, s.Text[..at]);
                 if (before is null || before.Contains("incomplete input", StringComparison.Ordinal))
                 {
                     break;
                 }
-                at = s.Text.LastIndexOf(token, at - 1, StringComparison.Ordinal);
+                // Strictly earlier: the search never stands still.
+                var earlier = s.Text.LastIndexOf(token, at - 1, StringComparison.Ordinal);
+                if (earlier < 0 || earlier >= at)
+                {
+                    break;
+                }
+                at = earlier;
             }
             offset = s.Offset + Math.Max(0, at);
         }
