@@ -11,6 +11,8 @@ namespace Stepwise.Agent;
 /// <param name="DefaultHeartbeat">The heartbeat interval until the controller says otherwise.</param>
 /// <param name="MaxHeartbeat">Heartbeat at least this often even when the controller asks for less (null: as the controller asks).</param>
 /// <param name="LocalArtifact">How this node runs a release when the controller names none (a release declared in stepwise.yaml carries no artifact); the controller's artifact wins.</param>
+/// <param name="Policy">What this agent agrees to run (null: any command; placeholders never reach a shell).</param>
+/// <param name="Handler">How the agent reaches the controller (TLS settings); null: the default handler.</param>
 /// <param name="InitialRelease">The release the node was provisioned with: what the agent reports on its first start, before the controller has moved it anywhere.</param>
 public sealed record AgentOptions(
     Uri Controller,
@@ -25,8 +27,11 @@ public sealed record AgentOptions(
     TimeSpan? DefaultHeartbeat = null,
     string? InitialRelease = null,
     Stepwise.Api.Artifact? LocalArtifact = null,
-    TimeSpan? MaxHeartbeat = null)
+    TimeSpan? MaxHeartbeat = null,
+    AgentPolicy? Policy = null,
+    System.Net.Http.HttpMessageHandler? Handler = null)
 {
+    public AgentPolicy PolicyOrDefault => Policy ?? AgentPolicy.AllowAll;
     public TimeSpan HealthTimeoutOrDefault => HealthTimeout ?? TimeSpan.FromSeconds(30);
     public TimeSpan RequestTimeoutOrDefault => RequestTimeout ?? TimeSpan.FromSeconds(5);
     public TimeSpan MaxBackoffOrDefault => MaxBackoff ?? TimeSpan.FromSeconds(30);

@@ -61,11 +61,24 @@ public sealed class AppProcess : IDisposable
     }
 
     /// <summary>Starts the app; throws <see cref="AppStartException"/> when the command cannot be run.</summary>
-    public static AppProcess Start(Artifact artifact, string release, int port, string node, string logPath, DateTimeOffset now)
+    public static AppProcess Start(Artifact artifact, string release, int port, string node, string logPath, DateTimeOffset now, AgentPolicy? policy = null)
     {
+        policy ??= AgentPolicy.AllowAll;
+        if (policy.Refusal(artifact) is { } refusal)
+        {
+            throw new AppStartException($"refused to run {release}: {refusal}");
+        }
+        if (!AgentPolicy.SafeValue(release) || !AgentPolicy.SafeValue(node))
+        {
+            throw new AppStartException($"refused to run release '{release}' on node '{node}': a release or node id holds characters other than letters, digits and . _ - +");
+        }
         var (file, arguments) = Expand(artifact, release, port, node);
         var program = AppLauncher.Find(file)
             ?? throw new AppStartException($"could not start '{file}' for {release}: no such executable file; check the release's artifact command");
+        if (policy.ProgramRefusal(program) is { } notAllowed)
+        {
+            throw new AppStartException($"refused to run {release}: {notAllowed}");
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
         Process process;

@@ -37,13 +37,16 @@ public sealed class NodeAgent : IAsyncDisposable
     private (string Release, NodeHealth Health)? preflightResult;
     private MetricReading acknowledged = MetricReading.Zero;
     private bool everAnswered;
+    /// <summary>The release and artifact the agent last refused to run, and why: reported as a failed install, not retried.</summary>
+    private (string Release, string Artifact, string Reason)? refused;
+    private int? clampedInterval;
 
     public NodeAgent(AgentOptions options, Action<string> log, TimeProvider? time = null, HttpMessageHandler? handler = null)
     {
         this.options = options;
         this.log = log;
         this.time = time ?? TimeProvider.System;
-        client = new ControllerClient(options.Controller, options.Token, options.RequestTimeoutOrDefault, handler);
+        client = new ControllerClient(options.Controller, options.Token, options.RequestTimeoutOrDefault, handler ?? options.Handler);
         stateFile = new AgentStateFile(options.StateDirectory);
         backoff = new Backoff(options.Node, TimeSpan.FromMilliseconds(250), options.MaxBackoffOrDefault);
     }
@@ -84,7 +87,7 @@ public sealed class NodeAgent : IAsyncDisposable
     public void Start()
     {
         Directory.CreateDirectory(options.StateDirectory);
-        state = stateFile.Load() ?? AgentState.Empty(options.AppPort);
+        state = Sane(stateFile.Load() ?? AgentState.Empty(options.AppPort));
         if (options.AppPort != 0 && state.AppPort != options.AppPort)
         {
             state = state with { AppPort = options.AppPort };
@@ -103,7 +106,29 @@ public sealed class NodeAgent : IAsyncDisposable
         }
         // Nothing serves until the controller answers.
         Save(state with { Sanctioned = false, AppPid = null, AppStartedAt = null, AppGroup = false });
+        log($"runs {options.PolicyOrDefault}{(options.PolicyOrDefault.AllowShellPlaceholders ? "; shell scripts may hold placeholders" : "")}");
         log($"node {options.Node} ({options.Service}): installed release {state.Release ?? "none"}, app port {state.AppPort}; waiting for the controller at {options.Controller}");
+    }
+
+    /// <summary>The saved state with whatever can't be right dropped (a hand-edited or damaged file), each with a logged reason.</summary>
+    private AgentState Sane(AgentState loaded)
+    {
+        var sane = loaded;
+        if (sane.Release is { } release && !AgentPolicy.SafeValue(release))
+        {
+            log($"{stateFile.Path}: ignoring the saved release (not a release id); the controller names it again");
+            sane = sane with { Release = null, Artifact = null };
+        }
+        if (sane.AppPort is < 0 or > 65535)
+        {
+            log($"{stateFile.Path}: ignoring the saved app port {sane.AppPort} (not a TCP port)");
+            sane = sane with { AppPort = 0 };
+        }
+        if (sane.AppPid is <= 1)
+        {
+            sane = sane with { AppPid = null, AppStartedAt = null, AppGroup = false };
+        }
+        return sane;
     }
 
     /// <summary>One heartbeat and its reconcile. Returns how long to wait before the next.</summary>
@@ -142,7 +167,12 @@ public sealed class NodeAgent : IAsyncDisposable
             acknowledged = reading;
         }
         await ReconcileAsync(reply, cancellationToken);
-        var interval = reply.HeartbeatSeconds > 0 ? TimeSpan.FromSeconds(reply.HeartbeatSeconds) : options.DefaultHeartbeatOrDefault;
+        var interval = AgentPolicy.Interval(reply.HeartbeatSeconds, options.DefaultHeartbeatOrDefault);
+        if (interval.TotalSeconds < reply.HeartbeatSeconds && clampedInterval != reply.HeartbeatSeconds)
+        {
+            log($"the controller asks for a heartbeat every {reply.HeartbeatSeconds} s; sending one every {interval.TotalSeconds:0} s (the most this agent waits)");
+        }
+        clampedInterval = interval.TotalSeconds < reply.HeartbeatSeconds ? reply.HeartbeatSeconds : null;
         if (options.MaxHeartbeat is { } most && interval > most)
         {
             interval = most;
@@ -161,6 +191,10 @@ public sealed class NodeAgent : IAsyncDisposable
         }
         if (app is null)
         {
+            if (refused is { } r && r.Release == state.Release)
+            {
+                return (NodeHealth.Unhealthy, null);
+            }
             return (preflightResult is { } p && p.Release == state.Release ? p.Health : NodeHealth.Unknown, null);
         }
         if (app.Exited)
@@ -225,8 +259,31 @@ public sealed class NodeAgent : IAsyncDisposable
         }
     }
 
-    private static bool SameArtifact(Artifact a, Artifact? b) =>
-        b is not null && System.Text.Json.JsonSerializer.Serialize(a, SnapshotJson.Options) == System.Text.Json.JsonSerializer.Serialize(b, SnapshotJson.Options);
+    private static bool SameArtifact(Artifact a, Artifact? b) => b is not null && Key(a) == Key(b);
+
+    private static string Key(Artifact? a) => a is null ? "" : System.Text.Json.JsonSerializer.Serialize(a, SnapshotJson.Options);
+
+    /// <summary>Starts an app or a preflight; a refused or failed start is a failed install (unhealthy), logged once.</summary>
+    private AppProcess? TryStart(Artifact artifact, string release, int port)
+    {
+        var key = Key(artifact);
+        if (refused is { } r && r.Release == release && r.Artifact == key)
+        {
+            return null;
+        }
+        try
+        {
+            var started = AppProcess.Start(artifact, release, port, options.Node, LogPath, time.GetUtcNow(), options.PolicyOrDefault);
+            refused = null;
+            return started;
+        }
+        catch (AppStartException e)
+        {
+            refused = (release, key, e.Message);
+            log($"{e.Message}; reported as a failed install (unhealthy)");
+            return null;
+        }
+    }
 
     private Artifact? ArtifactToRun => state.Artifact ?? options.LocalArtifact;
 
@@ -237,15 +294,11 @@ public sealed class NodeAgent : IAsyncDisposable
             log($"cannot start {state.Release ?? "nothing"}: the controller sent no artifact for it and this agent has no --run template");
             return;
         }
-        try
+        app = TryStart(artifact, state.Release, state.AppPort);
+        if (app is not null)
         {
-            app = AppProcess.Start(artifact, state.Release, state.AppPort, options.Node, LogPath, time.GetUtcNow());
             Save(state with { AppPid = app.Pid, AppStartedAt = app.ProcessStartTime, AppGroup = app.OwnGroup });
             log($"started {options.Service} {state.Release} on port {state.AppPort} (pid {app.Pid})");
-        }
-        catch (AppStartException e)
-        {
-            log(e.Message);
         }
     }
 
@@ -255,15 +308,14 @@ public sealed class NodeAgent : IAsyncDisposable
         {
             return;
         }
-        try
-        {
-            preflight = AppProcess.Start(artifact, state.Release, FreeLoopbackPort(), options.Node, LogPath, time.GetUtcNow());
-            log($"may not serve yet: checking {state.Release} on private port {preflight.Port} so the controller hears it is healthy");
-        }
-        catch (AppStartException e)
+        preflight = TryStart(artifact, state.Release, FreeLoopbackPort());
+        if (preflight is null)
         {
             preflightResult = (state.Release, NodeHealth.Unhealthy);
-            log(e.Message);
+        }
+        else
+        {
+            log($"may not serve yet: checking {state.Release} on private port {preflight.Port} so the controller hears it is healthy");
         }
     }
 

@@ -35,6 +35,9 @@ public sealed class FakeController : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>When set, the raw body of the next 200 reply (crafted, possibly malformed JSON) instead of <see cref="Reply"/>.</summary>
+    public Func<Heartbeat, string>? RawReply { get; set; }
+
     private FakeController(WebApplication app, Uri address)
     {
         this.app = app;
@@ -64,6 +67,10 @@ public sealed class FakeController : IAsyncDisposable
                     await Task.Delay(TimeSpan.FromMinutes(1), context.RequestAborted);
                     return Results.StatusCode(504);
                 default:
+                    if (self.RawReply is { } raw)
+                    {
+                        return Results.Text(raw(hb), "application/json");
+                    }
                     // A reply that cannot be built is a test bug: show it rather than a bare 500.
                     try
                     {

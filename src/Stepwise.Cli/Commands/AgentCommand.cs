@@ -20,9 +20,12 @@ public static class AgentCommand
         var run = new Option<string?>("--run") { Description = "How this node runs a release the controller gives no artifact for, as one command line: {version}, {port} and {node} are replaced, e.g. \"dotnet orders.dll --release {version} --port {port}\"." };
         var heartbeat = new Option<string?>("--heartbeat") { Description = "Send heartbeats at least this often (e.g. 1s), even when the controller asks for fewer." };
         var appPort = new Option<int>("--app-port") { Description = "The port the app listens on ({port} in the artifact); default: a free loopback port, chosen once and kept in the state." };
+        var allowCommand = new Option<string[]>("--allow-command") { Description = "Run only this program (an absolute path; a folder ending in / allows what is below it). Repeatable; default: any program.", AllowMultipleArgumentsPerToken = false };
+        var allowList = new Option<string?>("--allow-list") { Description = "A file of allowed programs, one absolute path a line ('#' comments), added to --allow-command." };
+        var allowShell = new Option<bool>("--allow-shell-placeholders") { Description = "Let a shell's -c script hold {version}, {port} or {node} (refused by default: placeholders never reach a shell)." };
         var command = new Command("agent", "Run the node agent: runs the release the controller sanctions, health-checks it, sends heartbeats.")
         {
-            controller, token, node, service, stateDir, release, run, heartbeat, appPort,
+            controller, token, node, service, stateDir, release, run, heartbeat, appPort, allowCommand, allowList, allowShell,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -68,8 +71,31 @@ public static class AgentCommand
                 }
                 every = parsed;
             }
+            var allowed = new List<string>();
+            try
+            {
+                foreach (var entry in parse.GetValue(allowCommand) ?? [])
+                {
+                    allowed.Add(AgentPolicy.CheckEntry(entry, "--allow-command"));
+                }
+                if (parse.GetValue(allowList) is { } listFile)
+                {
+                    allowed.AddRange(AgentPolicy.ReadAllowList(listFile));
+                }
+            }
+            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"error: {(e is FormatException ? "" : "--allow-list: ")}{e.Message}");
+                return ExitCodes.BadInput;
+            }
+            var policy = new AgentPolicy(allowed, parse.GetValue(allowShell));
+            if (local is not null && policy.Refusal(local) is { } refusal)
+            {
+                stderr.WriteLine($"error: --run: {refusal}");
+                return ExitCodes.BadInput;
+            }
             var id = parse.GetValue(node)!;
-            var options = new AgentOptions(uri, secret, id, parse.GetValue(service)!, parse.GetValue(stateDir) ?? Path.Combine(".stepwise-agent", id), port, InitialRelease: parse.GetValue(release), LocalArtifact: local, MaxHeartbeat: every);
+            var options = new AgentOptions(uri, secret, id, parse.GetValue(service)!, parse.GetValue(stateDir) ?? Path.Combine(".stepwise-agent", id), port, InitialRelease: parse.GetValue(release), LocalArtifact: local, MaxHeartbeat: every, Policy: policy);
             var output = parse.InvocationConfiguration.Output;
             void Log(string line)
             {
