@@ -2,8 +2,7 @@ namespace Stepwise.Contracts;
 
 /// <summary>
 /// Runs a comparison end to end: detects the kind when it is not given, constructs the checker for it, compares, and
-/// keeps the findings the mode asks for (fleet: both directions; backward: new side with old counterparts only;
-/// forward: old side with new counterparts only).
+/// keeps the findings the mode asks for as <see cref="CompatPolicy"/> says.
 /// </summary>
 public static class CompatRunner
 {
@@ -19,8 +18,7 @@ public static class CompatRunner
         var resolvedKind = kind ?? ContractKindDetector.DetectPair(oldPath, newPath, options?.Limits);
         var checker = ContractCheckers.For(resolvedKind, options);
         var findings = checker.Compare(oldPath, newPath, cancellationToken);
-        var kept = findings
-            .Where(f => Applies(mode, f.Direction))
+        var kept = CompatPolicy.Apply(resolvedKind, mode, findings)
             .OrderByDescending(f => f.Severity)
             .ThenBy(f => f.File, StringComparer.Ordinal)
             .ThenBy(f => f.Line ?? 0)
@@ -36,6 +34,6 @@ public static class CompatRunner
     {
         CompatMode.Backward => direction == Direction.Backward,
         CompatMode.Forward => direction == Direction.Forward,
-        _ => true,
+        _ => true, // fleet and strict keep both directions (fleet may lower a finding's severity: see CompatPolicy)
     };
 }

@@ -27,12 +27,16 @@ public enum ContractKind
     JsonSchema = 2,
 }
 
-/// <summary>Which directions the verdict requires. Fleet is what a rolling deploy with rollback needs.</summary>
+/// <summary>Which directions the verdict requires, and how strictly (see <see cref="CompatPolicy"/>). Fleet is what a rolling deploy with rollback needs.</summary>
 public enum CompatMode
 {
+    /// <summary>What breaks existing callers or readers when N+1 rolls out or N comes back; service expand steps are information.</summary>
     Fleet = 0,
     Backward = 1,
     Forward = 2,
+
+    /// <summary>Both directions at every rule's own severity.</summary>
+    Strict = 3,
 }
 
 /// <summary>One incompatibility (or note) between an old and a new contract.</summary>

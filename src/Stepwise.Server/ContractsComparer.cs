@@ -36,7 +36,7 @@ public sealed class ContractsComparer(IEnumerable<IContractChecker> checkers) : 
             var newPath = WriteSide(Path.Combine(directory.FullName, "next"), next, contractKind);
             var breaking = new List<ContractFinding>();
             var notes = new List<ContractFinding>();
-            foreach (var finding in checker.Compare(oldPath, newPath))
+            foreach (var finding in CompatPolicy.Apply(contractKind, CompatMode.Fleet, checker.Compare(oldPath, newPath)))
             {
                 var found = new ContractFinding(finding.RuleId, finding.Severity.ToString().ToLowerInvariant(), finding.Direction.ToString().ToLowerInvariant(), finding.Location, finding.Message, finding.Fix);
                 (finding.Severity == Severity.Error ? breaking : notes).Add(found);

@@ -218,6 +218,13 @@ public sealed class OpenApiRuleTests
     }
 
     [Fact]
+    public void replacing_the_success_status_breaks_old_callers()
+    {
+        Findings(Op(Responses("""{"201": {"description": "created"}}""")), Op(Responses("""{"200": {"description": "ok"}}""")))
+            .ShouldContain(("response-success-status-changed", Direction.Backward, Severity.Error));
+    }
+
+    [Fact]
     public void every_operation_rule_has_a_test_here()
     {
         var source = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "OpenApiRuleTests.cs"));

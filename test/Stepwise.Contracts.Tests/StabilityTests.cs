@@ -25,6 +25,7 @@ public sealed class StabilityTests
         "request-media-type-added",
         "response-status-removed",
         "response-status-added",
+        "response-success-status-changed",
         "response-media-type-removed",
         "response-media-type-added",
         "response-header-removed",
@@ -186,6 +187,7 @@ public sealed class StabilityTests
         ((int)CompatMode.Fleet).ShouldBe(0);
         ((int)CompatMode.Backward).ShouldBe(1);
         ((int)CompatMode.Forward).ShouldBe(2);
+        ((int)CompatMode.Strict).ShouldBe(3);
         ((int)SchemaRole.Reader).ShouldBe(0);
         ((int)SchemaRole.Writer).ShouldBe(1);
         ((int)Reporting.ReportFormat.Text).ShouldBe(0);

@@ -53,4 +53,18 @@ public sealed class ContractsComparerTests
         var next = new[] { new ContractDocument("openapi", bomb) };
         Should.Throw<Core.Guarantees.ContractInputException>(() => Comparer.Compare("openapi", previous, next)).Message.ShouldContain("alias");
     }
+
+    [Fact]
+    public void the_gate_uses_fleet_mode_an_expand_step_is_a_note_and_a_contract_step_breaks()
+    {
+        static string Body(string schema) =>
+            """{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/items": {"post": {"requestBody": {"content": {"application/json": {"schema": """
+            + schema + """}}}, "responses": {"204": {"description": "ok"}}}}}}""";
+        var narrow = new[] { new ContractDocument("openapi", Body("""{"type": "string", "enum": ["a"]}""")) };
+        var wide = new[] { new ContractDocument("openapi", Body("""{"type": "string", "enum": ["a", "b"]}""")) };
+        var expand = Comparer.Compare("openapi", narrow, wide);
+        expand.Breaking.ShouldBeEmpty();
+        expand.Notes.ShouldHaveSingleItem().Message.ShouldContain("(G5)");
+        Comparer.Compare("openapi", wide, narrow).Breaking.ShouldHaveSingleItem().RuleId.ShouldBe("request-enum-value-removed");
+    }
 }

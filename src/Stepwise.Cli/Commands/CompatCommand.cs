@@ -13,8 +13,8 @@ public static class CompatCommand
         var newArgument = new Argument<string>("new") { Description = "The contract of the release N+1 to roll out." };
         var kind = new Option<string?>("--kind") { Description = "Contract kind; detected from the files when left out." };
         kind.AcceptOnlyFromAmong("openapi", "protobuf", "jsonschema");
-        var mode = new Option<string>("--mode") { Description = "fleet: both directions a rolling deploy with rollback needs; backward: new side with old counterparts only; forward: old side with new counterparts only.", DefaultValueFactory = _ => "fleet" };
-        mode.AcceptOnlyFromAmong("fleet", "backward", "forward");
+        var mode = new Option<string>("--mode") { Description = "fleet: what breaks existing callers or readers when N+1 rolls out or N comes back (service expand steps are information); strict: both directions at every rule's severity; backward: new side with old counterparts only; forward: old side with new counterparts only.", DefaultValueFactory = _ => "fleet" };
+        mode.AcceptOnlyFromAmong("fleet", "strict", "backward", "forward");
         var format = new Option<string>("--format") { Description = "Output format.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json", "sarif", "markdown");
         var failOn = new Option<string>("--fail-on") { Description = "Exit 1 when a finding is at least this severe.", DefaultValueFactory = _ => "error" };
@@ -44,6 +44,7 @@ public static class CompatCommand
             {
                 "backward" => CompatMode.Backward,
                 "forward" => CompatMode.Forward,
+                "strict" => CompatMode.Strict,
                 _ => CompatMode.Fleet,
             };
             var formatValue = parseResult.GetValue(format) switch

@@ -9,7 +9,7 @@ namespace Stepwise.Contracts.OpenApi;
 /// method and path template with parameter names ignored; parameters, request bodies, responses, media types,
 /// headers, security and schemas are compared in the direction the data flows.
 /// </summary>
-public sealed class OpenApiChecker(ContractLimits? limits = null) : IContractChecker
+public sealed partial class OpenApiChecker(ContractLimits? limits = null) : IContractChecker
 {
     private static readonly string[] Methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
@@ -169,7 +169,7 @@ public sealed class OpenApiChecker(ContractLimits? limits = null) : IContractChe
         return normalized.Length > 1 ? normalized.TrimEnd('/') : normalized;
     }
 
-    private sealed class Comparison(Side oldSide, Side newSide, FindingCollector findings, SchemaComparer schemas, CancellationToken cancellationToken)
+    private sealed partial class Comparison(Side oldSide, Side newSide, FindingCollector findings, SchemaComparer schemas, CancellationToken cancellationToken)
     {
         private readonly DeepEquality _identical = new(oldSide.Documents, newSide.Documents);
 
@@ -307,8 +307,17 @@ public sealed class OpenApiChecker(ContractLimits? limits = null) : IContractChe
             {
                 if (!newParams.TryGetValue(key, out var newParam))
                 {
-                    findings.Add("request-parameter-removed", Direction.Backward, oldParam,
-                        $"{op}: {ParamName(oldParam)} was removed; old callers still send it and the new server ignores it.");
+                    if (oldParam.GetString("in") == "header")
+                    {
+                        findings.Add("request-parameter-removed", Direction.Backward, oldParam,
+                            $"{op}: {ParamName(oldParam)} was removed; callers built against the old contract still send it and rely on its effect, which the new server silently drops.",
+                            Severity.Error);
+                    }
+                    else
+                    {
+                        findings.Add("request-parameter-removed", Direction.Backward, oldParam,
+                            $"{op}: {ParamName(oldParam)} was removed; old callers still send it and the new server ignores it.");
+                    }
                     if (Required(oldParam))
                     {
                         findings.Add("request-parameter-removed", Direction.Forward, oldParam,
@@ -470,171 +479,5 @@ public sealed class OpenApiChecker(ContractLimits? limits = null) : IContractChe
             return result;
         }
 
-        // ---- responses ----
-
-        private void CompareResponses(Operation o, Operation n, string op)
-        {
-            var oldResponses = Responses(o);
-            var newResponses = Responses(n);
-            foreach (var (status, oldRaw) in oldResponses)
-            {
-                if (!newResponses.TryGetValue(status, out var newRaw))
-                {
-                    if (!CoveredBy(status, newResponses))
-                    {
-                        findings.Add("response-status-removed", Direction.Forward, oldRaw,
-                            $"{op}: response {status} is no longer documented; new callers do not expect it, but old servers (rollback, mixed fleet) still return it.");
-                    }
-                    continue;
-                }
-                var oldResponse = oldSide.Documents.Resolve(oldRaw);
-                var newResponse = newSide.Documents.Resolve(newRaw);
-                var where = $"{op} response {status}";
-                CompareContent(oldResponse.Get("content"), newResponse.Get("content"), SchemaChannel.Response, where, newResponse);
-                CompareHeaders(oldResponse, newResponse, where);
-            }
-            foreach (var (status, newRaw) in newResponses)
-            {
-                if (!oldResponses.ContainsKey(status) && !CoveredBy(status, oldResponses))
-                {
-                    findings.Add("response-status-added", Direction.Backward, newRaw,
-                        $"{op}: response {status} is new; callers built against the old contract may not handle it.");
-                }
-            }
-        }
-
-        private static Dictionary<string, Node> Responses(Operation operation)
-        {
-            var result = new Dictionary<string, Node>(StringComparer.Ordinal);
-            if (operation.Node.TryGet("responses", out var responses))
-            {
-                foreach (var (status, response) in responses.Properties())
-                {
-                    if (!status.StartsWith("x-", StringComparison.Ordinal))
-                    {
-                        result[status.ToUpperInvariant()] = response;
-                    }
-                }
-            }
-            return result;
-        }
-
-        /// <summary>A status is still described when the other side documents its class ("4XX") or a default response.</summary>
-        private static bool CoveredBy(string status, Dictionary<string, Node> responses) =>
-            responses.ContainsKey("DEFAULT") || (status.Length == 3 && char.IsAsciiDigit(status[0]) && responses.ContainsKey(status[0] + "XX"));
-
-        private void CompareHeaders(Node oldResponse, Node newResponse, string where)
-        {
-            var oldHeaders = Headers(oldSide, oldResponse);
-            var newHeaders = Headers(newSide, newResponse);
-            foreach (var (name, oldHeader) in oldHeaders)
-            {
-                if (!newHeaders.TryGetValue(name, out var newHeader))
-                {
-                    var required = oldHeader.GetBool("required");
-                    findings.Add("response-header-removed", Direction.Backward, oldHeader,
-                        $"{where}: header '{name}' is no longer sent; old callers that read it lose it.", required ? Severity.Error : Severity.Warning);
-                    continue;
-                }
-                if (!oldHeader.GetBool("required") && newHeader.GetBool("required"))
-                {
-                    findings.Add("response-header-required-added", Direction.Forward, newHeader,
-                        $"{where}: header '{name}' is now required; new callers rely on it but old servers (rollback, mixed fleet) may not send it.");
-                }
-                else if (oldHeader.GetBool("required") && !newHeader.GetBool("required"))
-                {
-                    findings.Add("response-header-required-removed", Direction.Backward, newHeader,
-                        $"{where}: header '{name}' is no longer required; old callers rely on it and the new server may omit it.");
-                }
-                if (ParameterSchema(oldHeader) is { } oldSchema && ParameterSchema(newHeader) is { } newSchema)
-                {
-                    schemas.Compare(oldSchema, newSchema, SchemaChannel.Response, $"{where} header '{name}'");
-                }
-            }
-            foreach (var (name, newHeader) in newHeaders)
-            {
-                if (!oldHeaders.ContainsKey(name) && newHeader.GetBool("required"))
-                {
-                    findings.Add("response-header-required-added", Direction.Forward, newHeader,
-                        $"{where}: new required header '{name}'; new callers rely on it but old servers (rollback, mixed fleet) do not send it.");
-                }
-            }
-        }
-
-        private static Dictionary<string, Node> Headers(Side side, Node response)
-        {
-            var result = new Dictionary<string, Node>(StringComparer.Ordinal);
-            if (response.TryGet("headers", out var headers))
-            {
-                foreach (var (name, header) in headers.Properties())
-                {
-                    result.TryAdd(name.ToLowerInvariant(), side.Documents.Resolve(header));
-                }
-            }
-            return result;
-        }
-
-        // ---- security ----
-
-        private static List<Dictionary<string, HashSet<string>>> Security(Side side, Operation operation)
-        {
-            var holder = operation.Node.Get("security") ?? side.Documents.RootNode.Get("security");
-            var alternatives = new List<Dictionary<string, HashSet<string>>>();
-            if (holder is not { } list || list.Element.ValueKind != JsonValueKind.Array)
-            {
-                alternatives.Add([]); // no requirement: anonymous calls are accepted
-                return alternatives;
-            }
-            foreach (var requirement in list.Items())
-            {
-                var alternative = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-                foreach (var (scheme, scopes) in requirement.Properties())
-                {
-                    alternative[scheme] = scopes.Items().Where(s => s.Element.ValueKind == JsonValueKind.String).Select(s => s.Element.GetString()!).ToHashSet(StringComparer.Ordinal);
-                }
-                alternatives.Add(alternative);
-            }
-            if (alternatives.Count == 0)
-            {
-                alternatives.Add([]); // "security: []" switches security off for the operation
-            }
-            return alternatives;
-        }
-
-        /// <summary>True when a caller presenting <paramref name="presented"/> meets <paramref name="demanded"/>.</summary>
-        private static bool Satisfies(Dictionary<string, HashSet<string>> presented, Dictionary<string, HashSet<string>> demanded) =>
-            demanded.All(d => presented.TryGetValue(d.Key, out var scopes) && d.Value.IsSubsetOf(scopes));
-
-        private static string Describe(Dictionary<string, HashSet<string>> alternative) =>
-            alternative.Count == 0 ? "no authentication" : string.Join(" + ", alternative.Select(a => a.Value.Count == 0 ? a.Key : $"{a.Key} [{string.Join(", ", a.Value.Order(StringComparer.Ordinal))}]"));
-
-        private void CompareSecurity(Operation o, Operation n, string op)
-        {
-            var oldAlternatives = Security(oldSide, o);
-            var newAlternatives = Security(newSide, n);
-            var at = n.Node.Get("security") ?? n.Node;
-            // Old callers present one of the old alternatives: the new server must accept it.
-            foreach (var presented in oldAlternatives)
-            {
-                if (newAlternatives.Any(demanded => Satisfies(presented, demanded)))
-                {
-                    continue;
-                }
-                var sameSchemes = newAlternatives.FirstOrDefault(d => d.Keys.ToHashSet().SetEquals(presented.Keys));
-                findings.Add(sameSchemes is not null ? "security-scope-added" : "security-requirement-added", Direction.Backward, at,
-                    $"{op}: callers presenting {Describe(presented)} (enough for the old contract) are rejected by the new server, which requires {string.Join(" or ", newAlternatives.Select(Describe))}.");
-            }
-            // New callers present one of the new alternatives: old servers must accept it.
-            foreach (var presented in newAlternatives)
-            {
-                if (oldAlternatives.Any(demanded => Satisfies(presented, demanded)))
-                {
-                    continue;
-                }
-                var sameSchemes = oldAlternatives.FirstOrDefault(d => d.Keys.ToHashSet().SetEquals(presented.Keys));
-                findings.Add(sameSchemes is not null ? "security-scope-removed" : "security-requirement-removed", Direction.Forward, at,
-                    $"{op}: new callers presenting {Describe(presented)} are rejected by old servers (rollback, mixed fleet), which require {string.Join(" or ", oldAlternatives.Select(Describe))}.");
-            }
-        }
     }
 }

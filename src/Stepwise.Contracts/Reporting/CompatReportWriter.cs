@@ -52,6 +52,7 @@ public static class CompatReportWriter
     {
         CompatMode.Backward => "backward",
         CompatMode.Forward => "forward",
+        CompatMode.Strict => "strict",
         _ => "fleet",
     };
 

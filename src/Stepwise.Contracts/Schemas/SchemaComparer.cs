@@ -115,8 +115,9 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
         if (o.Default is not null && o.Default != n.Default)
         {
             var text = $"the default changed from {o.Default ?? "none"} to {n.Default ?? "none"}";
-            ctx.Emit("default-changed", Pairing.NewReadsOld, text);
-            ctx.Emit("default-changed", Pairing.OldReadsNew, text);
+            var severity = n.Default is null ? Severity.Warning : (Severity?)null;
+            ctx.Emit("default-changed", Pairing.NewReadsOld, text, severity);
+            ctx.Emit("default-changed", Pairing.OldReadsNew, text, severity);
         }
         if (o.Discriminator != n.Discriminator && (o.OneOf ?? o.AnyOf ?? n.OneOf ?? n.AnyOf) is not null)
         {
@@ -353,8 +354,23 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
             else
             {
                 var text = $"format changed from '{o.Format}' to '{n.Format}'";
-                ctx.Emit("format-changed", Pairing.NewReadsOld, text);
-                ctx.Emit("format-changed", Pairing.OldReadsNew, text);
+                switch (Formats.Compare(o.Format, n.Format))
+                {
+                    case Formats.Relation.Wider:
+                        ctx.Emit("format-changed", Pairing.OldReadsNew, text + " (wider values)");
+                        break;
+                    case Formats.Relation.Narrower:
+                        ctx.Emit("format-changed", Pairing.NewReadsOld, text + " (narrower values)");
+                        break;
+                    case Formats.Relation.Disjoint:
+                        ctx.Emit("format-changed", Pairing.NewReadsOld, text);
+                        ctx.Emit("format-changed", Pairing.OldReadsNew, text);
+                        break;
+                    default:
+                        ctx.Emit("format-changed", Pairing.NewReadsOld, text + " (a format that is not a standard one may be only an annotation)", Severity.Warning);
+                        ctx.Emit("format-changed", Pairing.OldReadsNew, text + " (a format that is not a standard one may be only an annotation)", Severity.Warning);
+                        break;
+                }
             }
         }
     }

@@ -1,0 +1,95 @@
+namespace Stepwise.Contracts.Tests;
+
+/// <summary>
+/// Severities decided by what breaks, pinned: a success status replaced, a changed default, a response format that
+/// admits other values and a removed request header are errors for callers built against the old contract.
+/// </summary>
+public sealed class SeverityPinTests
+{
+    private static (string Rule, Direction Direction, Severity Severity)[] Strict(string oldSpec, string newSpec)
+    {
+        using var files = new ContractFiles();
+        return CompatRunner.Run(files.Write("old.json", oldSpec), files.Write("new.json", newSpec), ContractKind.OpenApi, CompatMode.Strict, cancellationToken: TestContext.Current.CancellationToken)
+            .Findings.Select(f => (f.RuleId, f.Direction, f.Severity)).ToArray();
+    }
+
+    private static string Op(string operation) => Spec.Operation("get", "/a", operation);
+
+    private static string Param(string parameter) => Op("""{"parameters": [""" + parameter + """], "responses": {"204": {"description": "ok"}}}""");
+
+    [Fact]
+    public void catalogue_severities_are_pinned()
+    {
+        CompatRules.Get("response-success-status-changed").Severity.ShouldBe(Severity.Error);
+        CompatRules.Get("request-default-changed").Severity.ShouldBe(Severity.Error);
+        CompatRules.Get("response-default-changed").Severity.ShouldBe(Severity.Error);
+        CompatRules.Get("schema-default-changed").Severity.ShouldBe(Severity.Error);
+        CompatRules.Get("response-format-changed").Severity.ShouldBe(Severity.Error);
+        CompatRules.Get("request-parameter-removed").Severity.ShouldBe(Severity.Warning);
+    }
+
+    [Theory]
+    [InlineData("201", "200")]
+    [InlineData("200", "201")]
+    public void a_replaced_success_status_is_a_backward_error(string before, string after)
+    {
+        var oldSpec = Op("{\"responses\": {\"" + before + "\": {\"description\": \"ok\"}, \"404\": {\"description\": \"no\"}}}");
+        var newSpec = Op("{\"responses\": {\"" + after + "\": {\"description\": \"ok\"}, \"404\": {\"description\": \"no\"}}}");
+        Strict(oldSpec, newSpec).ShouldBe([("response-success-status-changed", Direction.Backward, Severity.Error), ("response-status-removed", Direction.Forward, Severity.Warning)], ignoreOrder: true);
+    }
+
+    [Fact]
+    public void an_added_success_status_beside_the_old_one_stays_a_warning()
+    {
+        var oldSpec = Op("""{"responses": {"200": {"description": "ok"}}}""");
+        var newSpec = Op("""{"responses": {"200": {"description": "ok"}, "202": {"description": "later"}}}""");
+        Strict(oldSpec, newSpec).ShouldBe([("response-status-added", Direction.Backward, Severity.Warning)]);
+    }
+
+    [Fact]
+    public void a_changed_parameter_default_is_an_error_both_ways_and_a_removed_one_a_warning()
+    {
+        var a = Param("""{"name": "limit", "in": "query", "schema": {"type": "integer", "default": 10}}""");
+        var b = Param("""{"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50}}""");
+        var none = Param("""{"name": "limit", "in": "query", "schema": {"type": "integer"}}""");
+        Strict(a, b).ShouldBe([("request-default-changed", Direction.Backward, Severity.Error), ("request-default-changed", Direction.Forward, Severity.Error)], ignoreOrder: true);
+        Strict(a, none).ShouldAllBe(f => f.Rule == "request-default-changed" && f.Severity == Severity.Warning);
+        Strict(none, a).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void a_response_format_that_admits_other_values_is_an_error()
+    {
+        var oldSpec = Spec.ResponseBody("""{"type": "string", "format": "date-time"}""");
+        var newSpec = Spec.ResponseBody("""{"type": "string", "format": "date"}""");
+        Strict(oldSpec, newSpec).ShouldBe([("response-format-changed", Direction.Backward, Severity.Error), ("response-format-changed", Direction.Forward, Severity.Error)], ignoreOrder: true);
+    }
+
+    [Fact]
+    public void a_wider_numeric_format_breaks_only_the_narrower_reader()
+    {
+        var int32 = Spec.ResponseBody("""{"type": "integer", "format": "int32"}""");
+        var int64 = Spec.ResponseBody("""{"type": "integer", "format": "int64"}""");
+        Strict(int32, int64).ShouldBe([("response-format-changed", Direction.Backward, Severity.Error)]);
+        Strict(int64, int32).ShouldBe([("response-format-changed", Direction.Forward, Severity.Error)]);
+        Strict(Spec.RequestBody("""{"type": "integer", "format": "int32"}"""), Spec.RequestBody("""{"type": "integer", "format": "int64"}"""))
+            .ShouldBe([("request-format-changed", Direction.Forward, Severity.Error)]);
+    }
+
+    [Fact]
+    public void a_change_to_or_from_a_custom_format_is_a_warning()
+    {
+        Strict(Spec.ResponseBody("""{"type": "string", "format": "order-id"}"""), Spec.ResponseBody("""{"type": "string", "format": "uuid"}"""))
+            .ShouldAllBe(f => f.Rule == "response-format-changed" && f.Severity == Severity.Warning);
+    }
+
+    [Fact]
+    public void a_removed_request_header_is_a_backward_error_and_a_removed_query_parameter_a_warning()
+    {
+        var none = Op("""{"responses": {"204": {"description": "ok"}}}""");
+        Strict(Param("""{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}"""), none)
+            .ShouldBe([("request-parameter-removed", Direction.Backward, Severity.Error)]);
+        Strict(Param("""{"name": "q", "in": "query", "schema": {"type": "string"}}"""), none)
+            .ShouldBe([("request-parameter-removed", Direction.Backward, Severity.Warning)]);
+    }
+}
