@@ -218,3 +218,57 @@ public sealed class OperatorCommandsTests
         inUse.Out.ShouldContain("n1");
     }
 }
+
+/// <summary><c>stepwise rollout get</c> and <c>rollout list</c> against a real server.</summary>
+public sealed class RolloutGetCommandTests
+{
+    [Fact]
+    public async Task get_shows_the_rollout_and_list_hides_finished_ones_unless_all()
+    {
+        await using var server = await CliServer.StartAsync();
+        await server.NodeAsync("n1", "1.0.0");
+        await server.NodeAsync("n2", "1.0.0");
+        server.AsAdmin("rollout", "list").Out.ShouldContain("no rollout in flight");
+        var start = server.AsAdmin("rollout", "start", "orders@1.1.0");
+        start.Exit.ShouldBe(0, start.Out + start.Err);
+        var id = System.Text.RegularExpressions.Regex.Match(start.Out, @"\(rollout ([^)]+)\)").Groups[1].Value;
+
+        var (exit, output, err) = server.AsAdmin("rollout", "get", "orders", "--width", "80");
+        exit.ShouldBe(0, err);
+        output.ShouldContain(id);
+        output.ShouldContain("orders 1.0.0 -> 1.1.0");
+        output.ShouldContain("/7"); // canary, bake, rehearsal, rehearsal bake, re-release and this policy's two waves
+        foreach (var line in output.Split('\n'))
+        {
+            line.Length.ShouldBeLessThanOrEqualTo(80);
+        }
+        server.AsAdmin("rollout", "list").Out.ShouldContain(id);
+
+        server.AsAdmin("rollout", "abort", id).Exit.ShouldBe(0);
+        var aborted = await EventuallyAsync(() => server.AsAdmin("rollout", "list").Out, o => o.Contains("no rollout in flight", StringComparison.Ordinal));
+        aborted.ShouldNotContain(id);
+        server.AsAdmin("rollout", "list", "--all").Out.ShouldContain(id);
+
+        var missing = server.AsAdmin("rollout", "get", "payments");
+        missing.Exit.ShouldBe(2);
+        missing.Err.ShouldContain("'payments'");
+        server.AsAdmin("rollout", "get", id, "--width", "5").Exit.ShouldBe(2);
+    }
+
+    private static async Task<string> EventuallyAsync(Func<string> probe, Func<string, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        string last;
+        do
+        {
+            last = probe();
+            if (done(last))
+            {
+                return last;
+            }
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+        throw new ShouldAssertException($"not reached; last: {last}");
+    }
+}

@@ -18,6 +18,8 @@ public static class RolloutCommand
         var command = new Command("rollout", "Start, watch, pause, resume or abort rollouts on a Stepwise server.");
         command.Subcommands.Add(Start());
         command.Subcommands.Add(Status());
+        command.Subcommands.Add(Operator.RolloutGetCommand.Get());
+        command.Subcommands.Add(Operator.RolloutGetCommand.List());
         foreach (var action in new[] { "pause", "resume", "abort", "promote" })
         {
             command.Subcommands.Add(Action(action));
