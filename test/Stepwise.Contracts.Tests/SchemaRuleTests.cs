@@ -63,6 +63,7 @@ public sealed class SchemaRuleTests
         new("discriminator-changed", """{"oneOf": [{"title": "A", "type": "object"}, {"title": "B", "type": "object"}], "discriminator": {"propertyName": "kind"}}""", """{"oneOf": [{"title": "A", "type": "object"}, {"title": "B", "type": "object"}], "discriminator": {"propertyName": "type"}}""", Breaks.Both),
         new("default-changed", """{"type": "integer", "default": 10}""", """{"type": "integer", "default": 20}""", Breaks.Both),
         new("tuple-length-changed", """{"type": "array", "prefixItems": [{"type": "string"}]}""", """{"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}""", Breaks.Both),
+        new("keyword-changed", StringType, """{"type": "string", "not": {"const": "x"}}""", Breaks.Both),
     ];
 
     public static TheoryData<int> CaseIndexes()

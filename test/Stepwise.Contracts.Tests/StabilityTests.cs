@@ -70,6 +70,7 @@ public sealed class StabilityTests
         "request-variant-removed",
         "request-variant-added",
         "request-tuple-length-changed",
+        "request-keyword-changed",
         "request-discriminator-changed",
         "request-default-changed",
         "response-type-changed",
@@ -107,6 +108,7 @@ public sealed class StabilityTests
         "response-variant-removed",
         "response-variant-added",
         "response-tuple-length-changed",
+        "response-keyword-changed",
         "response-discriminator-changed",
         "response-default-changed",
         "schema-type-changed",
@@ -144,6 +146,7 @@ public sealed class StabilityTests
         "schema-variant-removed",
         "schema-variant-added",
         "schema-tuple-length-changed",
+        "schema-keyword-changed",
         "schema-discriminator-changed",
         "schema-default-changed",
     ];

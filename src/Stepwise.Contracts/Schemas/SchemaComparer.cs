@@ -119,6 +119,21 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
             ctx.Emit("default-changed", Pairing.NewReadsOld, text, severity);
             ctx.Emit("default-changed", Pairing.OldReadsNew, text, severity);
         }
+        CompareUnmodeled(o, n, ctx);
+        if (o.Discriminator is not null && o.Discriminator == n.Discriminator && o.DiscriminatorMapping is { } oldMapping)
+        {
+            // A tag that selected one schema now selects another, or is no longer mapped: readers pick differently.
+            var changed = oldMapping
+                .Where(m => n.DiscriminatorMapping is null || !n.DiscriminatorMapping.TryGetValue(m.Key, out var target) || target != m.Value)
+                .Select(m => $"'{m.Key}' ({m.Value} -> {(n.DiscriminatorMapping is { } nm && nm.TryGetValue(m.Key, out var t) ? t : "unmapped")})")
+                .ToList();
+            if (changed.Count > 0)
+            {
+                var text = $"the discriminator mapping changed for {string.Join(", ", changed)}";
+                ctx.Emit("discriminator-changed", Pairing.NewReadsOld, text);
+                ctx.Emit("discriminator-changed", Pairing.OldReadsNew, text);
+            }
+        }
         if (o.Discriminator != n.Discriminator && (o.OneOf ?? o.AnyOf ?? n.OneOf ?? n.AnyOf) is not null)
         {
             var text = $"the discriminator property changed from {Quote(o.Discriminator)} to {Quote(n.Discriminator)}";
@@ -127,6 +142,25 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
         }
         CompareVariants(o.OneOf, n.OneOf, "oneOf", ctx);
         CompareVariants(o.AnyOf, n.AnyOf, "anyOf", ctx);
+    }
+
+    private static void CompareUnmodeled(SchemaView o, SchemaView n, Ctx ctx)
+    {
+        if (o.Unmodeled is null && n.Unmodeled is null)
+        {
+            return;
+        }
+        var changed = SchemaView.UnmodeledKeywords.Append("unevaluatedProperties")
+            .Where(k => (o.Unmodeled?.GetValueOrDefault(k)) != (n.Unmodeled?.GetValueOrDefault(k)))
+            .Select(k => o.Unmodeled?.ContainsKey(k) != true ? k + " added" : n.Unmodeled?.ContainsKey(k) != true ? k + " removed" : k + " changed")
+            .ToList();
+        if (changed.Count == 0)
+        {
+            return;
+        }
+        var text = $"{string.Join(", ", changed)}; which values this admits is not compared exactly, so check it by hand";
+        ctx.Emit("keyword-changed", Pairing.NewReadsOld, text);
+        ctx.Emit("keyword-changed", Pairing.OldReadsNew, text);
     }
 
     private static string TypeName(SchemaTypes? types)

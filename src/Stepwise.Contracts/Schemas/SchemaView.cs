@@ -75,6 +75,23 @@ internal sealed class SchemaView
     public string? Title { get; set; }
     public string? Discriminator { get; set; }
 
+    /// <summary>The discriminator's mapping: tag value to the name of the schema it selects (the last segment of its reference).</summary>
+    public Dictionary<string, string>? DiscriminatorMapping { get; set; }
+
+    /// <summary>
+    /// Keywords whose admitted values are not modelled exactly (not, if/then/else, contains, patternProperties,
+    /// dependentSchemas, ...), each with its value written canonically: a change is reported as a warning.
+    /// </summary>
+    public SortedDictionary<string, string>? Unmodeled { get; set; }
+
+    /// <summary>The keywords kept in <see cref="Unmodeled"/>.</summary>
+    public static readonly string[] UnmodeledKeywords =
+    [
+        "not", "if", "then", "else", "contains", "minContains", "maxContains", "patternProperties", "propertyNames",
+        "unevaluatedItems", "dependentRequired", "dependentSchemas", "dependencies", "additionalItems",
+        "contentMediaType", "contentEncoding", "contentSchema",
+    ];
+
     /// <summary>The default value in canonical form, when one is given.</summary>
     public string? Default { get; set; }
 
@@ -102,6 +119,24 @@ internal sealed class SchemaView
             sig += ":req:" + string.Join(",", view.Required.Order(StringComparer.Ordinal));
         }
         return sig;
+    }
+
+    /// <summary>A value written canonically: object keys sorted, numbers normalized, no whitespace.</summary>
+    public static string Canonical(JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var parts = value.EnumerateObject()
+                    .Where(p => p.Name is not ("description" or "title" or "example" or "examples" or "$comment") && !p.Name.StartsWith("x-", StringComparison.Ordinal))
+                    .OrderBy(p => p.Name, StringComparer.Ordinal)
+                    .Select(p => "\"" + p.Name + "\":" + Canonical(p.Value));
+                return "{" + string.Join(",", parts) + "}";
+            case JsonValueKind.Array:
+                return "[" + string.Join(",", value.EnumerateArray().Select(Canonical)) + "]";
+            default:
+                return CanonicalValue(value);
+        }
     }
 
     public static string CanonicalValue(JsonElement value) => value.ValueKind switch
@@ -289,6 +324,29 @@ internal sealed class SchemaView
             if (node.TryGet("discriminator", out var discriminator))
             {
                 view.Discriminator = discriminator.GetString("propertyName");
+                if (discriminator.TryGet("mapping", out var mapping))
+                {
+                    view.DiscriminatorMapping = new Dictionary<string, string>(StringComparer.Ordinal);
+                    foreach (var (tag, target) in mapping.Properties())
+                    {
+                        var text = target.Element.ValueKind == JsonValueKind.String ? target.Element.GetString()! : "";
+                        view.DiscriminatorMapping[tag] = text[(text.LastIndexOf('/') + 1)..];
+                    }
+                }
+            }
+            foreach (var keyword in UnmodeledKeywords)
+            {
+                if (e.TryGetProperty(keyword, out var value))
+                {
+                    view.Unmodeled ??= new SortedDictionary<string, string>(StringComparer.Ordinal);
+                    view.Unmodeled[keyword] = Canonical(value);
+                }
+            }
+            // unevaluatedProperties with a schema (false is the closed model, read below) is not modelled either.
+            if (e.TryGetProperty("unevaluatedProperties", out var unevaluated) && unevaluated.ValueKind == JsonValueKind.Object && e.TryGetProperty("additionalProperties", out _))
+            {
+                view.Unmodeled ??= new SortedDictionary<string, string>(StringComparer.Ordinal);
+                view.Unmodeled["unevaluatedProperties"] = Canonical(unevaluated);
             }
             if (e.TryGetProperty("default", out var defaultValue))
             {
@@ -461,6 +519,15 @@ internal sealed class SchemaView
 
         private static void Merge(SchemaView into, SchemaView from)
         {
+            if (from.Unmodeled is not null)
+            {
+                into.Unmodeled ??= new SortedDictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (keyword, value) in from.Unmodeled)
+                {
+                    into.Unmodeled[keyword] = into.Unmodeled.TryGetValue(keyword, out var own) ? own + " & " + value : value;
+                }
+            }
+            into.DiscriminatorMapping ??= from.DiscriminatorMapping;
             if (from.RejectsEverything)
             {
                 into.RejectsEverything = true;
