@@ -50,8 +50,13 @@ public sealed partial class Simulation
         {
             var bad = options.Faults.HasFlag(FaultProfile.BadCanary) && service == world.BadRelease.Service && agents.Running[i] == world.BadRelease.Ordinal;
             var requests = (long)Math.Min(5_000, Math.Max(0, (now - since).TotalSeconds) * RequestsPerSecond);
-            planner.Samples.Add(id, service, release, requests, Errors(requests, bad ? 0.05 : 0.002), Latencies(requests, bad ? 1.8 : 1.0));
+            var errors = Errors(requests, bad ? 0.05 : 0.002);
+            var latencies = Latencies(requests, bad ? 1.8 : 1.0);
+            planner.Samples.Add(id, service, release, requests, errors, latencies);
+            tape?.Invoke(new TapeHeartbeat(now, id, service, release, requests, errors, latencies));
+            return;
         }
+        tape?.Invoke(new TapeHeartbeat(now, id, service, release, 0, 0, []));
     }
 
     /// <summary>Log-normal latencies around 100 ms (Box-Muller for the normal draw), at most <see cref="LatencySamplesPerHeartbeat"/>.</summary>

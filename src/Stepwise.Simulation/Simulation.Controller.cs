@@ -31,16 +31,31 @@ public sealed partial class Simulation
         }
         planner = new TickPlanner(new NodeTable(), new SampleCollector(), decider);
         var nodes = new List<Node>(options.Nodes);
+        var joins = new List<(DateTimeOffset At, int Node)>();
         for (var i = 0; i < options.Nodes; i++)
         {
             var heartbeat = now - TimeSpan.FromMilliseconds(random.Next((int)HeartbeatInterval.TotalMilliseconds));
             agents.ReportedAt[i] = heartbeat.UtcTicks;
+            if (options.JoinByHeartbeat)
+            {
+                joins.Add((heartbeat, i));
+                continue;
+            }
             // Half the fleet was provisioned with its release named by the controller; the other half joined by
             // heartbeat and was admitted, so no release was ever named for it (as on the server).
             var desired = i % 2 == 0 ? SimWorld.Base : null;
             nodes.Add(new Node(world.NodeIds[i], SimWorld.ServiceName(world.NodeService[i]), SimWorld.Base, desired, heartbeat, NodeHealth.Healthy, NodeState.Active, now));
         }
         planner.Nodes.Load(nodes);
+        // A fleet that meets the controller for the first time: every node reports, in the order its heartbeat came,
+        // to a controller that listens from the first one on.
+        foreach (var (at, i) in joins.OrderBy(j => j.At).ThenBy(j => j.Node))
+        {
+            planner.LivenessFrom ??= at;
+            var service = SimWorld.ServiceName(world.NodeService[i]);
+            planner.Nodes.Report(world.NodeIds[i], service, SimWorld.Base, NodeHealth.Healthy, at);
+            tape?.Invoke(new TapeHeartbeat(at, world.NodeIds[i], service, SimWorld.Base, 0, 0, []));
+        }
     }
 
     /// <summary>One reconciler tick: heartbeats are flushed, the planner decides, the decisions are "committed" to the control state, and the world acts.</summary>
@@ -59,6 +74,7 @@ public sealed partial class Simulation
                 refusals[refusal.Guarantee.ToString()] = refusals.GetValueOrDefault(refusal.Guarantee.ToString()) + 1;
             }
         }
+        tape?.Invoke(new TapeTick(now, TapeTick.Lines(decisions)));
         control.Apply(decisions, now);
         planner.Committed(plan);
         Act(decisions);
@@ -167,6 +183,7 @@ public sealed partial class Simulation
         trail.Add(now, $"store: {SimWorld.Change} {Names.Of(phase)} complete");
         if (controllerUp)
         {
+            tape?.Invoke(new TapePhaseDone(now, SimWorld.Change, phase));
             control.SetPhase(new DataPhaseStatus(SimWorld.Change, phase, SimWorld.Store, DataPhaseState.Complete, now));
         }
     }

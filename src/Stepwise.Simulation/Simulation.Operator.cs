@@ -34,8 +34,10 @@ public sealed partial class Simulation
         {
             var id = $"op-{++requests}";
             outstanding[id] = purpose;
-            State.Requests.Add(new OperatorRequest(id, kind, sim.now, service, version, kind == RequestKind.RunDataPhase ? SimWorld.Change : null, phase,
-                kind == RequestKind.RunDataPhase ? SimWorld.Store : null, rollout, node, plan, purpose, release));
+            var request = new OperatorRequest(id, kind, sim.now, service, version, kind == RequestKind.RunDataPhase ? SimWorld.Change : null, phase,
+                kind == RequestKind.RunDataPhase ? SimWorld.Store : null, rollout, node, plan, purpose, release);
+            State.Requests.Add(request);
+            sim.tape?.Invoke(new TapeRequest(sim.now, request));
             sim.trail.Add(sim.now, $"operator: {purpose} ({id})");
         }
 

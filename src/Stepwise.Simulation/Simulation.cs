@@ -52,6 +52,7 @@ public sealed partial class Simulation
     private readonly string[][] versions;
     private readonly Trail trail;
     private readonly Action<SimulationProgress>? progress;
+    private readonly Action<TapeEntry>? tape;
     private readonly SortedDictionary<string, int> counters = new(StringComparer.Ordinal);
     private readonly HashSet<string> refusalKeys = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, int> refusals = new(StringComparer.Ordinal);
@@ -64,10 +65,11 @@ public sealed partial class Simulation
     private bool finished;
     private readonly List<Violation> violations = [];
 
-    private Simulation(SimulationOptions options, Action<SimulationProgress>? progress)
+    private Simulation(SimulationOptions options, Action<SimulationProgress>? progress, Action<TapeEntry>? tape)
     {
         this.options = options;
         this.progress = progress;
+        this.tape = tape;
         world = new SimWorld(options);
         random = new Random(options.Seed);
         decider = new Decider(SabotageRules.GuaranteesWith(options.Sabotage));
@@ -84,14 +86,17 @@ public sealed partial class Simulation
         op = new Operator(this);
     }
 
-    /// <summary>Runs a whole simulation. Deterministic: the same options give the same result.</summary>
-    public static SimulationResult Run(SimulationOptions options, Action<SimulationProgress>? progress = null)
+    /// <summary>
+    /// Runs a whole simulation. Deterministic: the same options give the same result. <paramref name="tape"/>, when
+    /// given, receives every input the controller took and every tick's decisions, in order (see <see cref="TapeEntry"/>).
+    /// </summary>
+    public static SimulationResult Run(SimulationOptions options, Action<SimulationProgress>? progress = null, Action<TapeEntry>? tape = null)
     {
         if (options.Validate() is { } error)
         {
             throw new ArgumentException(error, nameof(options));
         }
-        return new Simulation(options, progress).Run();
+        return new Simulation(options, progress, tape).Run();
     }
 
     private SimulationResult Run()

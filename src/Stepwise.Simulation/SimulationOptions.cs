@@ -24,6 +24,12 @@ public sealed record SimulationOptions(
     /// <summary>The canary analysis judges error_rate and latency_ms; without it Decide treats every analysis as passed.</summary>
     public bool Analysis { get; init; } = true;
 
+    /// <summary>
+    /// The fleet meets the controller for the first time: every node joins by heartbeat before the first tick and is
+    /// admitted by it, as agents join a new server (otherwise half the nodes start provisioned, half admitted earlier).
+    /// </summary>
+    public bool JoinByHeartbeat { get; init; }
+
     /// <summary>Checks the options; returns an error message or null.</summary>
     public string? Validate()
     {

@@ -1,0 +1,31 @@
+using Stepwise.Core.Decisions;
+using Stepwise.Core.Model;
+
+namespace Stepwise.Simulation;
+
+/// <summary>
+/// One input the simulated controller took, or one tick's decisions, in the order it happened: what another
+/// controller (the real server, driven through its HTTP API with a fake clock) must be given to decide the same.
+/// </summary>
+public abstract record TapeEntry(DateTimeOffset At);
+
+/// <summary>A heartbeat that reached the controller, with the traffic it carried (none when nothing was analysed).</summary>
+public sealed record TapeHeartbeat(DateTimeOffset At, string Node, string Service, string? Release, long Requests, long Errors, IReadOnlyList<double> LatencyMs)
+    : TapeEntry(At);
+
+/// <summary>An operator request, as the operator made it.</summary>
+public sealed record TapeRequest(DateTimeOffset At, OperatorRequest Request) : TapeEntry(At);
+
+/// <summary>A data phase finished on the store.</summary>
+public sealed record TapePhaseDone(DateTimeOffset At, string Change, DataPhaseKind Phase) : TapeEntry(At);
+
+/// <summary>A reconciler tick and what it decided, each action and refusal as <see cref="TapeTick.Lines"/> spells it.</summary>
+public sealed record TapeTick(DateTimeOffset At, IReadOnlyList<string> Decided) : TapeEntry(At)
+{
+    /// <summary>One tick's decisions as lines: every action's summary, then every refusal's guarantee, subject and key.</summary>
+    public static IReadOnlyList<string> Lines(Decisions decisions) =>
+    [
+        .. decisions.Actions.Select(ActionSummaries.Of),
+        .. decisions.Refusals.Select(r => $"refused {r.Guarantee} {r.Subject} [{r.Key}]"),
+    ];
+}
