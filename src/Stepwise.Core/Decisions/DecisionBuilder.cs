@@ -73,7 +73,8 @@ public sealed class DecisionBuilder(DecisionContext context)
     public Decisions Build()
     {
         var now = Context.Now;
-        foreach (var alert in wantedAlerts.Values)
+        // By key, so the decisions do not depend on the order the store or the rules list alerts in.
+        foreach (var alert in wantedAlerts.Values.OrderBy(a => a.Key, StringComparer.Ordinal))
         {
             var existing = Context.Snapshot.Alerts.FirstOrDefault(a => a.Key == alert.Key);
             if (existing is null)
@@ -86,7 +87,7 @@ public sealed class DecisionBuilder(DecisionContext context)
                 actions.Add(new RaiseAlert(alert with { Since = existing.Since ?? now, QuietSince = null }, existing.SameAs(alert) ? "holds again" : "updated", Update: true));
             }
         }
-        foreach (var existing in Context.Snapshot.Alerts)
+        foreach (var existing in Context.Snapshot.Alerts.OrderBy(a => a.Key, StringComparer.Ordinal))
         {
             if (wantedAlerts.ContainsKey(existing.Key))
             {

@@ -19,6 +19,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
     private HashSet<string> flushedStages = new(StringComparer.Ordinal);
     private long flushedSamples = -1;
     private bool leading;
+    private bool ledBefore;
 
     /// <summary>Crash-point hook for tests: called with "before-commit" and "after-commit"; throwing there is a crash at that point.</summary>
     internal Action<string>? CrashPoint { get; set; }
@@ -249,7 +250,13 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         runtime.Planner.Reset();
         var control = await store.LoadControlStateAsync(cancellationToken);
         var now = runtime.Time.GetUtcNow();
-        runtime.Planner.LivenessFrom = now;
+        // Heartbeats count from when this process could take them: its start (set when it was built) on its first
+        // leadership, as it took every heartbeat since; the takeover itself on a later one.
+        if (ledBefore)
+        {
+            runtime.Planner.LivenessFrom = now;
+        }
+        ledBefore = true;
         foreach (var phase in control.DataPhases.Where(p => p.State == DataPhaseState.Running))
         {
             if (runningPhases.TryGetValue((phase.Change, phase.Phase, phase.Store), out var task) && !task.IsCompleted)

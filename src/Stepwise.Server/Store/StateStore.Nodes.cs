@@ -37,7 +37,8 @@ public sealed partial class StateStore
 
     /// <summary>
     /// Writes the heartbeat columns of these nodes in one transaction. A node seen for the first time is created
-    /// in state Offline so that the next Decide admits or quarantines it; existing control columns are kept.
+    /// in state Offline with no state change time (never admitted, as the node table holds it), so that the next Decide
+    /// admits or quarantines it; existing control columns are kept.
     /// </summary>
     public Task FlushHeartbeatsAsync(IReadOnlyList<Node> nodes, CancellationToken cancellationToken)
     {
@@ -103,7 +104,7 @@ public sealed partial class StateStore
         var parameters = new (string, object?)[rows * 5];
         for (var i = 0; i < rows; i++)
         {
-            sql.Append(i == 0 ? "" : ", ").Append($"(@i{i}, @s{i}, @a{i}, NULL, @h{i}, @x{i}, {(int)NodeState.Offline}, @h{i})");
+            sql.Append(i == 0 ? "" : ", ").Append($"(@i{i}, @s{i}, @a{i}, NULL, @h{i}, @x{i}, {(int)NodeState.Offline}, NULL)");
             parameters[i * 5] = ($"i{i}", "");
             parameters[i * 5 + 1] = ($"s{i}", "");
             parameters[i * 5 + 2] = ($"a{i}", "");

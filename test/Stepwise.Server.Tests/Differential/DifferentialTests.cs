@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Stepwise.Api;
+using Stepwise.Core;
+using Stepwise.Core.Model;
+using Stepwise.Server.Reconciling;
+using Stepwise.Simulation;
+
+namespace Stepwise.Server.Tests.Differential;
+
+/// <summary>
+/// One seeded scenario through the simulator and through a real server: the simulator records every input its
+/// controller took (heartbeats with their traffic, operator requests, finished data phases) and every tick's
+/// decisions; the same inputs are then sent to an in-process server over HTTP, with its clock set to each input's
+/// time and its reconciler ticked where the simulator's ticked. Both must decide the same thing at every tick.
+/// </summary>
+public sealed partial class DifferentialTests
+{
+    public static TheoryData<int, string> Scenarios => new()
+    {
+        { 11, "crashes,partitions,slow,bad-canary,forbidden" },
+        { 23, "stale,crashes" },
+        { 3, "crashes,stale,partitions,slow,bad-canary,forbidden" },
+        { 42, "none" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public async Task the_server_decides_what_the_simulator_decides_from_the_same_inputs(int seed, string faults)
+    {
+        FaultProfiles.TryParse(faults, out var profile, out var error).ShouldBeTrue(error);
+        var options = new SimulationOptions(8, 2, seed, profile) { JoinByHeartbeat = true, TrailLength = 5 };
+        var tape = new List<TapeEntry>();
+        var result = Simulation.Simulation.Run(options, tape: tape.Add);
+        result.Violations.ShouldBeEmpty();
+        var world = new SimWorld(options);
+
+        var time = new ManualTime(tape[0].At);
+        var runner = new TapeRunner();
+        await using var server = await TestServer.StartAsync(WorldYaml.Of(world.Initial), loop: false, runner: runner, tweak: o => o with
+        {
+            Time = time,
+            RequestWait = TimeSpan.FromDays(365),
+            RateLimitPerToken = 0,
+            RateLimitPerAddress = 0,
+        });
+        Json(server.Host.Runtime.Config.Config.Services.SelectMany(s => s.Releases))
+            .ShouldBe(Json(world.Initial.Services.SelectMany(s => s.Releases)), "the server links the simulator's world to the same releases");
+
+        var agents = new Dictionary<string, HttpClient>(StringComparer.Ordinal);
+        foreach (var id in world.NodeIds)
+        {
+            agents[id] = server.Client(await server.TokenAsync(TokenKind.Agent, "agent-" + id, id));
+        }
+        var ids = (Sim: new RequestIds(), Server: new RequestIds());
+        var pending = new List<Task<HttpResponseMessage>>();
+        var ticks = 0;
+        var recent = new Queue<string>();
+        foreach (var entry in tape)
+        {
+            time.Now = entry.At;
+            Remember(recent, entry);
+            switch (entry)
+            {
+                case TapeHeartbeat hb:
+                    using (var answer = await agents[hb.Node].PostAsJsonAsync(Routes.Heartbeat,
+                        new Heartbeat(hb.Node, hb.Service, hb.Release, NodeHealth.Healthy, true, hb.Requests, hb.Errors, hb.LatencyMs), SnapshotJson.Options))
+                    {
+                        answer.IsSuccessStatusCode.ShouldBeTrue($"heartbeat of {hb.Node}: {await answer.Content.ReadAsStringAsync()}");
+                    }
+                    break;
+                case TapeRequest r:
+                    var before = await PendingRequestsAsync(server);
+                    pending.Add(Submit(server.Admin, r.Request));
+                    await WaitForAsync(async () => await PendingRequestsAsync(server) > before, $"request {r.Request.Id} ({r.Request.Kind}) to be stored", pending[^1]);
+                    break;
+                case TapePhaseDone done:
+                    runner.Finish(done.Change, done.Phase);
+                    await WaitForAsync(async () => (await server.Host.Runtime.Store.LoadControlStateAsync(CancellationToken.None)).DataPhases
+                        .Any(p => p.Change == done.Change && p.Phase == done.Phase && p.State == DataPhaseState.Complete), $"{done.Change} {Names.Of(done.Phase)} to be recorded complete");
+                    break;
+                case TapeTick tick:
+                    await server.Host.Reconciler.TickAsync(CancellationToken.None);
+                    ticks++;
+                    var expected = tick.Decided.Select(ids.Sim.Canonical).ToList();
+                    var actual = TapeTick.Lines(server.Host.Reconciler.LastDecisions!).Select(ids.Server.Canonical).ToList();
+                    if (!expected.SequenceEqual(actual))
+                    {
+                        throw new ShouldAssertException(
+                            $"tick {ticks} at +{tick.At - SimWorld.Epoch} (seed {seed}, {faults}) decided differently.\n" +
+                            $"simulator:\n  {string.Join("\n  ", expected)}\nserver:\n  {string.Join("\n  ", actual)}\n" +
+                            $"last inputs:\n  {string.Join("\n  ", recent)}");
+                    }
+                    break;
+            }
+        }
+        ticks.ShouldBe((int)result.Decisions);
+        foreach (var client in agents.Values)
+        {
+            client.Dispose();
+        }
+        runner.FinishAll();
+    }
+
+    private static string Json<T>(T value) => JsonSerializer.Serialize(value, SnapshotJson.Options);
+
+    private static void Remember(Queue<string> recent, TapeEntry entry)
+    {
+        var text = entry switch
+        {
+            TapeTick t => $"+{t.At - SimWorld.Epoch} tick: {string.Join("; ", t.Decided)}",
+            TapeRequest r => $"+{r.At - SimWorld.Epoch} request {r.Request.Kind} {r.Request.Service} {r.Request.Version} {r.Request.Rollout} {r.Request.Node}",
+            TapeHeartbeat h => $"+{h.At - SimWorld.Epoch} heartbeat {h.Node} on {h.Release} ({h.Requests} requests)",
+            _ => $"+{entry.At - SimWorld.Epoch} {entry}",
+        };
+        recent.Enqueue(text);
+        if (recent.Count > 12)
+        {
+            recent.Dequeue();
+        }
+    }
+
+    private static async Task<int> PendingRequestsAsync(TestServer server) =>
+        (await server.Host.Runtime.Store.LoadControlStateAsync(CancellationToken.None)).Requests.Count;
+
+    private static async Task WaitForAsync(Func<Task<bool>> done, string what, Task? failsEarly = null)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await done())
+        {
+            if (failsEarly is { IsCompleted: true })
+            {
+                using var answer = await (Task<HttpResponseMessage>)failsEarly;
+                throw new ShouldAssertException($"waiting for {what}, the call was answered {(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}");
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new ShouldAssertException($"{what} did not happen");
+            }
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>The operator request as the API takes it.</summary>
+    private static Task<HttpResponseMessage> Submit(HttpClient admin, OperatorRequest r)
+    {
+        (string Path, object Body) call = r.Kind switch
+        {
+            RequestKind.RegisterRelease => (Routes.Releases.Replace("{service}", r.Service, StringComparison.Ordinal), new ReleaseRegistration(
+                r.Release!.Version,
+                new Artifact("app", ["--release", "{version}"]),
+                r.Release.Provides,
+                r.Release.Deprecates,
+                [.. r.Release.Calls.Select(c => c.Value)],
+                [.. r.Release.Needs.Select(n => n.Value)],
+                [.. r.Release.UsesOldShapeOf.Select(n => n.Value)])),
+            RequestKind.StartPlan => (Routes.StartPlan.Replace("{plan}", r.Plan, StringComparison.Ordinal), new ReasonBody(r.Reason)),
+            RequestKind.StartRollout => (Routes.Rollouts, new StartRolloutBody(r.Service!, r.Version!, r.Reason)),
+            RequestKind.ResumeRollout => (RolloutAction(r.Rollout!, "resume"), new ReasonBody(r.Reason)),
+            RequestKind.PromoteRollout => (RolloutAction(r.Rollout!, "promote"), new ReasonBody(r.Reason)),
+            RequestKind.PauseRollout => (RolloutAction(r.Rollout!, "pause"), new ReasonBody(r.Reason)),
+            RequestKind.AbortRollout => (RolloutAction(r.Rollout!, "abort"), new ReasonBody(r.Reason)),
+            RequestKind.EnableNode => (Routes.EnableNode.Replace("{node}", r.Node, StringComparison.Ordinal), new ReasonBody(r.Reason)),
+            RequestKind.DecommissionNode => (Routes.DecommissionNode.Replace("{node}", r.Node, StringComparison.Ordinal), new ReasonBody(r.Reason)),
+            RequestKind.RunDataPhase => (Routes.RunDataPhase.Replace("{change}", r.Change, StringComparison.Ordinal).Replace("{phase}", Names.Of(r.Phase!.Value), StringComparison.Ordinal),
+                new DataPhaseBody(r.Store, r.Reason)),
+            _ => throw new NotSupportedException($"the differential test has no API call for {r.Kind} requests yet"),
+        };
+        return admin.PostAsJsonAsync(call.Path, call.Body, SnapshotJson.Options);
+    }
+
+    private static string RolloutAction(string rollout, string action) =>
+        Routes.RolloutAction.Replace("{rollout}", rollout, StringComparison.Ordinal).Replace("{action}", action, StringComparison.Ordinal);
+
+    /// <summary>Request ids differ between the two controllers; each is renamed by the order it first appears in.</summary>
+    private sealed partial class RequestIds
+    {
+        private readonly Dictionary<string, string> names = new(StringComparer.Ordinal);
+
+        public string Canonical(string line) => Id().Replace(line, m =>
+        {
+            if (!names.TryGetValue(m.Value, out var name))
+            {
+                name = names[m.Value] = $"request#{names.Count + 1}";
+            }
+            return name;
+        });
+
+        [GeneratedRegex(@"\b(op-\d+|req-[0-9a-f]{16})\b")]
+        private static partial Regex Id();
+    }
+
+    /// <summary>The server's clock, set by the test to each input's time; timers stay real.</summary>
+    private sealed class ManualTime(DateTimeOffset start) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = start;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    /// <summary>Data phases that finish when the tape says the simulator's store finished them.</summary>
+    private sealed class TapeRunner : IDataPhaseRunner
+    {
+        private readonly ConcurrentDictionary<(string, DataPhaseKind), TaskCompletionSource<DataPhaseOutcome>> running = new();
+
+        public Task<DataPhaseOutcome> RunAsync(DataChange change, DataPhaseKind phase, string store, string? storeUrl, string? configDirectory, CancellationToken cancellationToken) =>
+            Slot(change.Id, phase).Task.WaitAsync(cancellationToken);
+
+        public void Finish(string change, DataPhaseKind phase)
+        {
+            var slot = Slot(change, phase);
+            slot.TrySetResult(new DataPhaseOutcome(true, "done"));
+        }
+
+        public void FinishAll()
+        {
+            foreach (var slot in running.Values)
+            {
+                slot.TrySetResult(new DataPhaseOutcome(false, "the test is over"));
+            }
+        }
+
+        private TaskCompletionSource<DataPhaseOutcome> Slot(string change, DataPhaseKind phase) =>
+            running.GetOrAdd((change, phase), _ => new TaskCompletionSource<DataPhaseOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+    }
+}
