@@ -13,5 +13,6 @@ public static class OperatorCommands
         yield return AlertsCommand.Create();
         yield return ConfigCommand.Create();
         yield return ContextCommand.Create();
+        yield return InitCommand.Create();
     }
 }
