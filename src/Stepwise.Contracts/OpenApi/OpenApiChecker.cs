@@ -449,9 +449,13 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null) : ICon
                             : $"{where}: media type '{type}' is no longer returned; old callers asking for it get 406 or a body they cannot read.");
                     continue;
                 }
-                if (oldNode.TryGet("schema", out var oldSchema) && newNode.TryGet("schema", out var newSchema))
+                var hasOld = oldNode.TryGet("schema", out var oldSchema);
+                var hasNew = newNode.TryGet("schema", out var newSchema);
+                if (hasOld || hasNew)
                 {
-                    schemas.Compare(oldSchema, newSchema, channel, $"{where} ({type})");
+                    // A media type without a schema admits any body. Its media type object holds no schema keyword,
+                    // so it stands for that unconstrained schema: a schema added where there was none is a narrowing.
+                    schemas.Compare(hasOld ? oldSchema : oldNode, hasNew ? newSchema : newNode, channel, $"{where} ({type})");
                 }
             }
             foreach (var (type, newNode) in newMedia)

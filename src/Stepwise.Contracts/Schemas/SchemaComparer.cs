@@ -418,7 +418,13 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
         {
             var oldView = oldViews.Get(oldProp);
             var childPath = ctx.Path + "." + name;
-            if (n.Properties.TryGetValue(name, out var newProp))
+            var hidden = "";
+            if (n.Properties.TryGetValue(name, out var newProp) && Counts(ctx.Channel, oldView) && !Counts(ctx.Channel, newViews.Get(newProp)))
+            {
+                // readOnly in a request or writeOnly in a response: the property is no longer in this message.
+                hidden = ctx.Channel.DropsWriteOnly ? " (it is now writeOnly: no longer returned)" : " (it is now readOnly: no longer accepted)";
+            }
+            else if (n.Properties.TryGetValue(name, out newProp))
             {
                 var newView = newViews.Get(newProp);
                 var counts = Counts(ctx.Channel, oldView) && Counts(ctx.Channel, newView);
@@ -443,8 +449,12 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
             var removed = ctx.At(oldProp, childPath);
             var wasRequired = o.Required.Contains(name);
             removed.Emit("property-removed", Pairing.OldReadsNew,
-                wasRequired ? $"required property '{name}' was removed" : $"property '{name}' was removed",
+                (wasRequired ? $"required property '{name}' was removed" : $"property '{name}' was removed") + hidden,
                 wasRequired ? Severity.Error : Severity.Warning);
+            if (hidden.Length > 0)
+            {
+                continue;
+            }
             if (n.Additional == AdditionalProperties.Closed)
             {
                 removed.Emit("property-removed", Pairing.NewReadsOld, $"property '{name}' was removed and the new schema rejects unknown properties", Severity.Error);
@@ -456,20 +466,17 @@ internal sealed class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Bui
         }
         foreach (var (name, newProp) in n.Properties)
         {
-            if (o.Properties.ContainsKey(name))
-            {
-                continue;
-            }
             var newView = newViews.Get(newProp);
-            if (!Counts(ctx.Channel, newView))
+            if (!Counts(ctx.Channel, newView) || (o.Properties.TryGetValue(name, out var oldProp) && Counts(ctx.Channel, oldViews.Get(oldProp))))
             {
-                continue;
+                continue; // compared above, or not part of this message
             }
             var childPath = ctx.Path + "." + name;
             var added = ctx.At(newProp, childPath);
-            if (n.Required.Contains(name) && !o.Required.Contains(name))
+            // Reached for a property new to this message: absent before, or hidden (writeOnly in a response, readOnly in a request).
+            if (n.Required.Contains(name) && (!o.Required.Contains(name) || o.Properties.ContainsKey(name)))
             {
-                added.Emit("property-required-added", Pairing.NewReadsOld, $"new property '{name}' is required");
+                added.Emit("property-required-added", Pairing.NewReadsOld, o.Properties.ContainsKey(name) ? $"property '{name}' is now part of this message and required" : $"new property '{name}' is required");
             }
             if (o.Additional == AdditionalProperties.Closed)
             {
