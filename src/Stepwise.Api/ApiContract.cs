@@ -80,6 +80,15 @@ public static class Routes
 
     /// <summary>POST (admin): {action} is revoke (→ <see cref="TokenView"/>; the token stops working at once) or rotate (→ 201 <see cref="TokenCreated"/> with the new secret; the old one stops working).</summary>
     public const string TokenAction = Base + "/tokens/{name}/{action}";
+
+    /// <summary>GET (read): <see cref="ClientView"/>[] with ?service=&amp;operation=: who calls what, by client version, within the telemetry window.</summary>
+    public const string Clients = Base + "/clients";
+
+    /// <summary>GET (agent or read): <see cref="ClientPolicyView"/> with ?service=&amp;release=: the client policy the middleware applies.</summary>
+    public const string ClientPolicy = Base + "/clients/policy";
+
+    /// <summary>POST (agent, for its node's service): <see cref="ClientTelemetryBody"/> → 202 <see cref="ClientTelemetryAccepted"/>.</summary>
+    public const string ClientTelemetry = Base + "/clients/telemetry";
 }
 
 /// <summary>The "type" URIs of Stepwise problem details. Stable: clients switch on them.</summary>

@@ -77,4 +77,6 @@ public sealed class ServerCounters
     public long TickMicroseconds;
     public long DecideMicroseconds;
     public long FlushMicroseconds;
+    public long ClientCalls;
+    public long ClientCallsDropped;
 }

@@ -164,7 +164,17 @@ internal sealed class World
 
     public string RunPhase(string change, DataPhaseKind phase) => Request(RequestKind.RunDataPhase, change: change, phase: phase);
 
-    public Decisions.Decisions Decide() => Decider.Run(State.CopySnapshot(), Now);
+    /// <summary>Client telemetry within the window (G8), as the server would load it.</summary>
+    public List<ClientCalls> ClientCalls { get; } = [];
+
+    /// <summary>Records calls of one client app and version to an operation, last seen <paramref name="ago"/> before now.</summary>
+    public World Calls(string service, string operation, string app, string version, long calls, TimeSpan? ago = null)
+    {
+        ClientCalls.Add(new ClientCalls(service, operation, app, version, calls, Now - (ago ?? TimeSpan.FromMinutes(1))));
+        return this;
+    }
+
+    public Decisions.Decisions Decide() => Decider.Run(State.CopySnapshot() with { Clients = ClientCalls }, Now);
 
     /// <summary>Decide and apply the decisions to the controller state.</summary>
     public Decisions.Decisions Step()

@@ -10,7 +10,7 @@ internal static class PolicyReader
     public static Policy Read(YamlNodes y, YamlNode? node)
     {
         var d = Policy.Default;
-        var m = y.Map(node, "policy", "canary", "bake", "rehearsalBake", "waveBake", "waves", "dataBake", "heartbeatTimeout", "stuckAfter", "analysis", "retention");
+        var m = y.Map(node, "policy", "canary", "bake", "rehearsalBake", "waveBake", "waves", "dataBake", "heartbeatTimeout", "stuckAfter", "analysis", "retention", "clients");
         if (m is null)
         {
             return d;
@@ -79,7 +79,50 @@ internal static class PolicyReader
             y.Duration(m.GetValueOrDefault("heartbeatTimeout"), "policy.heartbeatTimeout") ?? d.HeartbeatTimeout,
             y.Duration(m.GetValueOrDefault("stuckAfter"), "policy.stuckAfter") ?? d.StuckAfter,
             analysis,
-            retention);
+            retention,
+            Clients: ReadClients(y, m.GetValueOrDefault("clients")));
+    }
+
+    /// <summary>policy.clients: minimumVersions, a mapping of client app to the least version it must run.</summary>
+    private static ClientPolicy? ReadClients(YamlNodes y, YamlNode? node)
+    {
+        var m = y.Map(node, "policy.clients", "minimumVersions");
+        if (m is null || !m.TryGetValue("minimumVersions", out var minimumNode))
+        {
+            return null;
+        }
+        if (minimumNode is not YamlMappingNode mapping)
+        {
+            y.Error(minimumNode, "policy.clients.minimumVersions must be a mapping of client app to version", "write e.g. 'minimumVersions: { ios-app: 4.0.0 }'");
+            return null;
+        }
+        var list = new List<MinimumVersion>();
+        foreach (var (keyNode, valueNode) in mapping.Children)
+        {
+            var app = (keyNode as YamlScalarNode)?.Value;
+            var version = y.Str(valueNode, $"the minimum version of '{app}'", required: true, parent: keyNode);
+            if (Clients.ClientVersions.CheckApp(app, "a client app in policy.clients.minimumVersions") is { } badApp)
+            {
+                y.Error(keyNode, badApp, "name the app as its clients send it in the Stepwise-Client header, e.g. ios-app");
+                continue;
+            }
+            if (app == Clients.ClientVersions.Unknown)
+            {
+                y.Error(keyNode, "'unknown' is the app of clients that do not name themselves; it has no version", "remove it");
+                continue;
+            }
+            if (version is null)
+            {
+                continue;
+            }
+            if (Clients.ClientVersions.CheckVersion(version, $"the minimum version of '{app}'") is { } badVersion)
+            {
+                y.Error(valueNode, badVersion, "give a version such as 2.0.0");
+                continue;
+            }
+            list.Add(new MinimumVersion(app!, Clients.ClientVersions.Normalise(version)!));
+        }
+        return new ClientPolicy(list);
     }
 
     private static AnalysisPolicy ReadAnalysis(YamlNodes y, YamlNode? node, AnalysisPolicy d)

@@ -76,7 +76,8 @@ public sealed class GuaranteeSet
         G4ContractAfterCode g4,
         G5OneChangeAtATime g5,
         G6CompatibleContracts g6,
-        G7RollbackRehearsed g7)
+        G7RollbackRehearsed g7,
+        G8OldClients? g8 = null)
     {
         G1 = g1;
         G2 = g2;
@@ -85,7 +86,8 @@ public sealed class GuaranteeSet
         G5 = g5;
         G6 = g6;
         G7 = g7;
-        All = [g1, g2, g3, g4, g5, g6, g7];
+        G8 = g8 ?? new G8OldClients();
+        All = [g1, g2, g3, g4, g5, g6, g7, G8];
     }
 
     public static GuaranteeSet Default { get; } = new(new(), new(), new(), new(), new(), new(), new());
@@ -100,6 +102,7 @@ public sealed class GuaranteeSet
     public G5OneChangeAtATime G5 { get; }
     public G6CompatibleContracts G6 { get; }
     public G7RollbackRehearsed G7 { get; }
+    public G8OldClients G8 { get; }
 
     public IReadOnlyList<Guarantee> All { get; }
 

@@ -65,6 +65,7 @@ public sealed record RetentionPolicy(TimeSpan? DecommissionOfflineAfter, TimeSpa
 /// <param name="HeartbeatTimeout">A node without a heartbeat for this long is offline.</param>
 /// <param name="StuckAfter">A rollout or plan step waiting this long on the same targets raises an alert.</param>
 /// <param name="AlertQuietPeriod">An alert clears only once its condition has been gone this long (one raise per incident).</param>
+/// <param name="Clients">Client apps: their minimum versions (G8); null is none.</param>
 public sealed record Policy(
     CanaryPolicy Canary,
     TimeSpan Bake,
@@ -76,8 +77,12 @@ public sealed record Policy(
     TimeSpan StuckAfter,
     AnalysisPolicy Analysis,
     RetentionPolicy Retention,
-    TimeSpan? AlertQuietPeriod = null)
+    TimeSpan? AlertQuietPeriod = null,
+    ClientPolicy? Clients = null)
 {
+    /// <summary>The client policy in force: <see cref="Clients"/>, or none.</summary>
+    public ClientPolicy ClientRules => Clients ?? ClientPolicy.Default;
+
     /// <summary>The quiet period in force: <see cref="AlertQuietPeriod"/>, or two minutes.</summary>
     public TimeSpan QuietPeriod => AlertQuietPeriod ?? TimeSpan.FromMinutes(2);
 

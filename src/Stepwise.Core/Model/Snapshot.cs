@@ -106,8 +106,12 @@ public sealed record Snapshot(
     IReadOnlyList<Override> Overrides,
     IReadOnlyList<Alert> Alerts,
     IReadOnlyList<RolloutSamples> Samples,
-    DateTimeOffset? LivenessFrom = null)
+    DateTimeOffset? LivenessFrom = null,
+    IReadOnlyList<ClientCalls>? Clients = null)
 {
+    /// <summary>Client telemetry within the window (G8): who called which operation; none when not given.</summary>
+    public IReadOnlyList<ClientCalls> ClientTelemetry => Clients ?? [];
+
     public static Snapshot Of(StepwiseConfig config, IReadOnlyList<Node> nodes) =>
         new(config, nodes, [], [], [], [], [], [], [], []);
 }

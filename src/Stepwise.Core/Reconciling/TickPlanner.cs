@@ -29,6 +29,9 @@ public sealed class TickPlanner(NodeTable nodes, SampleCollector samples, Decide
 
     public SampleCollector Samples { get; } = samples;
 
+    /// <summary>The guarantees this planner decides with.</summary>
+    public Guarantees.GuaranteeSet Guarantees => decider.Guarantees;
+
     /// <summary>When this controller started listening to heartbeats (set on start and on taking over the leadership).</summary>
     public DateTimeOffset? LivenessFrom { get; set; }
 
@@ -50,12 +53,15 @@ public sealed class TickPlanner(NodeTable nodes, SampleCollector samples, Decide
         node.MayServe ||
         (node.State == NodeState.Offline && node.StateSince is not null && node.Health == NodeHealth.Healthy && Sanctioned(node.Service, node.ActualRelease));
 
-    /// <summary>Decides one tick. <paramref name="otherSamples"/> are the samples other replicas flushed to the store.</summary>
-    public TickPlan Plan(StepwiseConfig config, ControlState control, DateTimeOffset now, IEnumerable<StageSamples>? otherSamples = null)
+    /// <summary>
+    /// Decides one tick. <paramref name="otherSamples"/> are the samples other replicas flushed to the store;
+    /// <paramref name="clients"/> the client telemetry within the window (G8).
+    /// </summary>
+    public TickPlan Plan(StepwiseConfig config, ControlState control, DateTimeOffset now, IEnumerable<StageSamples>? otherSamples = null, IReadOnlyList<ClientCalls>? clients = null)
     {
         Samples.Track(control.Rollouts);
         var snapshot = new Snapshot(config, Nodes.All(), control.Services, control.Rollouts, control.DataPhases, control.Plans,
-            control.Requests, control.Overrides, control.Alerts, Samples.Snapshot(otherSamples), LivenessFrom);
+            control.Requests, control.Overrides, control.Alerts, Samples.Snapshot(otherSamples), LivenessFrom, clients);
         var decisions = decider.Run(snapshot, now);
         var fresh = NewRefusals(decisions);
         // The decisions applied to the control state and to the nodes they touch (not a copy of the whole fleet).

@@ -10,6 +10,10 @@ public enum AccessLevel
     Read = 1,
     Admin = 2,
     Agent = 3,
+    /// <summary>Client telemetry: agent tokens (each for its node's service).</summary>
+    ClientReport = 4,
+    /// <summary>The client policy: agent, admin and read tokens.</summary>
+    ClientPolicy = 5,
 }
 
 /// <summary>Endpoint metadata: the access level an endpoint requires.</summary>
@@ -73,7 +77,8 @@ public sealed class AccessMiddleware(RequestDelegate next, Tokens tokens, AuthFa
         {
             AccessLevel.Read => token.Kind is TokenKind.Admin or TokenKind.Read,
             AccessLevel.Admin => token.Kind == TokenKind.Admin,
-            AccessLevel.Agent => token.Kind == TokenKind.Agent,
+            AccessLevel.Agent or AccessLevel.ClientReport => token.Kind == TokenKind.Agent,
+            AccessLevel.ClientPolicy => token.Kind is TokenKind.Agent or TokenKind.Admin or TokenKind.Read,
             _ => false,
         };
         if (!allowed)
@@ -82,6 +87,7 @@ public sealed class AccessMiddleware(RequestDelegate next, Tokens tokens, AuthFa
             {
                 AccessLevel.Read => "an admin or read token",
                 AccessLevel.Admin => "an admin token",
+                AccessLevel.ClientPolicy => "an agent, admin or read token",
                 _ => "an agent token",
             };
             await Deny(context, StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "forbidden",

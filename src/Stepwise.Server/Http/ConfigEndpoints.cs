@@ -24,17 +24,27 @@ internal static class ConfigEndpoints
         {
             // Validated against the registered and retired releases as they stand, and saved only if they still do.
             var revision = await rt.Store.ConfigRevisionAsync(ct);
+            EffectiveConfig built;
             try
             {
-                EffectiveConfig.Build(yaml, "stepwise.yaml", await rt.Store.LoadReleasesAsync(ct), await rt.Store.LoadRetiredAsync(ct), revision);
+                built = EffectiveConfig.Build(yaml, "stepwise.yaml", await rt.Store.LoadReleasesAsync(ct), await rt.Store.LoadRetiredAsync(ct), revision);
             }
             catch (ConfigException e)
             {
                 return Problems.BadRequest($"stepwise.yaml is invalid ({e.Errors.Count} error(s)): {e.Errors[0].Message}",
                     new Dictionary<string, object?> { ["errors"] = e.Errors.Select(x => new { x.File, x.Line, x.Column, x.Message, x.Fix }).ToList() });
             }
+            var (clientRefusal, clientEvents) = await ClientPolicyChange.CheckAsync(rt, (await rt.RefreshConfigAsync(ct)).Config, built.Config, token.Name, ct);
+            if (clientRefusal is not null)
+            {
+                return clientRefusal;
+            }
             if (await rt.Store.SaveConfigAsync(yaml!, "stepwise.yaml", rt.Time.GetUtcNow(), new NewEvent("config-replaced", $"stepwise.yaml replaced by '{token.Name}'", "config"), revision, ct))
             {
+                foreach (var evt in clientEvents)
+                {
+                    await rt.Store.AppendEventAsync(evt, rt.Time.GetUtcNow(), ct);
+                }
                 break;
             }
             if (attempt >= 3)

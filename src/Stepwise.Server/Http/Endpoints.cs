@@ -55,6 +55,11 @@ public static class Endpoints
         app.MapGet(Routes.Alerts, async (ServerRuntime rt, CancellationToken ct) =>
             Results.Json((await rt.Store.LoadControlStateAsync(ct)).Alerts, SnapshotJson.Options)).WithMetadata(read).Produces<List<Alert>>();
 
+        app.MapPost(Routes.ClientTelemetry, ClientsEndpoints.Telemetry).WithMetadata(new RequiresAccess(AccessLevel.ClientReport))
+            .Accepts<ClientTelemetryBody>("application/json").Produces<ClientTelemetryAccepted>(202).ProducesProblem(400).ProducesProblem(403).ProducesProblem(413);
+        app.MapGet(Routes.ClientPolicy, ClientsEndpoints.Policy).WithMetadata(new RequiresAccess(AccessLevel.ClientPolicy)).Produces<ClientPolicyView>().ProducesProblem(400).ProducesProblem(404);
+        app.MapGet(Routes.Clients, ClientsEndpoints.Clients).WithMetadata(read).Produces<List<ClientView>>().ProducesProblem(400);
+
         app.MapPost(Routes.Tokens, OperatorEndpoints.CreateToken).WithMetadata(admin).Accepts<TokenBody>("application/json").Produces<TokenCreated>(201).ProducesProblem(400).ProducesProblem(409);
         app.MapGet(Routes.Tokens, OperatorEndpoints.ListTokens).WithMetadata(admin).Produces<List<TokenView>>();
         app.MapPost(Routes.TokenAction, OperatorEndpoints.TokenAction).WithMetadata(admin).Produces<TokenView>().Produces<TokenCreated>(201).ProducesProblem(404);

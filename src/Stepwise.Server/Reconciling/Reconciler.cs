@@ -20,6 +20,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
     private long flushedSamples = -1;
     private bool leading;
     private bool ledBefore;
+    private DateTimeOffset prunedClientCalls = DateTimeOffset.MinValue;
 
     /// <summary>Crash-point hook for tests: called with "before-commit" and "after-commit"; throwing there is a crash at that point.</summary>
     internal Action<string>? CrashPoint { get; set; }
@@ -151,8 +152,13 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         await FlushSamplesAsync(cancellationToken);
         var stages = runtime.Samples.Local().Select(s => s.Stage).ToList();
         var others = store.Dialect == StoreDialect.Postgres ? await store.LoadSamplesAsync(stages, runtime.ReplicaId, cancellationToken) : [];
+        // Client telemetry (G8) gates rollouts and registrations, which start only from requests and plans.
+        var clients = control.Requests.Count > 0 || control.Plans.Any(p => p.State is PlanState.Pending or PlanState.Running)
+            ? await store.LoadClientCallsAsync(now - config.Config.Policy.Retention.ClientTelemetry, null, null, cancellationToken)
+            : null;
+        await PruneClientCallsAsync(config, now, cancellationToken);
         var decideStarted = runtime.Time.GetTimestamp();
-        var plan = runtime.Planner.Plan(config.Config, control, now, others);
+        var plan = runtime.Planner.Plan(config.Config, control, now, others, clients);
         var decideElapsed = runtime.Time.GetElapsedTime(decideStarted);
         Interlocked.Add(ref runtime.Counters.DecideMicroseconds, (long)decideElapsed.TotalMicroseconds);
         runtime.Metrics.DecideDuration.Observe(decideElapsed.TotalSeconds);
@@ -190,6 +196,21 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
                     webhook.Enqueue(AlertNotification.Cleared(clear, now));
                     break;
             }
+        }
+    }
+
+    /// <summary>Drops client telemetry older than policy.retention.clientTelemetry (whole days), at most once an hour.</summary>
+    private async Task PruneClientCallsAsync(EffectiveConfig config, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (now - prunedClientCalls < TimeSpan.FromHours(1) && now >= prunedClientCalls)
+        {
+            return;
+        }
+        prunedClientCalls = now;
+        var deleted = await runtime.Store.PruneClientCallsAsync(now - config.Config.Policy.Retention.ClientTelemetry, cancellationToken);
+        if (deleted > 0)
+        {
+            log.LogInformation("client telemetry: {Rows} row(s) past policy.retention.clientTelemetry removed", deleted);
         }
     }
 

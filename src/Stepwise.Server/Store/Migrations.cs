@@ -68,6 +68,12 @@ public static class Migrations
                 "UPDATE tokens SET revoked_at = created_at WHERE EXISTS (SELECT 1 FROM tokens newer WHERE newer.name = tokens.name AND (newer.created_at > tokens.created_at OR (newer.created_at = tokens.created_at AND newer.hash > tokens.hash)))",
                 "CREATE UNIQUE INDEX tokens_live_name ON tokens (name) WHERE revoked_at IS NULL",
             ]),
+            // Expand: client telemetry (G8), one row per (service, day, client app, version, operation), so storage is
+            // bounded by the keys and the retention, however many calls. A server of the previous schema ignores it.
+            new Migration(5, "client telemetry by day", MigrationKind.Expand,
+            [
+                "CREATE TABLE client_calls (service TEXT NOT NULL, day BIGINT NOT NULL, app TEXT NOT NULL, version TEXT NOT NULL, operation TEXT NOT NULL, calls BIGINT NOT NULL, last_seen BIGINT NOT NULL, PRIMARY KEY (service, day, app, version, operation))",
+            ]),
         ];
     }
 }

@@ -15,7 +15,7 @@ public class RegistrationTests
     public void a_registered_release_that_uses_the_old_shape_blocks_the_contract_like_a_declared_one()
     {
         var world = OrdersOn13();
-        world.Register("orders", World.Declared("1.4.0", provides: ["GET /orders/{id}"], usesOldShapeOf: ["contact-email"]));
+        world.Register("orders", World.Declared("1.4.0", provides: ["GET /orders/{id}", "POST /orders/{id}/refund"], usesOldShapeOf: ["contact-email"]));
         world.Step().Of<RegisterRelease>().ShouldHaveSingleItem();
         world.State.Config.OldShapeUsers("contact-email").ShouldContain(new ReleaseRef("orders", "1.4.0"));
         world.Nodes("orders", "1.4.0", 1, prefix: "hot");
@@ -34,7 +34,7 @@ public class RegistrationTests
         var world = new World(World.ShopYaml + "\nplans:\n  - id: ship-refunds\n    steps:\n      - release: orders@1.3.0\n")
             .Nodes("orders", "1.3.0", 3).Current("orders", "1.3.0");
         world.State.Config.FindPlan("ship-refunds").ShouldNotBeNull().Steps.ShouldHaveSingleItem();
-        world.Register("orders", World.Declared("1.4.0", provides: ["GET /orders/{id}"]));
+        world.Register("orders", World.Declared("1.4.0", provides: ["GET /orders/{id}", "POST /orders/{id}/refund"]));
 
         world.Step();
 
@@ -49,10 +49,10 @@ public class RegistrationTests
     public void the_same_registration_again_is_accepted_without_a_second_release_and_another_body_is_refused()
     {
         var world = OrdersOn13();
-        world.Register("orders", World.Declared("1.4.0", provides: ["GET /orders/{id}"]));
+        world.Register("orders", World.Declared("1.4.0", provides: ["GET /orders/{id}", "POST /orders/{id}/refund"]));
         world.Step();
 
-        var again = world.Register("orders", World.Declared("1.4.0", provides: ["GET /orders/{id}"]));
+        var again = world.Register("orders", World.Declared("1.4.0", provides: ["GET /orders/{id}", "POST /orders/{id}/refund"]));
         var other = world.Register("orders", World.Declared("1.4.0", provides: ["GET /orders/{id}", "GET /orders"]));
         var decisions = world.Step();
 
@@ -80,9 +80,9 @@ public class RegistrationTests
     public void a_release_nobody_runs_can_be_retired_and_then_no_longer_holds_the_window()
     {
         var world = OrdersOn13();
-        world.Register("orders", World.Declared("1.4.0", provides: ["GET /orders/{id}"]));
+        world.Register("orders", World.Declared("1.4.0", provides: ["GET /orders/{id}", "POST /orders/{id}/refund"]));
         world.Step();
-        world.Register("orders", World.Declared("1.5.0", provides: ["GET /orders/{id}"]));
+        world.Register("orders", World.Declared("1.5.0", provides: ["GET /orders/{id}", "POST /orders/{id}/refund"]));
         world.Step();
         world.StartRollout("orders", "1.5.0");
         world.Step().Refusal(GuaranteeId.G1).ShouldNotBeNull().Unblock.ShouldContain("roll orders through 1.4.0");
