@@ -66,6 +66,9 @@ public static class Routes
     /// <summary>POST (admin): run one phase: {phase} is expand | backfill | contract; body <see cref="DataPhaseBody"/> → <see cref="RequestOutcome"/> or 409.</summary>
     public const string RunDataPhase = Base + "/data-changes/{change}/{phase}";
 
+    /// <summary>POST (admin): stop the change's running phase (on <see cref="DataPhaseBody.Store"/>, or every store); body <see cref="DataPhaseBody"/> → 202 <see cref="DataCancelOutcome"/>, 409 when none runs.</summary>
+    public const string CancelDataPhase = Base + "/data-changes/{change}/cancel";
+
     /// <summary>GET (read): <see cref="Override"/>[]. POST (admin): <see cref="OverrideBody"/> → 201 <see cref="Override"/> (recorded with the token's name).</summary>
     public const string Overrides = Base + "/overrides";
 
@@ -209,6 +212,11 @@ public sealed record StartRolloutBody(string Service, string Version, string? Re
 public sealed record ReasonBody(string? Reason = null);
 
 public sealed record DataPhaseBody(string? Store = null, string? Reason = null);
+
+/// <summary>The phases a cancel stopped: each is recorded Failed with the reason once it has stopped (committed work is kept).</summary>
+public sealed record DataCancelOutcome(string Change, IReadOnlyList<CancelledDataPhase> Cancelled, string Message);
+
+public sealed record CancelledDataPhase(DataPhaseKind Phase, string Store);
 
 public sealed record OverrideBody(GuaranteeId Guarantee, string Subject, string Reason);
 

@@ -26,6 +26,9 @@ public sealed class ServerRuntime(ServerOptions options, StateStore store, TickP
 
     public ServerCounters Counters { get; } = new();
 
+    /// <summary>The data phases this replica runs, which an operator can cancel.</summary>
+    public Reconciling.RunningDataPhases DataPhases { get; } = new();
+
     /// <summary>The series served at /metrics (see docs/observability.md).</summary>
     public Observability.ServerMetrics Metrics { get; } = new();
 

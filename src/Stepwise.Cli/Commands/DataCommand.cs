@@ -22,6 +22,8 @@ public static class DataCommand
         data.Subcommands.Add(Verb("apply", "Apply the next phase that is not complete (or the given one). Idempotent and resumable."));
         data.Subcommands.Add(Verb("status", "Show the state of every phase of the change on the database."));
         data.Subcommands.Add(Verb("rollback", "Roll back the latest applied phase (or the given one), in reverse order, while its rollback is defined."));
+        data.Subcommands.Add(DataServerCommands.Run());
+        data.Subcommands.Add(DataServerCommands.Cancel());
         return data;
     }
 

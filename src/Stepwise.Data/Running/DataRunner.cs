@@ -73,21 +73,27 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
             await target.UnlockChangeAsync(Change.Id, ct);
             return new PhaseOutcome(p, PhaseDirection.Up, $"{Name(p)} of '{Change.Id}' is already complete on {store}; nothing to do", true, [], null);
         }
+        using var limit = TimeLimit(ct);
+        var work = limit?.Token ?? ct;
         try
         {
             if (p == DataPhaseKind.Backfill)
             {
-                await target.BackfillAsync(Change.Id, Change.Backfill!, ct);
+                await target.BackfillAsync(Change.Id, Change.Backfill!, work);
             }
             else
             {
                 var resumeFrom = row.Record is { State: DataPhaseState.Running or DataPhaseState.Failed, Direction: PhaseDirection.Up } r ? r.Step : 0;
                 if (row.Record?.State != DataPhaseState.Running || row.Record.Direction != PhaseDirection.Up)
                 {
-                    await target.SetStateAsync(Change.Id, p, DataPhaseState.Running, PhaseDirection.Up, null, resetProgress: resumeFrom == 0, ct);
+                    await target.SetStateAsync(Change.Id, p, DataPhaseState.Running, PhaseDirection.Up, null, resetProgress: resumeFrom == 0, work);
                 }
-                await target.RunStepsAsync(Change.Id, p, PhaseDirection.Up, plan.Steps, resumeFrom, DataPhaseState.Complete, ct);
+                await target.RunStepsAsync(Change.Id, p, PhaseDirection.Up, plan.Steps, resumeFrom, DataPhaseState.Complete, work);
             }
+        }
+        catch (Exception e) when (limit is { IsCancellationRequested: true } && !ct.IsCancellationRequested)
+        {
+            throw await FailAsync(target, p, PhaseDirection.Up, PastTimeLimit(p, PhaseDirection.Up, e), ct);
         }
         catch (Exception e) when (e is NpgsqlException or SqliteException or DataPhaseFailedException)
         {
@@ -124,6 +130,8 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
             await target.UnlockChangeAsync(Change.Id, ct);
             return new PhaseOutcome(p.Value, PhaseDirection.Down, $"{Name(p.Value)} of '{Change.Id}' is already rolled back on {store}; nothing to do", true, [], null);
         }
+        using var limit = TimeLimit(ct);
+        var work = limit?.Token ?? ct;
         try
         {
             if (p == DataPhaseKind.Backfill)
@@ -137,10 +145,14 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
                 var resumeFrom = row.Record is { State: DataPhaseState.Running or DataPhaseState.Failed, Direction: PhaseDirection.Down } r ? r.Step : 0;
                 if (row.Record?.State != DataPhaseState.Running || row.Record.Direction != PhaseDirection.Down)
                 {
-                    await target.SetStateAsync(Change.Id, p.Value, DataPhaseState.Running, PhaseDirection.Down, null, resetProgress: resumeFrom == 0, ct);
+                    await target.SetStateAsync(Change.Id, p.Value, DataPhaseState.Running, PhaseDirection.Down, null, resetProgress: resumeFrom == 0, work);
                 }
-                await target.RunStepsAsync(Change.Id, p.Value, PhaseDirection.Down, plan.Steps, resumeFrom, DataPhaseState.RolledBack, ct);
+                await target.RunStepsAsync(Change.Id, p.Value, PhaseDirection.Down, plan.Steps, resumeFrom, DataPhaseState.RolledBack, work);
             }
+        }
+        catch (Exception e) when (limit is { IsCancellationRequested: true } && !ct.IsCancellationRequested)
+        {
+            throw await FailAsync(target, p.Value, PhaseDirection.Down, PastTimeLimit(p.Value, PhaseDirection.Down, e), ct);
         }
         catch (Exception e) when (e is NpgsqlException or SqliteException or DataPhaseFailedException)
         {
@@ -189,6 +201,26 @@ public sealed class DataRunner(DataChange change, string configDirectory, Runner
             $"{Name(phase)}{(direction == PhaseDirection.Down ? " rollback" : "")} of '{Change.Id}' failed: {reason}",
             "fix the cause and run the same command again: committed work is kept and the phase resumes where it stopped", e);
     }
+
+    /// <summary>
+    /// The change's time limit (<c>timeLimit:</c>) as a token source linked to the caller's, or null without a limit. A
+    /// phase past it stops (committed work is kept) and is recorded Failed with that reason.
+    /// </summary>
+    private CancellationTokenSource? TimeLimit(CancellationToken ct)
+    {
+        if (Change.TimeLimit is not { } limit)
+        {
+            return null;
+        }
+        var source = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        source.CancelAfter(limit);
+        return source;
+    }
+
+    private DataPhaseFailedException PastTimeLimit(DataPhaseKind phase, PhaseDirection direction, Exception e) => new(
+        $"{Name(phase)}{(direction == PhaseDirection.Down ? " rollback" : "")} of '{Change.Id}' ran past its time limit of {Core.Config.Durations.Format(Change.TimeLimit!.Value)} and was stopped",
+        "committed work is kept: raise timeLimit in stepwise.yaml (or make the phase faster, e.g. a smaller backfill batch) and run it again to resume",
+        e);
 
     private async Task LockAsync(IDataTarget target, CancellationToken ct)
     {

@@ -45,6 +45,7 @@ public static class Endpoints
         app.MapPost(Routes.StartPlan, RolloutEndpoints.StartPlan).WithMetadata(admin).Accepts<ReasonBody>("application/json").Produces<RequestOutcome>(202).ProducesProblem(409);
 
         app.MapGet(Routes.DataChanges, RolloutEndpoints.DataChanges).WithMetadata(read).Produces<List<DataChangeView>>();
+        app.MapPost(Routes.CancelDataPhase, DataPhaseEndpoints.Cancel).WithMetadata(admin).Accepts<DataPhaseBody>("application/json").Produces<DataCancelOutcome>(202).ProducesProblem(404).ProducesProblem(409);
         app.MapPost(Routes.RunDataPhase, RolloutEndpoints.RunDataPhase).WithMetadata(admin).Accepts<DataPhaseBody>("application/json").Produces<RequestOutcome>(202).ProducesProblem(409);
 
         app.MapGet(Routes.Overrides, async (ServerRuntime rt, CancellationToken ct) =>

@@ -15,7 +15,6 @@ namespace Stepwise.Server.Reconciling;
 /// </summary>
 public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDataPhaseRunner dataRunner, AlertWebhook webhook, Http.Tokens tokens, ILogger<Reconciler> log)
 {
-    private readonly Dictionary<(string, DataPhaseKind, string), Task> runningPhases = new();
     private HashSet<string> flushedStages = new(StringComparer.Ordinal);
     private long flushedSamples = -1;
     private bool leading;
@@ -280,7 +279,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         ledBefore = true;
         foreach (var phase in control.DataPhases.Where(p => p.State == DataPhaseState.Running))
         {
-            if (runningPhases.TryGetValue((phase.Change, phase.Phase, phase.Store), out var task) && !task.IsCompleted)
+            if (runtime.DataPhases.IsRunning(phase.Change, phase.Phase, phase.Store))
             {
                 continue;
             }
@@ -294,24 +293,33 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
     private void StartDataPhase(EffectiveConfig config, RunDataPhase run, CancellationToken cancellationToken)
     {
         var change = config.Config.FindChange(run.Change);
-        var key = (run.Change, run.Phase, run.Store);
-        if (runningPhases.TryGetValue(key, out var existing) && !existing.IsCompleted)
+        if (runtime.DataPhases.TryStart(run.Change, run.Phase, run.Store, cancellationToken) is not { } running)
         {
             return;
         }
-        runningPhases[key] = Task.Run(async () =>
+        running.Task = Task.Run(async () =>
         {
+            using var _ = running.Cancellation;
             DataPhaseOutcome outcome;
             try
             {
                 outcome = change is null
                     ? new DataPhaseOutcome(false, $"data change {run.Change} is no longer declared")
                     : await dataRunner.RunAsync(change, run.Phase, run.Store, runtime.Options.DataStores.GetValueOrDefault(run.Store),
-                        runtime.Options.ConfigFile is { } file ? Path.GetDirectoryName(Path.GetFullPath(file)) : null, cancellationToken);
+                        runtime.Options.ConfigFile is { } file ? Path.GetDirectoryName(Path.GetFullPath(file)) : null, running.Cancellation.Token);
+            }
+            catch (OperationCanceledException) when (running.StopReason is not null && !cancellationToken.IsCancellationRequested)
+            {
+                outcome = new DataPhaseOutcome(false, running.StopReason);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 outcome = new DataPhaseOutcome(false, e.Message);
+            }
+            if (!outcome.Succeeded && running.StopReason is { } why && !cancellationToken.IsCancellationRequested)
+            {
+                // Stopped by an operator: say so, whatever the runner reported on the way out.
+                outcome = new DataPhaseOutcome(false, why);
             }
             var now = runtime.Time.GetUtcNow();
             var status = new DataPhaseStatus(run.Change, run.Phase, run.Store, outcome.Succeeded ? DataPhaseState.Complete : DataPhaseState.Failed, outcome.Succeeded ? now : null);
@@ -325,6 +333,6 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
             {
                 log.LogError(e, "could not record the outcome of {Phase}; it stays Running in the store and is marked Failed when a leader takes over", what);
             }
-        }, cancellationToken);
+        }, CancellationToken.None);
     }
 }
