@@ -32,9 +32,11 @@ public sealed class ApiClient : IDisposable
 {
     private readonly HttpClient http;
 
-    public ApiClient(Uri server, string? token, TimeSpan? timeout = null)
+    public ApiClient(Uri server, string? token, TimeSpan? timeout = null, HttpMessageHandler? handler = null)
     {
-        http = new HttpClient { BaseAddress = server, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+        http = (handler is null ? new HttpClient() : new HttpClient(handler));
+        http.BaseAddress = server;
+        http.Timeout = timeout ?? TimeSpan.FromSeconds(30);
         if (!string.IsNullOrEmpty(token))
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -76,7 +78,7 @@ public sealed class ApiClient : IDisposable
             }
             catch (HttpRequestException e)
             {
-                throw new ApiConnectionException($"cannot reach the Stepwise server at {http.BaseAddress}: {e.Message}; is 'stepwise server' running there? (--server or STEPWISE_SERVER)");
+                throw new ApiConnectionException($"cannot reach the Stepwise server at {http.BaseAddress}: {(e.InnerException is System.Security.Authentication.AuthenticationException tls ? $"{e.Message.TrimEnd('.')}: {tls.Message.TrimEnd('.')} (give the CA that signed the server's certificate with --ca-file or STEPWISE_CA_FILE)" : e.Message)}; is 'stepwise server' running there? (--server or STEPWISE_SERVER)");
             }
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
             {

@@ -76,8 +76,15 @@ public sealed class ServerHost : IAsyncDisposable
 
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(ServerHost).Assembly.GetName().Name });
             builder.WebHost.UseUrls(options.Urls);
+            // The slim builder leaves HTTPS out: https:// addresses and Kestrel's certificate configuration need it.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            var certificate = ServerTls.Certificate(options, builder.Configuration);
             builder.WebHost.ConfigureKestrel(k =>
             {
+                if (certificate is not null)
+                {
+                    k.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+                }
                 k.AddServerHeader = false;
                 k.Limits.MaxRequestBodySize = options.MaxBodyBytes + 1L;
             });

@@ -9,6 +9,12 @@ public sealed record ServerOptions
     /// <summary>Where Kestrel listens; loopback by default. Port 0 picks a free port (see <see cref="ServerHost.Urls"/>).</summary>
     public string Urls { get; init; } = "http://127.0.0.1:5080";
 
+    /// <summary>The server's TLS certificate (PEM) for https:// addresses in <see cref="Urls"/>; with <see cref="TlsKeyFile"/>.</summary>
+    public string? TlsCertificateFile { get; init; }
+
+    /// <summary>The private key (PEM) of <see cref="TlsCertificateFile"/>.</summary>
+    public string? TlsKeyFile { get; init; }
+
     /// <summary>A stepwise.yaml to load at start-up (replaces the stored one when it differs).</summary>
     public string? ConfigFile { get; init; }
 

@@ -12,7 +12,11 @@ public static class AgentCommand
     public static Command Create()
     {
         var controller = new Option<string?>("--controller") { Description = "The controller's address, e.g. http://127.0.0.1:5080 (default: $STEPWISE_SERVER)." };
-        var token = new Option<string?>("--token") { Description = "This node's agent token (default: $STEPWISE_TOKEN)." };
+        var token = new Option<string?>("--token") { Description = "This node's agent token (default: $STEPWISE_TOKEN). Prefer --token-file: a token on the command line shows in ps." };
+        var tokenFile = new Option<string?>("--token-file") { Description = "Read this node's agent token from a file (default: $STEPWISE_TOKEN_FILE)." };
+        var caFile = new Option<string?>("--ca-file") { Description = "Trust the CA certificates of this PEM file for an https:// controller (default: $STEPWISE_CA_FILE; else the system's)." };
+        var clientCert = new Option<string?>("--client-cert") { Description = "A client certificate (PEM) for a controller that asks for one (mutual TLS); with --client-key." };
+        var clientKey = new Option<string?>("--client-key") { Description = "The private key (PEM) of --client-cert." };
         var node = new Option<string>("--node") { Description = "This node's id.", Required = true };
         var service = new Option<string>("--service") { Description = "The service this node runs.", Required = true };
         var stateDir = new Option<string?>("--state-dir") { Description = "Where the agent keeps its state (default: ./.stepwise-agent/NODE)." };
@@ -25,13 +29,21 @@ public static class AgentCommand
         var allowShell = new Option<bool>("--allow-shell-placeholders") { Description = "Let a shell's -c script hold {version}, {port} or {node} (refused by default: placeholders never reach a shell)." };
         var command = new Command("agent", "Run the node agent: runs the release the controller sanctions, health-checks it, sends heartbeats.")
         {
-            controller, token, node, service, stateDir, release, run, heartbeat, appPort, allowCommand, allowList, allowShell,
+            controller, token, tokenFile, caFile, clientCert, clientKey, node, service, stateDir, release, run, heartbeat, appPort, allowCommand, allowList, allowShell,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stderr = parse.InvocationConfiguration.Error;
             var url = parse.GetValue(controller) ?? Environment.GetEnvironmentVariable("STEPWISE_SERVER");
             var secret = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("STEPWISE_TOKEN");
+            if (secret is null && (parse.GetValue(tokenFile) ?? Blank(Environment.GetEnvironmentVariable("STEPWISE_TOKEN_FILE"))) is { } secretFile)
+            {
+                if (TokenFile.Read(secretFile, "--token-file", stderr) is not { } read)
+                {
+                    return ExitCodes.BadInput;
+                }
+                secret = read;
+            }
             if (string.IsNullOrWhiteSpace(url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             {
                 stderr.WriteLine($"error: --controller {url ?? "(missing)"}: give the controller's http(s) address, e.g. --controller http://127.0.0.1:5080, or set STEPWISE_SERVER");
@@ -39,7 +51,7 @@ public static class AgentCommand
             }
             if (string.IsNullOrWhiteSpace(secret))
             {
-                stderr.WriteLine("error: --token is missing: give this node's agent token (stepwise server prints or creates it), or set STEPWISE_TOKEN");
+                stderr.WriteLine("error: --token is missing: give this node's agent token with --token-file FILE (or STEPWISE_TOKEN_FILE, STEPWISE_TOKEN, --token)");
                 return ExitCodes.BadInput;
             }
             var port = parse.GetValue(appPort);
@@ -89,13 +101,26 @@ public static class AgentCommand
                 return ExitCodes.BadInput;
             }
             var policy = new AgentPolicy(allowed, parse.GetValue(allowShell));
+            HttpMessageHandler? handler;
+            try
+            {
+                var ca = parse.GetValue(caFile) ?? Blank(Environment.GetEnvironmentVariable("STEPWISE_CA_FILE"));
+                handler = ca is null && parse.GetValue(clientCert) is null && parse.GetValue(clientKey) is null
+                    ? null
+                    : Api.TlsTrust.Handler(ca, parse.GetValue(clientCert), parse.GetValue(clientKey));
+            }
+            catch (Api.TlsSetupException e)
+            {
+                stderr.WriteLine($"error: {e.Message}");
+                return ExitCodes.BadInput;
+            }
             if (local is not null && policy.Refusal(local) is { } refusal)
             {
                 stderr.WriteLine($"error: --run: {refusal}");
                 return ExitCodes.BadInput;
             }
             var id = parse.GetValue(node)!;
-            var options = new AgentOptions(uri, secret, id, parse.GetValue(service)!, parse.GetValue(stateDir) ?? Path.Combine(".stepwise-agent", id), port, InitialRelease: parse.GetValue(release), LocalArtifact: local, MaxHeartbeat: every, Policy: policy);
+            var options = new AgentOptions(uri, secret, id, parse.GetValue(service)!, parse.GetValue(stateDir) ?? Path.Combine(".stepwise-agent", id), port, InitialRelease: parse.GetValue(release), LocalArtifact: local, MaxHeartbeat: every, Policy: policy, Handler: handler);
             var output = parse.InvocationConfiguration.Output;
             void Log(string line)
             {
@@ -119,4 +144,6 @@ public static class AgentCommand
         });
         return command;
     }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

@@ -122,6 +122,7 @@ internal sealed class ServerCall
     public Option<string?> Token { get; } = new("--token") { Description = "An admin or read token (default: $STEPWISE_TOKEN, else the context's)." };
     public Option<string?> Context { get; } = new("--context") { Description = "Use this context of the contexts file (default: $STEPWISE_CONTEXT, else the current one; see 'stepwise context')." };
     public Option<OutputFormat> Format { get; } = CliOutput.FormatOption();
+    public Option<string?> CaFile { get; } = new("--ca-file") { Description = "Trust the CA certificates of this PEM file for an https:// server (default: $STEPWISE_CA_FILE; else the system's)." };
 
     public void AddTo(Command command)
     {
@@ -129,12 +130,30 @@ internal sealed class ServerCall
         command.Options.Add(Token);
         command.Options.Add(Context);
         command.Options.Add(Format);
+        command.Options.Add(CaFile);
     }
 
     public ApiClient? Connect(ParseResult parse)
     {
         var connection = Contexts.ConnectionResolver.Resolve(parse.GetValue(Server), parse.GetValue(Token), parse.GetValue(Context), parse.InvocationConfiguration.Error);
-        return connection is null ? null : new ApiClient(connection.Server, connection.Token);
+        if (connection is null)
+        {
+            return null;
+        }
+        var ca = parse.GetValue(CaFile) ?? (Environment.GetEnvironmentVariable("STEPWISE_CA_FILE") is { Length: > 0 } env ? env : null);
+        if (ca is null)
+        {
+            return new ApiClient(connection.Server, connection.Token);
+        }
+        try
+        {
+            return new ApiClient(connection.Server, connection.Token, handler: TlsTrust.Handler(ca));
+        }
+        catch (TlsSetupException e)
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+            return null;
+        }
     }
 
     public async Task<int> RunAsync<T>(ParseResult parse, Func<ApiClient, Task<ApiAnswer<T>>> call, Action<IAnsiConsole, T> render)

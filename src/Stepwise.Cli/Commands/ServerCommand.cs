@@ -15,6 +15,8 @@ public static class ServerCommand
     {
         var store = new Option<string>("--store") { Description = "Where state is kept: sqlite:PATH (default sqlite:stepwise.db) or postgres://user:password@host:5432/database (several replicas, one leads).", DefaultValueFactory = _ => "sqlite:stepwise.db" };
         var urls = new Option<string>("--urls") { Description = "Where to listen (loopback by default).", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "The server's certificate (PEM) for the https:// addresses of --urls; with --tls-key." };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "The private key (PEM) of --tls-cert." };
         var config = new Option<string?>("--config") { Description = "A stepwise.yaml to load at start-up (replaces the stored one when it differs)." };
         var tokenFile = new Option<string?>("--admin-token-file") { Description = "Read the admin token from this file; when it does not exist, generate one and write it there (mode 0600). Or set STEPWISE_ADMIN_TOKEN." };
         var tick = new Option<string>("--tick") { Description = "How often the reconciler decides and heartbeats are flushed (e.g. 1s, 500ms).", DefaultValueFactory = _ => "1s" };
@@ -24,7 +26,7 @@ public static class ServerCommand
         var perAddress = new Option<int>("--rate-limit-address") { Description = "Requests a second one client address may make (bursts of twice that); 0 turns the limit off (behind a proxy every request shares its address).", DefaultValueFactory = _ => Stepwise.Server.Http.RateLimits.DefaultPerAddress };
         var command = new Command("server", "Run the Stepwise server: the /api/v1 HTTP API, the store and the reconciler.")
         {
-            store, urls, config, tokenFile, tick, webhook, dataStores, perToken, perAddress,
+            store, urls, tlsCert, tlsKey, config, tokenFile, tick, webhook, dataStores, perToken, perAddress,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -64,6 +66,8 @@ public static class ServerCommand
             {
                 Store = parse.GetValue(store)!,
                 Urls = parse.GetValue(urls)!,
+                TlsCertificateFile = parse.GetValue(tlsCert),
+                TlsKeyFile = parse.GetValue(tlsKey),
                 ConfigFile = parse.GetValue(config),
                 AdminTokenFile = parse.GetValue(tokenFile),
                 AdminToken = Environment.GetEnvironmentVariable("STEPWISE_ADMIN_TOKEN"),
@@ -88,6 +92,11 @@ public static class ServerCommand
                 stderr.WriteLine(e.Message);
                 return ExitCodes.BadInput;
             }
+            catch (Api.TlsSetupException e)
+            {
+                stderr.WriteLine($"error: {e.Message}");
+                return ExitCodes.BadInput;
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 stderr.WriteLine($"error: {StartFailure(e, options)}");
@@ -105,6 +114,10 @@ public static class ServerCommand
                     return ExitCodes.BadInput;
                 }
                 stdout.WriteLine($"stepwise server listening on {string.Join(", ", host.Urls)} (store {options.Store.Split('@')[^1]})");
+                if (!Stepwise.Server.ServerTls.CleartextOnlyOnLoopback(options.Urls))
+                {
+                    stdout.WriteLine("warning: plain http:// on an address that isn't loopback: tokens and artifacts travel in cleartext; use https:// with --tls-cert and --tls-key");
+                }
                 if (options.AdminTokenFile is { } tf && options.AdminToken is null)
                 {
                     stdout.WriteLine($"admin token: in {tf}");
