@@ -91,7 +91,7 @@ internal sealed class ProtobufComparer(ProtoContract old, ProtoContract @new)
                 continue;
             }
             var what = $"Field {number} '{oldField.Name}' was deleted from {newMessage.FullName}";
-            if (!InRanges(number, newMessage.Proto.ReservedRange.Select(r => (r.Start, r.End))))
+            if (!InRanges(number, newMessage.Proto.ReservedRange.Select(r => ((long)r.Start, (long)r.End))))
             {
                 ReportBoth(ProtobufRules.FieldNoDeleteUnlessNumberReserved, oldField.FullName,
                     $"{what} without reserving number {number}.", at,
@@ -108,7 +108,7 @@ internal sealed class ProtobufComparer(ProtoContract old, ProtoContract @new)
         }
         CompareRequiredFields(oldMessage, newMessage, at);
         CompareReserved(ProtobufRules.ReservedMessageNoDelete, "message", newMessage.FullName,
-            oldMessage.Proto.ReservedRange.Select(r => (r.Start, r.End)).ToList(), newMessage.Proto.ReservedRange.Select(r => (r.Start, r.End)).ToList(),
+            oldMessage.Proto.ReservedRange.Select(r => ((long)r.Start, (long)r.End)).ToList(), newMessage.Proto.ReservedRange.Select(r => ((long)r.Start, (long)r.End)).ToList(),
             oldMessage.Proto.ReservedName, newMessage.Proto.ReservedName, at);
         var oldFormat = ProtoTypes.JsonFormat(oldMessage.File, oldMessage.Proto.Options?.Features, oldMessage.Parent);
         var newFormat = ProtoTypes.JsonFormat(newMessage.File, newMessage.Proto.Options?.Features, newMessage.Parent);
@@ -317,7 +317,7 @@ internal sealed class ProtobufComparer(ProtoContract old, ProtoContract @new)
             }
             var what = $"Enum value {number} ({string.Join(", ", oldNames)}) was deleted from {newEnum.FullName}";
             var location = $"{newEnum.FullName}.{oldNames[0]}";
-            if (!InRanges(number, newEnum.Proto.ReservedRange.Select(r => (r.Start, r.End + 1))))
+            if (!InRanges(number, newEnum.Proto.ReservedRange.Select(r => ((long)r.Start, (long)r.End + 1))))
             {
                 ReportBoth(ProtobufRules.EnumValueNoDeleteUnlessNumberReserved, location, $"{what} without reserving number {number}.", at,
                     $"New readers do not recognise {number} that old writers still send, and misread it once the number is reused.",
@@ -331,7 +331,7 @@ internal sealed class ProtobufComparer(ProtoContract old, ProtoContract @new)
             }
         }
         CompareReserved(ProtobufRules.ReservedEnumNoDelete, "enum", newEnum.FullName,
-            oldEnum.Proto.ReservedRange.Select(r => (r.Start, r.End + 1)).ToList(), newEnum.Proto.ReservedRange.Select(r => (r.Start, r.End + 1)).ToList(),
+            oldEnum.Proto.ReservedRange.Select(r => ((long)r.Start, (long)r.End + 1)).ToList(), newEnum.Proto.ReservedRange.Select(r => ((long)r.Start, (long)r.End + 1)).ToList(),
             oldEnum.Proto.ReservedName, newEnum.Proto.ReservedName, at);
         var oldFormat = ProtoTypes.JsonFormat(oldEnum.File, oldEnum.Proto.Options?.Features, oldEnum.Parent);
         var newFormat = ProtoTypes.JsonFormat(newEnum.File, newEnum.Proto.Options?.Features, newEnum.Parent);
@@ -367,7 +367,7 @@ internal sealed class ProtobufComparer(ProtoContract old, ProtoContract @new)
     }
 
     /// <summary>Every number and name reserved before is still reserved; how the ranges are written does not matter.</summary>
-    private void CompareReserved(ProtobufRule rule, string kind, string fullName, List<(int Start, int End)> oldRanges, List<(int Start, int End)> newRanges,
+    private void CompareReserved(ProtobufRule rule, string kind, string fullName, List<(long Start, long End)> oldRanges, List<(long Start, long End)> newRanges,
         IEnumerable<string> oldNames, IList<string> newNames, SourcePosition at)
     {
         foreach (var (start, end) in oldRanges)
@@ -393,7 +393,7 @@ internal sealed class ProtobufComparer(ProtoContract old, ProtoContract @new)
     }
 
     /// <summary>The first number in [start, end) that no range in <paramref name="ranges"/> (half-open) covers, or null.</summary>
-    private static long? FirstUncovered(long start, long end, List<(int Start, int End)> ranges)
+    private static long? FirstUncovered(long start, long end, List<(long Start, long End)> ranges)
     {
         var next = start;
         foreach (var (s, e) in ranges.OrderBy(r => r.Start))
@@ -411,7 +411,7 @@ internal sealed class ProtobufComparer(ProtoContract old, ProtoContract @new)
         return next < end ? next : null;
     }
 
-    private static bool InRanges(int number, IEnumerable<(int Start, int End)> ranges) => ranges.Any(r => number >= r.Start && number < r.End);
+    private static bool InRanges(int number, IEnumerable<(long Start, long End)> ranges) => ranges.Any(r => number >= r.Start && number < r.End);
 
     private void CompareServices()
     {
@@ -423,8 +423,14 @@ internal sealed class ProtobufComparer(ProtoContract old, ProtoContract @new)
             }
             if (!@new.Services.TryGetValue(name, out var newService))
             {
-                var deprecated = oldService.IsDeprecated || (oldService.Proto.Method.Count > 0 && oldService.Proto.Method.All(m => m.Options?.Deprecated == true));
                 var was = oldService.File.Position(oldService.Path);
+                if (oldService.Proto.Method.Count == 0)
+                {
+                    Report(ProtobufRules.ServiceNoDelete, Direction.Backward, name,
+                        $"Service {name} was removed; it had no RPCs, so no caller could call it and nothing breaks.", was, Severity.Info);
+                    continue;
+                }
+                var deprecated = oldService.IsDeprecated || oldService.Proto.Method.All(m => m.Options?.Deprecated == true);
                 Report(ProtobufRules.ServiceNoDelete, Direction.Backward, name,
                     deprecated
                         ? $"Service {name} was removed; the old contract deprecated it. Before releasing, confirm from the call records that no caller used any of its RPCs within the retention window (G6); callers still using it get UNIMPLEMENTED."

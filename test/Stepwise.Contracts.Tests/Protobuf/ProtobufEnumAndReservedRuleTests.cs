@@ -129,4 +129,15 @@ public sealed class ProtobufEnumAndReservedRuleTests : IDisposable
         findings.Directions("FILE_SAME_PACKAGE").ShouldBe(Both);
         findings.OfRule("FILE_SAME_PACKAGE")[0].Line.ShouldBe(2);
     }
+
+    [Fact]
+    public void narrowing_an_enum_range_reserved_to_max_is_found_and_keeping_it_is_not()
+    {
+        const string Open = "enum State {\n  STATE_UNSPECIFIED = 0;\n  OPEN = 1;\n  reserved 10 to max;\n}\n";
+        var findings = workspace.Compare(Proto3(Open), Proto3("enum State {\n  STATE_UNSPECIFIED = 0;\n  OPEN = 1;\n  reserved 10 to 100;\n}\n"));
+        findings.Directions("RESERVED_ENUM_NO_DELETE").ShouldBe(Both);
+        findings.OfRule("RESERVED_ENUM_NO_DELETE")[0].Message.ShouldContain("101 is free");
+        workspace.Compare(Proto3(Open), Proto3(Open)).ShouldBeEmpty();
+        workspace.Compare(Proto3(Open), Proto3("enum State {\n  STATE_UNSPECIFIED = 0;\n  OPEN = 1;\n  reserved 10 to 20, 21 to max;\n}\n")).ShouldBeEmpty();
+    }
 }

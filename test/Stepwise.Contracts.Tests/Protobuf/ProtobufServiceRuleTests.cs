@@ -133,4 +133,14 @@ public sealed class ProtobufServiceRuleTests : IDisposable
         added.Direction.ShouldBe(Direction.Forward);
         added.Line.ShouldBe(8);
     }
+
+    [Fact]
+    public void removing_a_service_without_rpcs_is_information_with_a_message()
+    {
+        var findings = workspace.Compare(Proto("service Orders {\n  rpc GetOrder(GetOrderRequest) returns (Order);\n}\nservice Empty {}\n"), Proto("service Orders {\n  rpc GetOrder(GetOrderRequest) returns (Order);\n}\n"));
+        var removal = findings.OfRule("SERVICE_NO_DELETE").ShouldHaveSingleItem();
+        removal.Severity.ShouldBe(Severity.Info);
+        removal.Message.ShouldContain("shop.v1.Empty");
+        removal.Message.ShouldContain("no RPCs");
+    }
 }
