@@ -64,7 +64,12 @@ public sealed class DataCommandTests
             phases[2].GetProperty("state").GetString().ShouldBe("Pending");
         }
 
-        Run("data", "apply", change, "--store", store, "--config", config, "--phase", "contract").Code.ShouldBe(0);
+        var refused = Run("data", "apply", change, "--store", store, "--config", config, "--phase", "contract");
+        refused.Code.ShouldBe(1);
+        refused.Err.ShouldContain("--no-controller");
+        Run("data", "apply", change, "--store", store, "--config", config).Code.ShouldBe(1); // the next phase is the contract
+        Scalar(db, "SELECT count(*) FROM pragma_table_info('customers') WHERE name = 'email'").ShouldBe(1);
+        Run("data", "apply", change, "--store", store, "--config", config, "--phase", "contract", "--no-controller").Code.ShouldBe(0);
         Scalar(db, "SELECT count(*) FROM pragma_table_info('customers') WHERE name = 'email'").ShouldBe(0);
         Run("data", "rollback", change, "--store", store, "--config", config).Code.ShouldBe(0);
         Scalar(db, "SELECT count(*) FROM pragma_table_info('customers') WHERE name = 'email'").ShouldBe(1);
@@ -89,7 +94,7 @@ public sealed class DataCommandTests
         var (config, store, db) = SqliteShop();
         foreach (var phase in new[] { "expand", "backfill", "contract" })
         {
-            Run("data", "apply", "customer-contact-email", "--store", store, "--config", config, "--phase", phase).Code.ShouldBe(0);
+            Run("data", "apply", "customer-contact-email", "--store", store, "--config", config, "--phase", phase, "--no-controller").Code.ShouldBe(0);
         }
         var (code, _, err) = Run("data", "rollback", "customer-contact-email", "--store", store, "--config", config);
         code.ShouldBe(2);

@@ -48,9 +48,11 @@ public static class DataCommand
         {
             cmd.Options.Add(phase);
         }
+        var noController = new Option<bool>("--no-controller") { Description = "The store has no Stepwise server: run a contract anyway (no G4 check). With a server, use 'stepwise data run CHANGE:contract'." };
         if (verb == "apply")
         {
             cmd.Options.Add(allow);
+            cmd.Options.Add(noController);
         }
         cmd.SetAction(async (parseResult, ct) =>
         {
@@ -91,6 +93,14 @@ public static class DataCommand
                         WriteOutcome(stdout, await runner.PlanAsync(url, p, ct), json, showSteps: true);
                         return ExitCodes.Ok;
                     case "apply":
+                        // The standalone runner is for stores without a controller: a contract drops the old shape, and
+                        // only the server knows whether a node still uses it (G4).
+                        if (!parseResult.GetValue(noController) && await runner.PlanAsync(url, p, ct) is { NothingToDo: false, Phase: DataPhaseKind.Contract })
+                        {
+                            throw new DataPhaseRefusedException(
+                                $"the contract of '{dataChange.Id}' removes the old shape, and the standalone runner cannot check that no running release still uses it (G4)",
+                                $"ask the server, which checks G3, G4 and G5: stepwise data run {dataChange.Id}:contract; or, for a store without a Stepwise server, pass --no-controller");
+                        }
                         WriteOutcome(stdout, await runner.ApplyAsync(url, p, ct), json, showSteps: false);
                         return ExitCodes.Ok;
                     default:
