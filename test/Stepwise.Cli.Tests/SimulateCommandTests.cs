@@ -46,6 +46,33 @@ public class SimulateCommandTests
         root.GetProperty("plan").GetProperty("state").GetString().ShouldBe("complete");
     }
 
+    [Fact]
+    public void several_seeds_report_a_total_and_each_seed_with_a_violation_with_its_replay()
+    {
+        var (clean, cleanOut, _) = Run("--nodes", "20", "--seed", "5", "--seeds", "3", "--faults", "crashes");
+        clean.ShouldBe(0);
+        cleanOut.ShouldContain("seeds 5-7");
+        cleanOut.ShouldContain("3 clean, 0 with a violation");
+
+        var (broken, brokenOut, _) = Run("--nodes", "60", "--seed", "1", "--seeds", "2", "--faults", "none", "--sabotage", "rollback-rehearsed", "--format", "json");
+        broken.ShouldBe(1);
+        using var doc = JsonDocument.Parse(brokenOut);
+        var failed = doc.RootElement.GetProperty("failed");
+        failed.GetArrayLength().ShouldBe(2);
+        failed[1].GetProperty("seed").GetInt32().ShouldBe(2);
+        failed[1].GetProperty("violations")[0].GetProperty("replay").GetString()!.ShouldContain("--seed 2");
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    public void a_seed_count_below_one_is_bad_input(string count)
+    {
+        var (code, _, error) = Run("--seeds", count);
+        code.ShouldBe(2);
+        error.ShouldContain("--seeds");
+    }
+
     [Theory]
     [InlineData("version-window", "forbidden")]
     [InlineData("stale-node", "stale")]

@@ -28,11 +28,12 @@ public static class SimulateCommand
         {
             Description = $"Swap in a deliberately broken rule to prove the checker catches it: {string.Join(", ", SabotageRules.All.Select(r => r.Breaks().Name()))}.",
         };
+        var seeds = new Option<int>("--seeds") { Description = "Run this many seeds, from --seed on, and report only the seeds with a violation and a total.", DefaultValueFactory = _ => 1 };
         var format = CliOutput.FormatOption();
 
         var command = new Command("simulate", "Run the deterministic fleet simulation with injected faults and check the guarantees after every event.")
         {
-            nodes, services, seed, faults, sabotage, format,
+            nodes, services, seed, faults, sabotage, seeds, format,
         };
         command.SetAction(parse =>
         {
@@ -60,6 +61,16 @@ public static class SimulateCommand
                 return ExitCodes.BadInput;
             }
             var json = parse.GetValue(format) == OutputFormat.Json;
+            var count = parse.GetValue(seeds);
+            if (count < 1 || (long)options.Seed + count - 1 > int.MaxValue)
+            {
+                error.WriteLine($"error: --seeds {count}: give a number of seeds of at least 1 (from --seed {options.Seed} on, up to {int.MaxValue})");
+                return ExitCodes.BadInput;
+            }
+            if (count > 1)
+            {
+                return RunSeeds(options, count, json, output);
+            }
             var watch = Stopwatch.StartNew();
             var result = json ? Simulation.Simulation.Run(options) : RunWithProgress(options, output);
             var seconds = watch.Elapsed.TotalSeconds;
@@ -74,6 +85,39 @@ public static class SimulateCommand
             return result.Ok ? ExitCodes.Ok : ExitCodes.Refused;
         });
         return command;
+    }
+
+    /// <summary>Runs <paramref name="count"/> seeds (on every core, each run deterministic) and reports the ones with a violation.</summary>
+    private static int RunSeeds(SimulationOptions first, int count, bool json, TextWriter output)
+    {
+        var watch = Stopwatch.StartNew();
+        var results = new SimulationResult[count];
+        Parallel.For(0, count, i => results[i] = Simulation.Simulation.Run(first with { Seed = first.Seed + i }));
+        var seconds = watch.Elapsed.TotalSeconds;
+        var failed = results.Where(r => !r.Ok).ToList();
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(new
+            {
+                seeds = new { from = first.Seed, to = first.Seed + count - 1 },
+                clean = count - failed.Count,
+                failed = failed.Select(r => ToJson(r, 0)),
+                decisions = results.Sum(r => r.Decisions),
+                events = results.Sum(r => r.Events),
+                seconds = Math.Round(seconds, 3),
+            }, JsonOptions));
+        }
+        else
+        {
+            foreach (var r in failed)
+            {
+                output.WriteLine($"seed {r.Options.Seed}: {r.Violations[0].Guarantee} {r.Violations[0].Message}");
+                output.WriteLine($"  replay: {Replay(r.Options)}");
+            }
+            output.WriteLine($"simulate: seeds {first.Seed}-{first.Seed + count - 1}, {first.Nodes} nodes, {first.Services} services, faults {FaultProfiles.Describe(first.Faults)}: " +
+                $"{count - failed.Count} clean, {failed.Count} with a violation ({results.Sum(r => r.Decisions):N0} decisions, {results.Sum(r => r.Events):N0} events, {seconds:0.0} s)");
+        }
+        return failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Refused;
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
