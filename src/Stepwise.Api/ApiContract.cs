@@ -202,7 +202,7 @@ public sealed record NodeView(string Id, string Service, string? ActualRelease, 
 
 /// <param name="Analysis">While the rollout bakes under analysis: the judgement of the samples collected so far in this stage.</param>
 public sealed record RolloutView(string Id, string Service, string From, string To, RolloutPhase Phase, int Wave, DateTimeOffset PhaseSince, IReadOnlyList<string> CanaryNodes, string? Reason, string? Plan, int NodesOnTo, int NodesTotal,
-    AnalysisView? Analysis = null);
+    AnalysisView? Analysis = null, ApprovalGate? WaitsFor = null);
 
 /// <summary>The canary analysis of a stage: verdict, score and each metric's numbers (counts against MinSamples, estimate, interval, verdict).</summary>
 public sealed record AnalysisView(RolloutPhase Stage, Stepwise.Core.Analysis.AnalysisVerdict Verdict, double Score, string Summary, IReadOnlyList<Stepwise.Core.Analysis.MetricResult> Metrics);

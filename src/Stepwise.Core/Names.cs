@@ -21,6 +21,7 @@ public static class Names
     public static string Of(AnalysisVerdict value) => Spelling<AnalysisVerdict>.Of(value);
     public static string Of(AlertSeverity value) => Spelling<AlertSeverity>.Of(value);
     public static string Of(RequestKind value) => Spelling<RequestKind>.Of(value);
+    public static string Of(ApprovalGate value) => Spelling<ApprovalGate>.Of(value);
 
     /// <summary>Any other enum of Stepwise's JSON (token kinds, severities of findings...), spelt as its JSON spells it.</summary>
     public static string Of<TEnum>(TEnum value)
@@ -51,6 +52,7 @@ public static class Names
         ActionKind.EnableNode => "enable-node",
         ActionKind.RetireRelease => "retire-release",
         ActionKind.RegisterRelease => "register-release",
+        ActionKind.ApproveRollout => "approve-rollout",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown action kind"),
     };
 
@@ -70,11 +72,17 @@ public static class Names
         return false;
     }
 
-    /// <summary>The JSON spelling of each value of an enum, computed once with the naming policy the JSON converter uses.</summary>
+    /// <summary>
+    /// The JSON spelling of each value of an enum, computed once as the JSON converter writes it: the value's
+    /// <see cref="System.Text.Json.Serialization.JsonStringEnumMemberNameAttribute"/> when it has one, else its camelCase name.
+    /// </summary>
     private static class Spelling<TEnum>
         where TEnum : struct, Enum
     {
-        private static readonly Dictionary<TEnum, string> Names = Enum.GetValues<TEnum>().ToDictionary(v => v, v => JsonNamingPolicy.CamelCase.ConvertName(v.ToString()));
+        private static readonly Dictionary<TEnum, string> Names = Enum.GetValues<TEnum>().ToDictionary(v => v, v =>
+            typeof(TEnum).GetField(v.ToString())?.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonStringEnumMemberNameAttribute), false)
+                .OfType<System.Text.Json.Serialization.JsonStringEnumMemberNameAttribute>().FirstOrDefault()?.Name
+            ?? JsonNamingPolicy.CamelCase.ConvertName(v.ToString()));
 
         public static string Of(TEnum value) => Names.TryGetValue(value, out var name) ? name : JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
     }

@@ -226,6 +226,15 @@ internal sealed class InvariantChecker
 
     private void Violate(GuaranteeId id, string message) => found.Add(Violation.Of(id, Now, message, Trail()));
 
+    private void Visit(string rollout, RolloutPhase phase)
+    {
+        if (!visited.TryGetValue(rollout, out var phases))
+        {
+            visited[rollout] = phases = [];
+        }
+        phases.Add(phase);
+    }
+
     /// <summary>After a controller tick: follow the actions, then check the rules that concern decisions.</summary>
     public void AfterTick(Core.Decisions.Decisions decisions)
     {
@@ -238,11 +247,10 @@ internal sealed class InvariantChecker
                     CheckDataReady(a);
                     break;
                 case AdvanceRollout a:
-                    if (!visited.TryGetValue(a.Rollout, out var phases))
-                    {
-                        visited[a.Rollout] = phases = [];
-                    }
-                    phases.Add(a.To);
+                    Visit(a.Rollout, a.To);
+                    break;
+                case ApproveRollout a:
+                    Visit(a.Rollout, a.ResumeAt);
                     break;
             }
         }

@@ -40,6 +40,10 @@ public sealed class SimWorld
     {
         ServiceCount = options.Services;
         var (declared, registered) = Declare(options.Services, options.Analysis);
+        if (options.Approve.Count > 0)
+        {
+            declared = declared with { Policy = declared.Policy with { Approve = options.Approve } };
+        }
         // Bottom of the chain first (as the train goes); within a service, in release order.
         Registrations = registered.OrderByDescending(r => r.Service, StringComparer.Ordinal).ToList();
         Initial = ConfigLinker.Link(declared);

@@ -104,8 +104,17 @@ public sealed partial class Simulation
                 var next = train.Peek();
                 Request("train", RequestKind.StartRollout, next.Service, next.Version);
             }
+            // A rollout waiting at an approval gate: watch it for a while, then approve.
+            foreach (var rollout in State.Rollouts.Where(r => r is { Phase: RolloutPhase.Paused, WaitsFor: not null } && sim.now - r.PhaseSince >= sim.options.ApproveAfter))
+            {
+                if (!Pending($"approve {rollout.Id}"))
+                {
+                    Request($"approve {rollout.Id}", RequestKind.ApproveRollout, rollout: rollout.Id);
+                    sim.Count($"approved at {Names.Of(rollout.WaitsFor!.Value)}");
+                }
+            }
             // Analysis that needs a person (marginal, inconclusive, no data) pauses a rollout: look, then resume.
-            foreach (var rollout in State.Rollouts.Where(r => r.Phase == RolloutPhase.Paused && sim.now - r.PhaseSince >= TimeSpan.FromMinutes(2)))
+            foreach (var rollout in State.Rollouts.Where(r => r is { Phase: RolloutPhase.Paused, WaitsFor: null } && sim.now - r.PhaseSince >= TimeSpan.FromMinutes(2)))
             {
                 if (!Pending($"resume {rollout.Id}"))
                 {

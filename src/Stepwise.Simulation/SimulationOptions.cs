@@ -30,6 +30,12 @@ public sealed record SimulationOptions(
     /// </summary>
     public bool JoinByHeartbeat { get; init; }
 
+    /// <summary>The approval gates of the policy (<c>approve</c>): every rollout waits at each for the simulated operator.</summary>
+    public IReadOnlyList<Core.Model.ApprovalGate> Approve { get; init; } = [];
+
+    /// <summary>How long the simulated operator watches a rollout waiting at a gate before approving it.</summary>
+    public TimeSpan ApproveAfter { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Checks the options; returns an error message or null.</summary>
     public string? Validate()
     {
@@ -44,6 +50,10 @@ public sealed record SimulationOptions(
         if (Nodes > 2_000_000)
         {
             return $"--nodes must be at most 2000000 (got {Nodes})";
+        }
+        if (ApproveAfter < TimeSpan.Zero)
+        {
+            return $"the approval delay must not be negative (got {ApproveAfter})";
         }
         return TrailLength < 1 ? "the trail length must be at least 1" : null;
     }

@@ -58,7 +58,10 @@ public class PersistedEnumStabilityTests
             ("Complete", 7), ("Paused", 8), ("RollingBack", 9), ("RolledBack", 10), ("Aborted", 11), ("Failed", 12));
         Pinned<RequestKind>(
             ("StartRollout", 0), ("RunDataPhase", 1), ("PauseRollout", 2), ("ResumeRollout", 3), ("AbortRollout", 4),
-            ("PromoteRollout", 5), ("DecommissionNode", 6), ("StartPlan", 7), ("EnableNode", 8), ("RetireRelease", 9), ("RegisterRelease", 10));
+            ("PromoteRollout", 5), ("DecommissionNode", 6), ("StartPlan", 7), ("EnableNode", 8), ("RetireRelease", 9), ("RegisterRelease", 10),
+            ("ApproveRollout", 11));
+        Pinned<ApprovalGate>(("AfterCanary", 0), ("AfterRehearsal", 1), ("BeforeWaves", 2));
+        Enum.GetValues<ApprovalGate>().Select(Names.Of).ShouldBe(["after-canary", "after-rehearsal", "before-waves"]);
         Pinned<BlockerKind>(("Node", 0), ("Store", 1), ("Caller", 2), ("Rollout", 3), ("DataChange", 4), ("Release", 5), ("Service", 6), ("Contract", 7), ("Client", 8));
         Pinned<ReleaseOrigin>(("Config", 0), ("Registered", 1));
     }
@@ -80,7 +83,7 @@ public class PersistedEnumStabilityTests
             ("DecommissionNode", 5), ("RunDataPhase", 6), ("StartRollout", 7), ("AdvanceRollout", 8), ("PauseRollout", 9),
             ("RollBackRollout", 10), ("SetCurrentRelease", 11), ("AdvancePlan", 12), ("RaiseAlert", 13), ("ClearAlert", 14),
             ("CompleteRequest", 15), ("RecordAnalysis", 16), ("UseOverride", 17), ("ReplaceCanary", 18), ("EnableNode", 19), ("RetireRelease", 20),
-            ("RegisterRelease", 21));
+            ("RegisterRelease", 21), ("ApproveRollout", 22));
 
         var samples = new DecisionAction[]
         {
@@ -94,13 +97,14 @@ public class PersistedEnumStabilityTests
             new UseOverride("o", GuaranteeId.G7, "s", "x", "r"),
             new ReplaceCanary("id", ["n2"], ["n1"], "r"), new EnableNode("n", "s", "r"), new RetireRelease("s", "1", "r"),
             new RegisterRelease("s", new ReleaseDeclaration("1", [], [], [], [], []), "q", "r"),
+            new ApproveRollout("id", ApprovalGate.AfterCanary, RolloutPhase.Rehearsing, 0, "r"),
         };
         var discriminators = samples.Select(a => JsonDocument.Parse(JsonSerializer.Serialize(a, SnapshotJson.Options)).RootElement.GetProperty("kind").GetString()).ToList();
         discriminators.ShouldBe([
             "set-desired-release", "quarantine-node", "release-node", "admit-node", "mark-node-offline", "decommission-node",
             "run-data-phase", "start-rollout", "advance-rollout", "pause-rollout", "roll-back-rollout", "set-current-release",
             "advance-plan", "raise-alert", "clear-alert", "complete-request", "record-analysis", "use-override",
-            "replace-canary", "enable-node", "retire-release", "register-release"]);
+            "replace-canary", "enable-node", "retire-release", "register-release", "approve-rollout"]);
         samples.Select(a => Names.Of(a.Kind)).ShouldBe(discriminators!);
         samples.Select(a => a.Kind).ShouldBe(Enum.GetValues<ActionKind>());
     }

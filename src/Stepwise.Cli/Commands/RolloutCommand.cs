@@ -15,12 +15,12 @@ public static class RolloutCommand
 {
     public static Command Create()
     {
-        var command = new Command("rollout", "Start, watch, pause, resume or abort rollouts on a Stepwise server.");
+        var command = new Command("rollout", "Start, watch, pause, resume, abort or approve rollouts on a Stepwise server.");
         command.Subcommands.Add(Start());
         command.Subcommands.Add(Status());
         command.Subcommands.Add(Operator.RolloutGetCommand.Get());
         command.Subcommands.Add(Operator.RolloutGetCommand.List());
-        foreach (var action in new[] { "pause", "resume", "abort", "promote" })
+        foreach (var action in new[] { "pause", "resume", "abort", "promote", "approve" })
         {
             command.Subcommands.Add(Action(action));
         }
@@ -81,6 +81,7 @@ public static class RolloutCommand
             "pause" => "Pause a rollout where it is.",
             "resume" => "Resume a paused rollout.",
             "promote" => "Promote a rollout past the canary without the rollback rehearsal (refused under G7 unless overridden).",
+            "approve" => "Approve a rollout waiting at an approval gate (the policy's approve); it goes on to the next step.",
             _ => "Abort a rollout: roll every node back to the release it came from.",
         };
         var command = new Command(action, what) { id, reason };

@@ -10,7 +10,7 @@ internal static class PolicyReader
     public static Policy Read(YamlNodes y, YamlNode? node)
     {
         var d = Policy.Default;
-        var m = y.Map(node, "policy", "canary", "bake", "rehearsalBake", "waveBake", "waves", "dataBake", "heartbeatTimeout", "stuckAfter", "analysis", "retention", "clients");
+        var m = y.Map(node, "policy", "canary", "bake", "rehearsalBake", "waveBake", "waves", "dataBake", "heartbeatTimeout", "stuckAfter", "analysis", "retention", "clients", "approve");
         if (m is null)
         {
             return d;
@@ -80,7 +80,8 @@ internal static class PolicyReader
             y.Duration(m.GetValueOrDefault("stuckAfter"), "policy.stuckAfter") ?? d.StuckAfter,
             analysis,
             retention,
-            Clients: ReadClients(y, m.GetValueOrDefault("clients")));
+            Clients: ReadClients(y, m.GetValueOrDefault("clients")),
+            Approve: ReadApprove(y, m.GetValueOrDefault("approve")));
     }
 
     /// <summary>policy.clients: minimumVersions, a mapping of client app to the least version it must run.</summary>
@@ -123,6 +124,40 @@ internal static class PolicyReader
             list.Add(new MinimumVersion(app!, Clients.ClientVersions.Normalise(version)!));
         }
         return new ClientPolicy(list);
+    }
+
+    /// <summary>policy.approve: a list of gates (after-canary, after-rehearsal, before-waves), each at most once.</summary>
+    private static IReadOnlyList<ApprovalGate>? ReadApprove(YamlNodes y, YamlNode? node)
+    {
+        var seq = y.Seq(node, "policy.approve");
+        if (seq is null)
+        {
+            return null;
+        }
+        var names = Enum.GetValues<ApprovalGate>().Select(Names.Of).ToArray();
+        var gates = new List<ApprovalGate>();
+        foreach (var item in seq.Children)
+        {
+            var text = y.Str(item, "an approval gate");
+            if (text is null)
+            {
+                continue;
+            }
+            if (!Names.TryParse<ApprovalGate>(text, out var gate))
+            {
+                var suggestion = Suggestions.Closest(text, names);
+                y.Error(item, $"policy.approve lists '{Model.Identifiers.Printable(text)}', which is not a gate (one of {string.Join(", ", names)})",
+                    suggestion is null ? $"use {string.Join(", ", names)}" : $"did you mean '{suggestion}'?");
+                continue;
+            }
+            if (gates.Contains(gate))
+            {
+                y.Error(item, $"policy.approve lists {Names.Of(gate)} twice", "keep one entry per gate");
+                continue;
+            }
+            gates.Add(gate);
+        }
+        return gates;
     }
 
     private static AnalysisPolicy ReadAnalysis(YamlNodes y, YamlNode? node, AnalysisPolicy d)

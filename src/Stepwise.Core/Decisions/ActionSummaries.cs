@@ -35,6 +35,7 @@ public static class ActionSummaries
         AdvanceRollout a => $"{a.Rollout} {Names.Of(a.From)} -> {Names.Of(a.To)}{(a.To == RolloutPhase.Waves ? $" {a.Wave}" : "")}",
         RollBackRollout a => $"roll back {a.Rollout}: {a.Reason}",
         PauseRollout a => $"pause {a.Rollout}: {a.Reason}",
+        ApproveRollout a => $"{a.Rollout} approved {Names.Of(a.Gate)} -> {Names.Of(a.ResumeAt)}",
         ReplaceCanary a => $"{a.Rollout} replaces canary {string.Join(", ", a.Replaced)} with {string.Join(", ", a.CanaryNodes)}",
         RunDataPhase a => $"run {a.Change} {Names.Of(a.Phase)} on {a.Store}",
         QuarantineNode a => $"quarantine {a.Node} ({a.Reported})",

@@ -87,6 +87,7 @@ public enum ActionKind
     EnableNode = 19,
     RetireRelease = 20,
     RegisterRelease = 21,
+    ApproveRollout = 22,
 }
 
 /// <summary>An action for the shell (server, simulator) to carry out. Every action says why.</summary>
@@ -113,6 +114,7 @@ public enum ActionKind
 [JsonDerivedType(typeof(EnableNode), "enable-node")]
 [JsonDerivedType(typeof(RetireRelease), "retire-release")]
 [JsonDerivedType(typeof(RegisterRelease), "register-release")]
+[JsonDerivedType(typeof(ApproveRollout), "approve-rollout")]
 public abstract record DecisionAction(string Reason)
 {
     [JsonIgnore]
@@ -140,6 +142,7 @@ public abstract record DecisionAction(string Reason)
         EnableNode => ActionKind.EnableNode,
         RetireRelease => ActionKind.RetireRelease,
         RegisterRelease => ActionKind.RegisterRelease,
+        ApproveRollout => ActionKind.ApproveRollout,
         _ => throw new InvalidOperationException($"unknown action {GetType().Name}"),
     };
 }
@@ -155,6 +158,12 @@ public interface IRolloutChange
 {
     string Rollout { get; }
 }
+
+/// <summary>
+/// An operator approved a rollout waiting at <paramref name="Gate"/>; it goes on at <paramref name="ResumeAt"/>
+/// (the step after the gate). Carries the rollout's transition itself.
+/// </summary>
+public sealed record ApproveRollout(string Rollout, ApprovalGate Gate, RolloutPhase ResumeAt, int Wave, string Reason) : DecisionAction(Reason), IRolloutChange;
 
 /// <summary>Tell these nodes to run this release.</summary>
 public sealed record SetDesiredRelease(string Service, string Release, IReadOnlyList<string> Nodes, string? Rollout, string Reason) : DecisionAction(Reason);
@@ -197,8 +206,8 @@ public sealed record RegisterRelease(string Service, ReleaseDeclaration Release,
 /// <summary>Move a rollout to its next phase (or next wave).</summary>
 public sealed record AdvanceRollout(string Rollout, RolloutPhase From, RolloutPhase To, int Wave, string Reason) : DecisionAction(Reason), IRolloutChange;
 
-/// <summary>Pause a rollout for a human; it resumes at <paramref name="ResumeAt"/>.</summary>
-public sealed record PauseRollout(string Rollout, RolloutPhase ResumeAt, string Reason) : DecisionAction(Reason), IRolloutChange;
+/// <summary>Pause a rollout for a human; it resumes at <paramref name="ResumeAt"/>. With a <paramref name="Gate"/>, it waits for an approval there.</summary>
+public sealed record PauseRollout(string Rollout, RolloutPhase ResumeAt, string Reason, ApprovalGate? Gate = null) : DecisionAction(Reason), IRolloutChange;
 
 /// <summary>Start rolling a rollout back: every node on its To goes back to its From.</summary>
 public sealed record RollBackRollout(string Rollout, bool Abort, string Reason) : DecisionAction(Reason), IRolloutChange;

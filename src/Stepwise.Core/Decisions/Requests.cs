@@ -57,6 +57,7 @@ internal static class Requests
             case RequestKind.ResumeRollout:
             case RequestKind.AbortRollout:
             case RequestKind.PromoteRollout:
+            case RequestKind.ApproveRollout:
                 HandleRolloutRequest(builder, request);
                 return;
             case RequestKind.DecommissionNode:
@@ -140,6 +141,11 @@ internal static class Requests
             case RequestKind.PauseRollout when rollout.Phase != RolloutPhase.Paused:
                 builder.Add(new PauseRollout(rollout.Id, rollout.Phase, $"paused by an operator: {why}"));
                 builder.Add(new CompleteRequest(request.Id, true, "paused"));
+                return;
+            case RequestKind.ApproveRollout:
+                ApprovalRule.Approve(builder, rollout, request);
+                return;
+            case RequestKind.ResumeRollout when ApprovalRule.RefuseResume(builder, rollout, request):
                 return;
             case RequestKind.ResumeRollout when rollout.Phase == RolloutPhase.Paused:
                 builder.Add(new AdvanceRollout(rollout.Id, RolloutPhase.Paused, rollout.PausedFrom ?? RolloutPhase.Canary, rollout.Wave, $"resumed by an operator: {why}"));

@@ -18,6 +18,8 @@ public enum RequestKind
     RetireRelease = 9,
     /// <summary>Register a release through the API (G6 and G8 gate it).</summary>
     RegisterRelease = 10,
+    /// <summary>Approve a rollout waiting at an approval gate (the policy's <c>approve</c>).</summary>
+    ApproveRollout = 11,
 }
 
 /// <summary>Something an operator asked for. Decide either turns it into actions or refuses it with reasons.</summary>

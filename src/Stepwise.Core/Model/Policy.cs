@@ -66,6 +66,7 @@ public sealed record RetentionPolicy(TimeSpan? DecommissionOfflineAfter, TimeSpa
 /// <param name="StuckAfter">A rollout or plan step waiting this long on the same targets raises an alert.</param>
 /// <param name="AlertQuietPeriod">An alert clears only once its condition has been gone this long (one raise per incident).</param>
 /// <param name="Clients">Client apps: their minimum versions (G8); null is none.</param>
+/// <param name="Approve">The steps where every rollout waits for an operator's approval (none when null).</param>
 public sealed record Policy(
     CanaryPolicy Canary,
     TimeSpan Bake,
@@ -78,10 +79,14 @@ public sealed record Policy(
     AnalysisPolicy Analysis,
     RetentionPolicy Retention,
     TimeSpan? AlertQuietPeriod = null,
-    ClientPolicy? Clients = null)
+    ClientPolicy? Clients = null,
+    IReadOnlyList<ApprovalGate>? Approve = null)
 {
     /// <summary>The client policy in force: <see cref="Clients"/>, or none.</summary>
     public ClientPolicy ClientRules => Clients ?? ClientPolicy.Default;
+
+    /// <summary>Whether rollouts wait for an operator's approval at <paramref name="gate"/>.</summary>
+    public bool Gates(ApprovalGate gate) => Approve?.Contains(gate) == true;
 
     /// <summary>The quiet period in force: <see cref="AlertQuietPeriod"/>, or two minutes.</summary>
     public TimeSpan QuietPeriod => AlertQuietPeriod ?? TimeSpan.FromMinutes(2);

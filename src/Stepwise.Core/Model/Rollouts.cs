@@ -28,6 +28,7 @@ public enum RolloutPhase
 /// <param name="CanaryNodes">The nodes chosen as canary when the rollout started.</param>
 /// <param name="PausedFrom">The phase to resume when <paramref name="Phase"/> is Paused.</param>
 /// <param name="AbortRequested">An abort was requested: the rollback ends in Aborted rather than RolledBack.</param>
+/// <param name="WaitsFor">While Paused at an approval gate: the gate; an operator's approval resumes it at <paramref name="PausedFrom"/>.</param>
 public sealed record Rollout(
     string Id,
     string Service,
@@ -40,7 +41,8 @@ public sealed record Rollout(
     RolloutPhase? PausedFrom = null,
     string? Reason = null,
     bool AbortRequested = false,
-    string? Plan = null)
+    string? Plan = null,
+    ApprovalGate? WaitsFor = null)
 {
     public bool InFlight => Phase is not (RolloutPhase.Complete or RolloutPhase.RolledBack or RolloutPhase.Aborted or RolloutPhase.Failed);
 

@@ -51,7 +51,8 @@ public static class RolloutMachine
                 break;
             case RolloutPhase.Rereleasing:
                 EnsureCanaries(builder, rollout, rollout.To, "re-release the canary after the rehearsal");
-                if (AllReport(ctx, index, rollout.CanaryNodes, rollout.To))
+                if (AllReport(ctx, index, rollout.CanaryNodes, rollout.To) &&
+                    !ApprovalRule.Hold(builder, rollout, ApprovalGate.BeforeWaves, RolloutPhase.Waves, $"canary re-released on {rollout.To}"))
                 {
                     Advance(builder, rollout, RolloutPhase.Waves, 1, $"canary re-released on {rollout.To}; starting wave 1");
                 }
@@ -61,6 +62,9 @@ public static class RolloutMachine
                 break;
             case RolloutPhase.RollingBack:
                 StepRollingBack(builder, index, rollout);
+                break;
+            case RolloutPhase.Paused when rollout.WaitsFor is { } gate:
+                builder.WantAlert(ApprovalRule.Waiting(rollout, gate));
                 break;
             case RolloutPhase.Paused:
                 builder.WantAlert(new Alert($"paused:{rollout.Id}", AlertSeverity.Warning, GuaranteeId.G7,
@@ -173,7 +177,10 @@ public static class RolloutMachine
             case AnalysisVerdict.Pass:
             case AnalysisVerdict.Marginal when ctx.Policy.Analysis.Marginal == MarginalAction.Proceed:
                 builder.Add(Record(rollout, RolloutPhase.Baking, result));
-                Proceed(builder, index, rollout, next, $"canary analysis {Names.Of(result.Verdict)} (score {result.Score:0.#})");
+                if (!ApprovalRule.Hold(builder, rollout, ApprovalGate.AfterCanary, next, $"canary analysis {Names.Of(result.Verdict)} (score {result.Score:0.#})"))
+                {
+                    Proceed(builder, index, rollout, next, $"canary analysis {Names.Of(result.Verdict)} (score {result.Score:0.#})");
+                }
                 break;
             case AnalysisVerdict.Marginal:
             case AnalysisVerdict.Inconclusive:
@@ -224,6 +231,10 @@ public static class RolloutMachine
             return;
         }
         builder.Add(Record(rollout, RolloutPhase.RehearsalBake, result));
+        if (ApprovalRule.Hold(builder, rollout, ApprovalGate.AfterRehearsal, RolloutPhase.Rereleasing, $"{rollout.From} ran healthy on the new data"))
+        {
+            return;
+        }
         Advance(builder, rollout, RolloutPhase.Rereleasing, 0, $"{rollout.From} ran healthy on the new data; re-releasing {rollout.To} to the canary");
         EnsureCanaries(builder, rollout, rollout.To, "re-release the canary after the rehearsal");
     }

@@ -54,11 +54,12 @@ internal static class RolloutEndpoints
             "resume" => RequestKind.ResumeRollout,
             "abort" => RequestKind.AbortRollout,
             "promote" => RequestKind.PromoteRollout,
+            "approve" => RequestKind.ApproveRollout,
             _ => null,
         };
         if (kind is null)
         {
-            return Problems.NotFound($"'{Core.Model.Identifiers.Printable(action)}' is not a rollout action; use pause, resume, abort or promote");
+            return Problems.NotFound($"'{Core.Model.Identifiers.Printable(action)}' is not a rollout action; use pause, resume, abort, promote or approve");
         }
         var (body, error) = await Bodies.ReadJsonAsync<ReasonBody>(context, rt.Options.MaxBodyBytes, allowEmpty: true);
         if (error is not null)
