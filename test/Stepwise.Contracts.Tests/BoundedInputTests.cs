@@ -150,4 +150,19 @@ public sealed class BoundedInputTests
     [InlineData("12T")]
     [InlineData("99999999999999999G")]
     public void bad_sizes_do_not_parse(string text) => ContractLimits.ParseSize(text).ShouldBeNull();
+
+    [Theory]
+    [InlineData("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\nx-deep: ", ContractKind.OpenApi)]
+    [InlineData("type: object\nproperties: {a: {x-deep: ", ContractKind.JsonSchema)]
+    public async Task yaml_nested_past_the_bound_is_bad_input_not_a_stack_overflow(string prefix, ContractKind kind)
+    {
+        using var files = new ContractFiles();
+        var oldPath = files.Write("old.yaml", kind == ContractKind.OpenApi ? OpenApiYaml : "type: object\n");
+        var newPath = files.Write("new.yaml", prefix + new string('[', 200_000) + "\n");
+        // On a thread-pool thread, like a server request, whose stack is smaller than a process's main thread.
+        var error = await Task.Run(() => Should.Throw<ContractInputException>(() => CompatRunner.Run(oldPath, newPath, kind)), TestContext.Current.CancellationToken);
+        error.Message.ShouldContain("nests collections deeper than");
+        error.File.ShouldNotBeNull().ShouldEndWith("new.yaml");
+        error.Line.ShouldBe(kind == ContractKind.OpenApi ? 4 : 2);
+    }
 }

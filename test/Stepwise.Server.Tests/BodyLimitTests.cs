@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using Stepwise.Api;
 using Stepwise.Core.Model;
@@ -123,5 +124,27 @@ public sealed class BodyLimitTests : IAsyncLifetime
         errors.Select(e => e.GetProperty("line").GetInt32()).ShouldBeInOrder(SortDirection.Ascending);
         errors.ShouldContain(e => e.GetProperty("line").GetInt32() == 3 && e.GetProperty("message").GetString()!.Contains("must be a list"));
         (await server.Admin.GetStringAsync(Routes.Config.TrimStart('/'))).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task yaml_nested_past_the_bound_is_a_400_and_the_server_keeps_serving()
+    {
+        // Without the bound, one request like these ended the server process with a stack overflow.
+        var deep = new string('[', 200_000);
+        var before = await server.Admin.GetStringAsync(Routes.Config.TrimStart('/'));
+        using (var config = await server.Admin.PutAsync(Routes.Config.TrimStart('/'), new StringContent("services: " + deep + "\n", Encoding.UTF8, "application/yaml")))
+        {
+            config.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            (await config.Content.ReadAsStringAsync()).ShouldContain("deeper than");
+        }
+        var contract = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\nx-deep: " + deep + "\n";
+        using (var release = await server.Admin.PostAsJsonAsync("api/v1/services/orders/releases",
+            new ReleaseRegistration("9.0.0", new Artifact("app", []), Contracts: [new ContractDocument("openapi", contract)]), SnapshotJson.Options))
+        {
+            ((int)release.StatusCode).ShouldBeInRange(400, 499);
+            (await release.Content.ReadAsStringAsync()).ShouldContain("deeper than");
+        }
+        (await server.Admin.GetStringAsync(Routes.Config.TrimStart('/'))).ShouldBe(before);
+        (await server.Host.Runtime.Store.LoadReleasesAsync(CancellationToken.None)).ShouldNotContain(r => r.Registration.Version == "9.0.0");
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Stepwise.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -29,6 +30,9 @@ public sealed class ContextsFile
 
     /// <summary>The most contexts a file may hold.</summary>
     public const int MaxContexts = 1000;
+
+    /// <summary>The deepest nesting a contexts file may have (it needs three levels).</summary>
+    public const int MaxDepth = 8;
 
     private static readonly string[] ContextKeys = ["name", "server", "token", "token-file"];
 
@@ -87,10 +91,14 @@ public sealed class ContextsFile
         {
             throw new ContextsFileException($"{path}: longer than {MaxBytes} characters; a contexts file holds at most that");
         }
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(text));
+            stream = BoundedYaml.Load(text, MaxDepth);
+        }
+        catch (YamlTooDeepException e)
+        {
+            throw new ContextsFileException($"{path}:{e.Start.Line}: {e.Message}; a contexts file is a mapping of a list of mappings");
         }
         catch (YamlException e)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Stepwise.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -17,10 +18,14 @@ internal static class YamlJson
 
     public static byte[] YamlToJson(string text, string displayPath, Dictionary<string, (int, int)> positions, int maxAliasNodes)
     {
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(text));
+            stream = BoundedYaml.Load(text, MaxDepth);
+        }
+        catch (YamlTooDeepException e)
+        {
+            throw new ContractInputException($"{e.Message}; no contract needs that many", displayPath, (int)e.Start.Line, (int)e.Start.Column, e);
         }
         catch (YamlException e)
         {

@@ -1,4 +1,5 @@
 using Stepwise.Core.Model;
+using Stepwise.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -18,6 +19,9 @@ public static class ConfigLoader
 
     /// <summary>The most YAML nodes a file may expand to, counting every use of an alias.</summary>
     public const long MaxExpandedNodes = 200_000;
+
+    /// <summary>The deepest nesting of mappings and sequences a stepwise.yaml may have.</summary>
+    public const int MaxDepth = 64;
 
     public static StepwiseConfig Parse(string text, string file)
     {
@@ -68,13 +72,17 @@ public static class ConfigLoader
         YamlNode? root;
         try
         {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(text));
+            var stream = BoundedYaml.Load(text, MaxDepth);
             root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
             if (stream.Documents.Count > 1)
             {
                 y.Error(stream.Documents[1].RootNode, "the file holds more than one YAML document", "keep one document: remove the second '---' and what follows, or merge it into the first");
             }
+        }
+        catch (YamlTooDeepException e)
+        {
+            y.Error(e.Start, $"{e.Message}; a stepwise.yaml needs far fewer", "flatten the configuration: services, releases and data changes are lists of mappings a few levels deep");
+            return null;
         }
         catch (YamlException e)
         {

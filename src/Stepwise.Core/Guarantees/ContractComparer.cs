@@ -22,6 +22,10 @@ public sealed record ContractComparison(IReadOnlyList<ContractFinding> Breaking,
 public interface IContractComparer
 {
     ContractComparison Compare(string kind, IReadOnlyList<ContractDocument> previous, IReadOnlyList<ContractDocument> next);
+
+    /// <summary>Reads a contract that has nothing to be compared with (the first of its kind), so an unreadable one
+    /// is refused at registration instead of failing the next release's check. Throws <see cref="ContractInputException"/>.</summary>
+    void Validate(string kind, IReadOnlyList<ContractDocument> documents) => Compare(kind, documents, documents);
 }
 
 /// <summary>A contract document that cannot be read (malformed, too large, a reference outside the documents given).</summary>

@@ -43,7 +43,9 @@ public class G6CompatibleContracts(IContractComparer comparer) : Guarantee
             var previous = proposal.Earlier.FirstOrDefault(r => r.Contracts.Any(c => Same(c.Kind, kind)));
             if (previous is null)
             {
-                continue; // the first contract of this kind: nothing to be compatible with
+                // The first contract of this kind: nothing to be compatible with, but it must be readable.
+                Comparer.Validate(kind, release.Contracts.Where(c => Same(c.Kind, kind)).ToList());
+                continue;
             }
             var comparison = Comparer.Compare(kind, previous.Contracts.Where(c => Same(c.Kind, kind)).ToList(), release.Contracts.Where(c => Same(c.Kind, kind)).ToList());
             foreach (var finding in comparison.Breaking)

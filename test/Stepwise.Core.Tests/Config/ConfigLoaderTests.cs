@@ -198,4 +198,31 @@ public class ConfigLoaderTests
     public void malformed_durations_are_rejected(string text) => Durations.TryParse(text, out _).ShouldBeFalse();
 
     internal static string RepoRoot() => Stepwise.Testing.Scratch.RepoRoot();
+
+    [Theory]
+    [InlineData("services: {0}\n", '[')]
+    [InlineData("services: {0}\n", '{')]
+    [InlineData("services:\n{0}\n", '-')]
+    public void nesting_past_the_bound_is_an_error_at_its_line_not_a_crash(string template, char opener)
+    {
+        // Without the bound, YamlDotNet's recursive tree builder overflows the stack and ends the process.
+        var depth = 100_000;
+        var nested = opener switch
+        {
+            '[' => new string('[', depth),
+            '{' => string.Concat(Enumerable.Repeat("{a: ", depth)),
+            _ => string.Concat(Enumerable.Range(0, 500).Select(i => new string(' ', i * 2) + "- \n")),
+        };
+        var error = SingleError(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, nested));
+        error.Message.ShouldContain($"deeper than {ConfigLoader.MaxDepth} levels");
+        error.Line.ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public void nesting_up_to_the_bound_still_loads_as_yaml()
+    {
+        // The bound refuses depth, not a valid file: a file nested just inside it reaches the readers, which explain the shape.
+        var inside = "services: " + new string('[', ConfigLoader.MaxDepth - 1) + new string(']', ConfigLoader.MaxDepth - 1) + "\n";
+        SingleError(inside).Message.ShouldNotContain("deeper than");
+    }
 }
