@@ -63,11 +63,15 @@ public sealed class CompatCommandTests : IDisposable
     [Fact]
     public void the_mode_decides_which_direction_fails()
     {
-        // A new operation only breaks new callers against old servers (forward), and only as information;
-        // a new required response property breaks new callers reading old servers (forward) as an error.
+        // A response property made required breaks new callers reading old servers (forward), an error in strict
+        // and forward; in fleet it is the server's expand step (callers rely on it only once every server runs N+1),
+        // reported as information. Old callers reading new servers (backward) are unaffected.
         var a = Write("a.json", Api(GetPet));
         var b = Write("b.json", Api(GetPet.Replace("\"properties\": {\"name\": {\"type\": \"string\"}}", "\"properties\": {\"name\": {\"type\": \"string\"}}, \"required\": [\"name\"]", StringComparison.Ordinal)));
-        Run(a, b).Exit.ShouldBe(ExitCodes.Refused);
+        var fleet = Run(a, b);
+        fleet.Exit.ShouldBe(ExitCodes.Ok);
+        fleet.Out.ShouldContain("response-property-required-added");
+        Run(a, b, "--mode", "strict").Exit.ShouldBe(ExitCodes.Refused);
         Run(a, b, "--mode", "forward").Exit.ShouldBe(ExitCodes.Refused);
         Run(a, b, "--mode", "backward").Exit.ShouldBe(ExitCodes.Ok);
     }

@@ -73,7 +73,14 @@ public sealed class LeaderFailoverTests
         start.Environment["STEPWISE_ADMIN_TOKEN"] = TestServer.AdminSecret;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                errors.Enqueue(e.Data);
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var replica = new Replica(process, new Uri($"http://127.0.0.1:{port}/"));
@@ -86,7 +93,7 @@ public sealed class LeaderFailoverTests
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                return process.HasExited ? throw new ShouldAssertException($"the server exited with {process.ExitCode}") : "";
+                return process.HasExited ? throw new ShouldAssertException($"the server exited with {process.ExitCode}: {string.Join('\n', errors)}") : "";
             }
         }, body => body == "ok", "the replica listening");
         return replica;

@@ -34,6 +34,7 @@ public sealed class StabilityTests
             [ActionKind.EnableNode] = "enable-node",
             [ActionKind.RetireRelease] = "retire-release",
             [ActionKind.RegisterRelease] = "register-release",
+            [ActionKind.ApproveRollout] = "approve-rollout",
         };
         foreach (var kind in Enum.GetValues<ActionKind>())
         {
