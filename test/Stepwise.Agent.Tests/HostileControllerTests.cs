@@ -233,7 +233,13 @@ public sealed class HostileControllerTests : IAsyncLifetime
         System.Text.Json.Nodes.JsonNode? node = root;
         foreach (var p in parts[..^1])
         {
-            node = node is System.Text.Json.Nodes.JsonArray a ? (int.TryParse(p, out var i) && i < a.Count ? a[i] : null) : node?[p];
+            // An earlier swap may have replaced a parent with a scalar: then there is nothing to set below it.
+            node = node switch
+            {
+                System.Text.Json.Nodes.JsonArray a => int.TryParse(p, out var i) && i < a.Count ? a[i] : null,
+                System.Text.Json.Nodes.JsonObject o => o[p],
+                _ => null,
+            };
         }
         var parsed = System.Text.Json.Nodes.JsonNode.Parse(value);
         switch (node)
