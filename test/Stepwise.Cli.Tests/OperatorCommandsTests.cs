@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Stepwise.Api;
+using Stepwise.Core.Model;
 
 namespace Stepwise.Cli.Tests;
 
@@ -124,6 +126,37 @@ public sealed class OperatorCommandsTests
         var json = server.AsAdmin("alerts", "--format", "json");
         json.Exit.ShouldBe(0);
         JsonDocument.Parse(json.Out).RootElement.ValueKind.ShouldBe(JsonValueKind.Array);
+    }
+
+    [Fact]
+    public async Task clients_shows_who_calls_what_filtered_by_service_and_operation()
+    {
+        await using var server = await CliServer.StartAsync();
+        server.AsAdmin("clients").Out.ShouldContain("no client calls within the telemetry window");
+        await server.NodeAsync("n1", "1.1.0");
+        var created = await server.Admin.PostAsync<TokenCreated>(Routes.Tokens, new TokenBody(TokenKind.Agent, "telemetry-n1", "n1"), TestContext.Current.CancellationToken);
+        using var agent = new ApiClient(new Uri(server.Url), created.Value!.Token);
+        var now = DateTimeOffset.UtcNow;
+        var sent = await agent.PostAsync<ClientTelemetryAccepted>(Routes.ClientTelemetry, new ClientTelemetryBody("orders", "1.1.0", "n1", now.AddSeconds(-10), now,
+            [new ClientCallCount("old-client", "1.2", "DELETE /orders/{id}", 3), new ClientCallCount("ios-app", "4.2.1", "DELETE /orders/{id}", 1), new ClientCallCount("ios-app", "4.2.1", "GET /orders", 1234)], 0), TestContext.Current.CancellationToken);
+        sent.Ok.ShouldBeTrue(sent.Problem?.ToString());
+
+        var all = server.AsAdmin("clients");
+        all.Exit.ShouldBe(0, all.Err);
+        all.Out.ShouldContain("old-client");
+        all.Out.ShouldContain("1.2.0"); // versions are shown as the server normalised them
+        all.Out.ShouldContain("1,234");
+        all.Out.ShouldContain("75.0%"); // old-client's share of DELETE /orders/{id}
+
+        var one = server.AsAdmin("clients", "--service", "orders", "--operation", "DELETE /orders/{id}", "--format", "json");
+        one.Exit.ShouldBe(0, one.Err);
+        var rows = JsonDocument.Parse(one.Out).RootElement.EnumerateArray().ToList();
+        rows.Select(r => (r.GetProperty("app").GetString(), r.GetProperty("calls").GetInt64())).ShouldBe([("old-client", 3L), ("ios-app", 1L)]);
+        server.AsAdmin("clients", "--service", "payments").Out.ShouldContain("no client calls");
+
+        var bad = server.AsAdmin("clients", "--operation", "not an operation");
+        bad.Exit.ShouldBe(2);
+        bad.Err.ShouldContain("?operation");
     }
 
     [Fact]

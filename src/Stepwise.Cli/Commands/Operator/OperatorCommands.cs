@@ -11,6 +11,7 @@ public static class OperatorCommands
         yield return OverrideCommand.Create();
         yield return NodeCommand.Create();
         yield return AlertsCommand.Create();
+        yield return ClientsCommand.Create();
         yield return ConfigCommand.Create();
         yield return ContextCommand.Create();
         yield return InitCommand.Create();
