@@ -1,0 +1,170 @@
+using System.Globalization;
+using Google.Protobuf.Reflection;
+using FieldType = Google.Protobuf.Reflection.FieldDescriptorProto.Types.Type;
+
+namespace Stepwise.Contracts.Protobuf;
+
+/// <summary>Compares fields and extensions: type, cardinality, name, JSON name, oneof membership and default value.</summary>
+internal sealed partial class ProtobufComparer
+{
+    private void CompareField(ProtoField oldField, ProtoField newField)
+    {
+        var at = newField.File.Position(newField.Path);
+        var label = oldField.IsExtension ? $"Extension {newField.FullName} ({newField.Number})" : $"Field {newField.Number} '{newField.Name}' of {newField.Owner?.FullName}";
+        var sameKind = CompareFieldType(oldField, newField, label);
+
+        if (!(oldField.Owner?.IsMapEntry == true && newField.Owner?.IsMapEntry == true))
+        {
+            var oldCardinality = ProtoTypes.CardinalityOf(oldField, old);
+            var newCardinality = ProtoTypes.CardinalityOf(newField, @new);
+            if (oldCardinality != newCardinality)
+            {
+                ReportBoth(ProtobufRules.FieldWireJsonCompatibleCardinality, newField.FullName,
+                    $"{label} changed from {ProtoTypes.Describe(oldCardinality)} to {ProtoTypes.Describe(newCardinality)}.", at);
+            }
+        }
+
+        var oldName = oldField.IsExtension ? oldField.FullName : oldField.Name;
+        var newName = newField.IsExtension ? newField.FullName : newField.Name;
+        if (oldName != newName)
+        {
+            ReportBoth(ProtobufRules.FieldSameName, newField.FullName,
+                $"{label} was renamed from '{oldName}'.", newField.File.Position([.. newField.Path, ProtoContract.FieldName]),
+                $"New readers no longer accept '{oldName}' where old writers and callers use it: JSON with proto field names, text format, field masks.",
+                $"Old readers do not accept '{newName}' where new writers and callers use it: JSON with proto field names, text format, field masks.");
+        }
+
+        if (!oldField.IsExtension && oldField.JsonName != newField.JsonName)
+        {
+            ReportBoth(ProtobufRules.FieldSameJsonName, newField.FullName,
+                $"{label} changed its JSON name from '{oldField.JsonName}' to '{newField.JsonName}'.",
+                newField.File.Position([.. newField.Path, ProtoContract.FieldJsonName]),
+                $"New JSON readers reject '{oldField.JsonName}' that old writers send.",
+                $"Old JSON readers reject '{newField.JsonName}' that new writers send.");
+        }
+
+        if (!oldField.IsExtension && oldField.OneofName != newField.OneofName)
+        {
+            var from = oldField.OneofName is null ? "outside any oneof" : $"oneof '{oldField.OneofName}'";
+            var to = newField.OneofName is null ? "outside any oneof" : $"oneof '{newField.OneofName}'";
+            ReportBoth(ProtobufRules.FieldSameOneof, newField.FullName, $"{label} moved from {from} to {to}.", at,
+                "New readers keep only one member of a oneof where old writers set several, or lose the presence they relied on.",
+                "Old readers keep only one member of a oneof where new writers set several, or lose the presence they relied on.");
+        }
+
+        if (sameKind)
+        {
+            CompareDefault(oldField, newField, label);
+        }
+    }
+
+    /// <summary>Reports a type change; returns whether both sides have the same encoded kind.</summary>
+    private bool CompareFieldType(ProtoField oldField, ProtoField newField, string label)
+    {
+        var oldKind = ProtoTypes.Kind(oldField);
+        var newKind = ProtoTypes.Kind(newField);
+        var typeAt = newField.File.Position([.. newField.Path, newKind is FieldType.Message or FieldType.Enum or FieldType.Group ? ProtoContract.FieldTypeName : ProtoContract.FieldType]);
+        if (oldKind != newKind)
+        {
+            var change = $"{label} changed type from {ProtoTypes.Describe(oldKind)} to {ProtoTypes.Describe(newKind)}.";
+            if (!ProtoTypes.Reads(oldKind, newKind))
+            {
+                Report(ProtobufRules.FieldWireJsonCompatibleType, Direction.Backward, newField.FullName, change + " " + ReadersBackward, typeAt);
+            }
+            if (!ProtoTypes.Reads(newKind, oldKind))
+            {
+                Report(ProtobufRules.FieldWireJsonCompatibleType, Direction.Forward, newField.FullName, change + " " + ReadersForward, typeAt);
+            }
+            return false;
+        }
+        if (oldField.TypeName == newField.TypeName)
+        {
+            return true;
+        }
+        if (newKind == FieldType.Enum && EnumCompatible(oldField.TypeName, newField.TypeName))
+        {
+            return true;
+        }
+        ReportBoth(ProtobufRules.FieldWireJsonCompatibleType, newField.FullName,
+            $"{label} changed type from {oldField.TypeName} to {newField.TypeName}.", typeAt);
+        return false;
+    }
+
+    /// <summary>Another enum is the same type for the encodings when it has the same short name and keeps every old value (number and name).</summary>
+    private bool EnumCompatible(string oldName, string newName)
+    {
+        if (!old.Enums.TryGetValue(oldName, out var oldEnum) || !@new.Enums.TryGetValue(newName, out var newEnum) || oldEnum.Name != newEnum.Name)
+        {
+            return false;
+        }
+        var newValues = newEnum.Proto.Value.Select(v => (v.Number, v.Name)).ToHashSet();
+        return oldEnum.Proto.Value.All(v => newValues.Contains((v.Number, v.Name)));
+    }
+
+    private void CompareDefault(ProtoField oldField, ProtoField newField, string label)
+    {
+        var kind = ProtoTypes.Kind(newField);
+        if (kind is FieldType.Message or FieldType.Group || newField.Proto.Label == FieldDescriptorProto.Types.Label.Repeated ||
+            oldField.Proto.Label == FieldDescriptorProto.Types.Label.Repeated)
+        {
+            return;
+        }
+        if (!oldField.Proto.HasDefaultValue && !newField.Proto.HasDefaultValue)
+        {
+            return;
+        }
+        var oldValue = DefaultValue(oldField, old);
+        var newValue = DefaultValue(newField, @new);
+        if (!DefaultsEqual(kind, oldValue, newValue))
+        {
+            ReportBoth(ProtobufRules.FieldSameDefault, newField.FullName,
+                $"{label} changed its default from '{oldValue}' to '{newValue}'.",
+                newField.File.Position([.. newField.Path, ProtoContract.FieldDefault]),
+                "New readers read an unset field as the new default where old writers meant the old one.",
+                "Old readers read an unset field as the old default where new writers meant the new one.");
+        }
+    }
+
+    private static string DefaultValue(ProtoField field, ProtoContract contract)
+    {
+        var kind = field.Proto.Type;
+        if (kind == FieldType.Enum)
+        {
+            if (!contract.Enums.TryGetValue(field.TypeName, out var type) || type.Proto.Value.Count == 0)
+            {
+                return field.Proto.DefaultValue;
+            }
+            var name = field.Proto.HasDefaultValue ? field.Proto.DefaultValue : type.Proto.Value[0].Name;
+            var value = type.Proto.Value.FirstOrDefault(v => v.Name == name);
+            return value is null ? name : value.Number.ToString(CultureInfo.InvariantCulture);
+        }
+        if (field.Proto.HasDefaultValue)
+        {
+            return field.Proto.DefaultValue;
+        }
+        return kind switch
+        {
+            FieldType.String or FieldType.Bytes => "",
+            FieldType.Bool => "false",
+            _ => "0",
+        };
+    }
+
+    private static bool DefaultsEqual(FieldType kind, string a, string b)
+    {
+        if (a == b)
+        {
+            return true;
+        }
+        if (kind is FieldType.String or FieldType.Bytes or FieldType.Bool or FieldType.Enum)
+        {
+            return false;
+        }
+        if (decimal.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && decimal.TryParse(b, NumberStyles.Float, CultureInfo.InvariantCulture, out var y))
+        {
+            return x == y;
+        }
+        return double.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) &&
+               double.TryParse(b, NumberStyles.Float, CultureInfo.InvariantCulture, out var q) && p.Equals(q);
+    }
+}

@@ -1,0 +1,175 @@
+using System.Globalization;
+
+namespace Stepwise.Contracts.Schemas;
+
+/// <summary>Compares the value constraints: enum values, numeric bounds, length/item/property counts, multipleOf, pattern and format.</summary>
+internal sealed partial class SchemaComparer
+{
+    private static void CompareEnums(SchemaView o, SchemaView n, Ctx ctx)
+    {
+        if (o.Enum is null && n.Enum is null)
+        {
+            return;
+        }
+        if (o.Enum is null)
+        {
+            ctx.Emit("enum-constraint-added", Pairing.NewReadsOld, $"values are now restricted to [{string.Join(", ", n.Enum!)}]");
+            return;
+        }
+        if (n.Enum is null)
+        {
+            ctx.Emit("enum-constraint-removed", Pairing.OldReadsNew, $"values are no longer restricted to [{string.Join(", ", o.Enum)}]");
+            return;
+        }
+        var removed = o.Enum.Where(v => !n.Enum.Contains(v)).ToList();
+        var added = n.Enum.Where(v => !o.Enum.Contains(v)).ToList();
+        if (removed.Count > 0)
+        {
+            ctx.Emit("enum-value-removed", Pairing.NewReadsOld, $"enum value{Plural(removed)} {string.Join(", ", removed)} removed");
+        }
+        if (added.Count > 0)
+        {
+            ctx.Emit("enum-value-added", Pairing.OldReadsNew, $"enum value{Plural(added)} {string.Join(", ", added)} added");
+        }
+    }
+
+    private static string Plural<T>(ICollection<T> items) => items.Count == 1 ? "" : "s";
+
+    private static void CompareRanges(SchemaView o, SchemaView n, Ctx ctx)
+    {
+        var narrowed = new List<string>();
+        var widened = new List<string>();
+        CompareBound("minimum", o.Minimum, n.Minimum, lower: true, narrowed, widened);
+        CompareBound("maximum", o.Maximum, n.Maximum, lower: false, narrowed, widened);
+        Report(ctx, "numeric-range", narrowed, widened);
+
+        CompareLimit("minLength", o.MinLength, n.MinLength, lower: true, narrowed = [], widened = []);
+        CompareLimit("maxLength", o.MaxLength, n.MaxLength, lower: false, narrowed, widened);
+        Report(ctx, "length-range", narrowed, widened);
+
+        CompareLimit("minItems", o.MinItems, n.MinItems, lower: true, narrowed = [], widened = []);
+        CompareLimit("maxItems", o.MaxItems, n.MaxItems, lower: false, narrowed, widened);
+        Report(ctx, "item-count", narrowed, widened);
+
+        CompareLimit("minProperties", o.MinProperties, n.MinProperties, lower: true, narrowed = [], widened = []);
+        CompareLimit("maxProperties", o.MaxProperties, n.MaxProperties, lower: false, narrowed, widened);
+        Report(ctx, "property-count", narrowed, widened);
+
+        if (o.MultipleOf != n.MultipleOf)
+        {
+            var text = $"multipleOf changed from {Show(o.MultipleOf)} to {Show(n.MultipleOf)}";
+            ctx.Emit("multiple-of-changed", Pairing.NewReadsOld, text);
+            ctx.Emit("multiple-of-changed", Pairing.OldReadsNew, text);
+        }
+    }
+
+    private static string Quote(string? name) => name is null ? "none" : $"'{name}'";
+
+    private static string Show(decimal? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "none";
+
+    private static string Show(Bound? bound) => bound is null ? "none" : (bound.Value.Exclusive ? "exclusive " : "") + bound.Value.Value.ToString(CultureInfo.InvariantCulture);
+
+    private static void Report(Ctx ctx, string rule, List<string> narrowed, List<string> widened)
+    {
+        if (narrowed.Count > 0)
+        {
+            ctx.Emit(rule + "-narrowed", Pairing.NewReadsOld, string.Join("; ", narrowed));
+        }
+        if (widened.Count > 0)
+        {
+            ctx.Emit(rule + "-widened", Pairing.OldReadsNew, string.Join("; ", widened));
+        }
+    }
+
+    private static void CompareBound(string name, Bound? o, Bound? n, bool lower, List<string> narrowed, List<string> widened)
+    {
+        if (o == n)
+        {
+            return;
+        }
+        var text = $"{name} changed from {Show(o)} to {Show(n)}";
+        if (o is null)
+        {
+            narrowed.Add(text);
+            return;
+        }
+        if (n is null)
+        {
+            widened.Add(text);
+            return;
+        }
+        var tighter = SchemaView.Builder.Tighter(o.Value, n.Value, lower);
+        (tighter == n.Value ? narrowed : widened).Add(text);
+    }
+
+    private static void CompareLimit(string name, decimal? o, decimal? n, bool lower, List<string> narrowed, List<string> widened)
+    {
+        if (o == n)
+        {
+            return;
+        }
+        var text = $"{name} changed from {Show(o)} to {Show(n)}";
+        // An absent minimum is 0 and an absent maximum is unbounded.
+        var oldValue = o ?? (lower ? 0 : decimal.MaxValue);
+        var newValue = n ?? (lower ? 0 : decimal.MaxValue);
+        if (oldValue == newValue)
+        {
+            return;
+        }
+        var isNarrower = lower ? newValue > oldValue : newValue < oldValue;
+        (isNarrower ? narrowed : widened).Add(text);
+    }
+
+    private static void CompareStrings(SchemaView o, SchemaView n, Ctx ctx)
+    {
+        if (o.Pattern != n.Pattern)
+        {
+            if (o.Pattern is null)
+            {
+                ctx.Emit("pattern-added", Pairing.NewReadsOld, $"pattern '{n.Pattern}' added");
+            }
+            else if (n.Pattern is null)
+            {
+                ctx.Emit("pattern-removed", Pairing.OldReadsNew, $"pattern '{o.Pattern}' removed");
+            }
+            else
+            {
+                var text = $"pattern changed from '{o.Pattern}' to '{n.Pattern}'";
+                ctx.Emit("pattern-changed", Pairing.NewReadsOld, text);
+                ctx.Emit("pattern-changed", Pairing.OldReadsNew, text);
+            }
+        }
+        if (o.Format != n.Format)
+        {
+            if (o.Format is null)
+            {
+                ctx.Emit("format-added", Pairing.NewReadsOld, $"format '{n.Format}' added");
+            }
+            else if (n.Format is null)
+            {
+                ctx.Emit("format-removed", Pairing.OldReadsNew, $"format '{o.Format}' removed");
+            }
+            else
+            {
+                var text = $"format changed from '{o.Format}' to '{n.Format}'";
+                switch (Formats.Compare(o.Format, n.Format))
+                {
+                    case Formats.Relation.Wider:
+                        ctx.Emit("format-changed", Pairing.OldReadsNew, text + " (wider values)");
+                        break;
+                    case Formats.Relation.Narrower:
+                        ctx.Emit("format-changed", Pairing.NewReadsOld, text + " (narrower values)");
+                        break;
+                    case Formats.Relation.Disjoint:
+                        ctx.Emit("format-changed", Pairing.NewReadsOld, text);
+                        ctx.Emit("format-changed", Pairing.OldReadsNew, text);
+                        break;
+                    default:
+                        ctx.Emit("format-changed", Pairing.NewReadsOld, text + " (a format that is not a standard one may be only an annotation)", Severity.Warning);
+                        ctx.Emit("format-changed", Pairing.OldReadsNew, text + " (a format that is not a standard one may be only an annotation)", Severity.Warning);
+                        break;
+                }
+            }
+        }
+    }
+}

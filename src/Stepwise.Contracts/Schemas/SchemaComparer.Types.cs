@@ -1,0 +1,83 @@
+namespace Stepwise.Contracts.Schemas;
+
+/// <summary>Compares the allowed types (number covers integer) and nullability, and names types for messages.</summary>
+internal sealed partial class SchemaComparer
+{
+    private static string TypeName(SchemaTypes? types)
+    {
+        if (types is null)
+        {
+            return "any";
+        }
+        if (types == SchemaTypes.None)
+        {
+            return "null";
+        }
+        var names = new List<string>();
+        foreach (var t in Enum.GetValues<SchemaTypes>())
+        {
+            if (t != SchemaTypes.None && types.Value.HasFlag(t))
+            {
+                names.Add(t.ToString().ToLowerInvariant());
+            }
+        }
+        return string.Join(" | ", names);
+    }
+
+    private static bool Covers(SchemaTypes outer, SchemaTypes inner)
+    {
+        var uncovered = inner & ~outer;
+        if (outer.HasFlag(SchemaTypes.Number))
+        {
+            uncovered &= ~SchemaTypes.Integer;
+        }
+        return uncovered == SchemaTypes.None;
+    }
+
+    private static bool CompareTypes(SchemaView o, SchemaView n, Ctx ctx)
+    {
+        if (o.Types is null && n.Types is null)
+        {
+            return true;
+        }
+        if ((o.Types is null && (o.OneOf ?? o.AnyOf) is not null) || (n.Types is null && (n.OneOf ?? n.AnyOf) is not null))
+        {
+            return true; // the types live in the alternatives, which are compared one by one
+        }
+        if (o.Types is null)
+        {
+            ctx.Emit("type-narrowed", Pairing.NewReadsOld, $"the type is now restricted to {TypeName(n.Types)} (any type was allowed)");
+            return true;
+        }
+        if (n.Types is null)
+        {
+            ctx.Emit("type-widened", Pairing.OldReadsNew, $"the type is no longer restricted to {TypeName(o.Types)}");
+            return true;
+        }
+        var oldCoversNew = Covers(o.Types.Value, n.Types.Value);
+        var newCoversOld = Covers(n.Types.Value, o.Types.Value);
+        if (!oldCoversNew && !newCoversOld)
+        {
+            ctx.Emit("type-changed", Pairing.NewReadsOld, $"the type changed from {TypeName(o.Types)} to {TypeName(n.Types)}");
+            ctx.Emit("type-changed", Pairing.OldReadsNew, $"the type changed from {TypeName(o.Types)} to {TypeName(n.Types)}");
+            return false;
+        }
+        if (!newCoversOld)
+        {
+            ctx.Emit("type-narrowed", Pairing.NewReadsOld, $"the type narrowed from {TypeName(o.Types)} to {TypeName(n.Types)}");
+        }
+        else if (!oldCoversNew)
+        {
+            ctx.Emit("type-widened", Pairing.OldReadsNew, $"the type widened from {TypeName(o.Types)} to {TypeName(n.Types)}");
+        }
+        if (o.Nullable && !n.Nullable)
+        {
+            ctx.Emit("nullable-removed", Pairing.NewReadsOld, "null is no longer allowed");
+        }
+        else if (!o.Nullable && n.Nullable)
+        {
+            ctx.Emit("nullable-added", Pairing.OldReadsNew, "null is now allowed");
+        }
+        return true;
+    }
+}
