@@ -65,7 +65,7 @@ public sealed class LeaderFailoverTests
         var port = Stepwise.Testing.Scratch.FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", store, "--urls", $"http://127.0.0.1:{port}", "--config", config, "--tick", "200ms" },
+            ArgumentList = { Stepwise.Testing.Scratch.StepwiseDll(), "server", "--store", store, "--urls", $"http://127.0.0.1:{port}", "--config", config, "--tick", "200ms" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -31,6 +31,18 @@ public static class Scratch
         throw new InvalidOperationException("Stepwise.slnx not found above the test directory");
     }
 
+    /// <summary>
+    /// The stepwise CLI as its own project built it (src/Stepwise.Cli/bin/CONFIGURATION/TFM/stepwise.dll), for tests that
+    /// start real processes. A copy in a test's output runs with the test project's resolution of shared packages,
+    /// which can leave out assemblies the CLI's own manifest lists; the CLI's folder has everything it needs.
+    /// </summary>
+    public static string StepwiseDll()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var own = Path.Combine(RepoRoot(), "src", "Stepwise.Cli", "bin", output.Parent!.Name, output.Name, "stepwise.dll");
+        return File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "stepwise.dll");
+    }
+
     /// <summary>The PostgreSQL server the tests use (STEPWISE_TEST_PG, an Npgsql connection string; eng/setup.sh starts one).</summary>
     public static string PostgresServer() =>
         Need.Variable("STEPWISE_TEST_PG", "run 'source eng/setup.sh' to start a throwaway PostgreSQL (it exports STEPWISE_TEST_PG)");
