@@ -14,6 +14,10 @@ public class G6CompatibleContractsTests
         public ContractComparison Compare(string kind, IReadOnlyList<ContractDocument> previous, IReadOnlyList<ContractDocument> next)
         {
             Calls.Add((kind, previous[0].Content, next[0].Content));
+            if (next[0].Content.Contains("unreadable", StringComparison.Ordinal))
+            {
+                throw new ContractInputException("contract.yaml:3: not YAML");
+            }
             return next[0].Content.Contains("break", StringComparison.Ordinal)
                 ? new ContractComparison([new ContractFinding("response-property-removed", "error", "backward", "#/paths/~1orders/get", "a property callers read is gone", "deprecate it first")], [])
                 : new ContractComparison([], []);
@@ -92,6 +96,19 @@ public class G6CompatibleContractsTests
 
         Registered(world, "1.3.0", OpenApi("openapi-break")).Accepted.ShouldBeTrue();
 
-        comparer.Calls.ShouldBeEmpty();
+        // Nothing earlier to compare with: the contract is only read (against itself), so its findings cannot refuse.
+        comparer.Calls.ShouldBe([("openapi", "openapi-break", "openapi-break")]);
+    }
+
+    [Fact]
+    public void an_unreadable_first_contract_of_a_kind_is_refused_at_registration()
+    {
+        var (world, _) = WorldWithComparer();
+
+        var completion = Registered(world, "1.3.0", OpenApi("unreadable"));
+
+        completion.Accepted.ShouldBeFalse();
+        completion.Reason.ShouldContain("a contract cannot be read");
+        world.State.Config.FindRelease("catalog", "1.3.0").ShouldBeNull();
     }
 }
