@@ -34,6 +34,7 @@ public sealed class StabilityTests
             ["ban-alter-domain-with-add-constraint"] = StatementClass.Blocking,
             ["ban-vacuum-full"] = StatementClass.Blocking,
             ["ban-explicit-lock"] = StatementClass.Blocking,
+            ["ban-unbatched-update"] = StatementClass.Blocking,
             ["sqlite-alter-needs-rebuild"] = StatementClass.Blocking,
             ["sqlite-vacuum"] = StatementClass.Blocking,
             ["prefer-text-field"] = StatementClass.Advice,

@@ -108,6 +108,9 @@ public static class LintRules
     public static readonly LintRule BanExplicitLock = new("ban-explicit-lock", StatementClass.Blocking,
         "an explicit LOCK TABLE holds the lock until the transaction ends",
         "remove the LOCK; Stepwise already runs each statement with lock_timeout and retries", Pg);
+    public static readonly LintRule BanUnbatchedUpdate = new("ban-unbatched-update", StatementClass.Blocking,
+        "an UPDATE without WHERE changes every row of the table in one transaction: it holds each row's lock (SQLite: the database's write lock) until it commits, so the application's writes to those rows wait for the whole table, and a large table bloats",
+        "write it as the data change's backfill (key, batchSize, pause): Stepwise updates the rows in keyset batches, each committed on its own, with a pause between them", Both);
     public static readonly LintRule SqliteAlterNeedsRebuild = new("sqlite-alter-needs-rebuild", StatementClass.Blocking,
         "SQLite's ALTER TABLE cannot do this (a PRIMARY KEY/UNIQUE column, a non-constant default, a stored generated column, a changed column)",
         "use the table-rebuild recipe: CREATE TABLE new_t (…); INSERT INTO new_t SELECT … FROM t; DROP TABLE t; ALTER TABLE new_t RENAME TO t; recreate indexes and triggers (Stepwise runs it with foreign keys off and checks them before commit)", Lite);
@@ -150,7 +153,7 @@ public static class LintRules
         BanDropColumn, BanDropTable, BanDropDatabase, BanDropSchema, RenamingColumn, RenamingTable, AddingRequiredField, BanDropNotNull, BanTruncateCascade,
         RequireConcurrentIndexCreation, RequireConcurrentIndexDeletion, RequireConcurrentReindex, BanConcurrentIndexCreationInTransaction,
         ConstraintMissingNotValid, AddingForeignKeyConstraint, DisallowedUniqueConstraint, AddingSerialPrimaryKeyField, AddingFieldWithDefault,
-        ChangingColumnType, AddingNotNullableField, BanAlterDomainWithAddConstraint, BanVacuumFull, BanExplicitLock, SqliteAlterNeedsRebuild, SqliteVacuum,
+        ChangingColumnType, AddingNotNullableField, BanAlterDomainWithAddConstraint, BanVacuumFull, BanExplicitLock, BanUnbatchedUpdate, SqliteAlterNeedsRebuild, SqliteVacuum,
         PreferTextField, PreferBigintOverInt, PreferTimestampTz, BanCharField, PreferIdentity, RequireEnumValueOrdering, BanCreateDomainWithConstraint,
         RequireLockTimeout, RequireStatementTimeout,
     ];

@@ -115,6 +115,14 @@ internal sealed class PostgresRules
             case "ClusterStmt":
                 found.Add((LintRules.BanVacuumFull, "CLUSTER rewrites the table"));
                 break;
+            case "UpdateStmt":
+                // A new table is empty and unused; any WHERE, however wide, is the author's choice of rows.
+                var updated = TableName(n.GetProperty("relation"));
+                if (!n.TryGetProperty("whereClause", out _) && !createdTables.Contains(updated))
+                {
+                    found.Add((LintRules.BanUnbatchedUpdate, $"updates every row of {updated} in one statement"));
+                }
+                break;
             case "LockStmt":
                 found.Add((LintRules.BanExplicitLock, "LOCK TABLE"));
                 break;

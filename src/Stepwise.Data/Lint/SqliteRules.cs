@@ -65,6 +65,16 @@ internal sealed class SqliteRules
             found.Add((LintRules.SqliteVacuum, "VACUUM rewrites the database"));
             return found;
         }
+        if (w.Count >= 2 && w[0] == "UPDATE")
+        {
+            // UPDATE [OR conflict-resolution] table SET …: without a WHERE outside parentheses it changes every row.
+            var name = w[1] == "OR" && w.Count > 3 ? w[3] : w[1];
+            if (!HasTopLevel(w, "WHERE") && !createdTables.Contains(name))
+            {
+                found.Add((LintRules.BanUnbatchedUpdate, $"updates every row of {name} in one statement"));
+            }
+            return found;
+        }
         if (w.Count >= 3 && w[0] == "DROP" && w[1] == "TABLE")
         {
             var name = w.Count > 4 && w[2] == "IF" && w[3] == "EXISTS" ? w[4] : w[2];
@@ -126,6 +136,20 @@ internal sealed class SqliteRules
             }
         }
         return found;
+    }
+
+    private static bool HasTopLevel(IReadOnlyList<string> words, string keyword)
+    {
+        var depth = 0;
+        foreach (var word in words)
+        {
+            depth += word == "(" ? 1 : word == ")" ? -1 : 0;
+            if (depth == 0 && word == keyword)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static bool Contains(List<string> words, string a, string b)

@@ -11,6 +11,7 @@ public sealed class CorpusTests
     private static readonly Dictionary<string, string> Differences = new(StringComparer.Ordinal)
     {
         ["add-column-serial"] = "a serial column's default is nextval(), which is volatile: PostgreSQL writes every row; squawk only suggests identity",
+        ["backfill-update"] = "an UPDATE without WHERE changes every row in one transaction, blocking writes to them until it commits; squawk has no rule for it (strong_migrations asks for batches)",
         ["create-table-then-index"] = "the index is on a table the same file creates: empty and unused by running code, so a plain CREATE INDEX blocks nobody",
         ["lock-table"] = "an explicit LOCK TABLE … ACCESS EXCLUSIVE blocks every reader until commit; squawk has no rule for it",
         ["set-schema"] = "moving a table to another schema breaks code that names it without the schema, like a rename; squawk has no rule for it",

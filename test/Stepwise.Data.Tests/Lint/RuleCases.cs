@@ -35,6 +35,8 @@ public static class RuleCases
         new("ban-alter-domain-with-add-constraint", SqlDialect.Postgres, "ALTER DOMAIN positive ADD CONSTRAINT gt0 CHECK (VALUE > 0)", "ALTER DOMAIN positive SET DEFAULT 1"),
         new("ban-vacuum-full", SqlDialect.Postgres, "VACUUM FULL t", "VACUUM t"),
         new("ban-explicit-lock", SqlDialect.Postgres, "LOCK TABLE t IN ACCESS EXCLUSIVE MODE", "SELECT count(*) FROM t"),
+        new("ban-unbatched-update", SqlDialect.Postgres, "UPDATE t SET a = lower(a)", "UPDATE t SET a = lower(a) WHERE id BETWEEN 1 AND 1000"),
+        new("ban-unbatched-update", SqlDialect.Sqlite, "UPDATE OR IGNORE t SET a = (SELECT b FROM u WHERE u.id = t.id)", "CREATE TABLE n (a TEXT); UPDATE n SET a = 'x'"),
         new("prefer-text-field", SqlDialect.Postgres, "CREATE TABLE n (name varchar(40))", "CREATE TABLE n (name text)"),
         new("prefer-bigint-over-int", SqlDialect.Postgres, "CREATE TABLE n (qty int)", "CREATE TABLE n (qty bigint)"),
         new("prefer-timestamp-tz", SqlDialect.Postgres, "CREATE TABLE n (at timestamp)", "CREATE TABLE n (at timestamptz)"),
