@@ -37,6 +37,35 @@ public static class StepwiseCli
         }
     }
 
+    /// <summary>"did you mean" for each unknown word: the closest subcommand, or option when it starts with '-', of the command it follows.</summary>
+    internal static IEnumerable<string> DidYouMean(ParseResult parsed)
+    {
+        var command = parsed.CommandResult.Command;
+        // An unknown "--option" before a command's argument is taken as that argument; suggest for it too.
+        var unknown = parsed.UnmatchedTokens
+            .Concat(parsed.Tokens.Where(t => t.Type == System.CommandLine.Parsing.TokenType.Argument && t.Value.StartsWith("--", StringComparison.Ordinal)).Select(t => t.Value));
+        foreach (var token in unknown.Distinct(StringComparer.Ordinal))
+        {
+            var candidates = token.StartsWith('-')
+                ? command.Options.Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name))
+                : command.Subcommands.Where(c => !c.Hidden).SelectMany(c => c.Aliases.Prepend(c.Name));
+            if (Stepwise.Core.Config.Suggestions.Closest(token, candidates) is { } closest)
+            {
+                yield return $"did you mean '{string.Join(' ', Path(command).Skip(1).Append(closest).Prepend("stepwise"))}'?";
+            }
+        }
+    }
+
+    private static IEnumerable<string> Path(Command command)
+    {
+        var names = new List<string>();
+        for (Symbol? s = command; s is Command c; s = c.Parents.FirstOrDefault())
+        {
+            names.Insert(0, c is RootCommand ? "stepwise" : c.Name);
+        }
+        return names;
+    }
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = BuildRoot();
@@ -47,7 +76,12 @@ public static class StepwiseCli
             {
                 stderr.WriteLine($"error: {error.Message}");
             }
-            stderr.WriteLine("Run 'stepwise --help' for usage.");
+            foreach (var hint in DidYouMean(parsed))
+            {
+                stderr.WriteLine(hint);
+            }
+            var path = string.Join(' ', Path(parsed.CommandResult.Command));
+            stderr.WriteLine($"Run '{path} --help' for usage.");
             return ExitCodes.BadInput;
         }
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
