@@ -129,6 +129,30 @@ public sealed class OperatorCommandsTests
     }
 
     [Fact]
+    public async Task events_are_limited_and_filtered_by_kind_and_subject()
+    {
+        await using var server = await CliServer.StartAsync();
+        foreach (var subject in new[] { "release orders@1.0.0", "release orders@1.1.0", "node n9" })
+        {
+            server.AsAdmin("override", "create", "--guarantee", "G6", "--subject", subject, "--reason", "test").Exit.ShouldBe(0);
+        }
+        var all = server.AsAdmin("events");
+        all.Exit.ShouldBe(0, all.Err);
+        var lines = all.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Length.ShouldBeGreaterThan(3); // the overrides and what the server logged on start
+
+        server.AsAdmin("events", "--limit", "2").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).ShouldBe(lines[..2]);
+        var overrides = server.AsAdmin("events", "--kind", "override").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        overrides.Length.ShouldBe(3);
+        overrides.ShouldAllBe(l => l.Contains(" override "));
+        server.AsAdmin("events", "--kind", "override", "--limit", "2").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).ShouldBe(overrides[..2]);
+        server.AsAdmin("events", "--subject", "node n9").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).ShouldHaveSingleItem().ShouldContain("[node n9]");
+        var json = server.AsAdmin("events", "--kind", "override", "--kind", "no-such-kind", "--limit", "1", "--format", "json");
+        JsonDocument.Parse(json.Out).RootElement.GetArrayLength().ShouldBe(1);
+        server.AsAdmin("events", "--kind", "no-such-kind").Out.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task clients_shows_who_calls_what_filtered_by_service_and_operation()
     {
         await using var server = await CliServer.StartAsync();
