@@ -72,6 +72,9 @@ public static class Routes
     /// <summary>GET (read): <see cref="Override"/>[]. POST (admin): <see cref="OverrideBody"/> → 201 <see cref="Override"/> (recorded with the token's name).</summary>
     public const string Overrides = Base + "/overrides";
 
+    /// <summary>POST (read): <see cref="WhatIfBody"/> → <see cref="WhatIfAnswer"/>: what the controller would do now on the live fleet with these requests added. Nothing changes.</summary>
+    public const string WhatIf = Base + "/what-if";
+
     /// <summary>GET (read): <see cref="EventView"/>[] with ?after=ID&amp;limit=N (ascending ids).</summary>
     public const string Events = Base + "/events";
 
@@ -210,6 +213,17 @@ public sealed record AnalysisView(RolloutPhase Stage, Stepwise.Core.Analysis.Ana
 public sealed record StartRolloutBody(string Service, string Version, string? Reason = null);
 
 public sealed record ReasonBody(string? Reason = null);
+
+/// <summary>The questions of a what-if: rollouts to start, data phases to run, a plan to start (any of them).</summary>
+/// Fields are nullable so that a missing one gets a 400 naming it rather than a default.
+public sealed record WhatIfBody(IReadOnlyList<WhatIfRollout?>? Rollouts = null, IReadOnlyList<WhatIfDataPhase?>? DataPhases = null, string? Plan = null);
+
+public sealed record WhatIfRollout(string? Service, string? Version);
+
+public sealed record WhatIfDataPhase(string? Change, DataPhaseKind? Phase, string? Store = null);
+
+/// <summary>What Decide would do at <paramref name="Now"/>: its actions and its refusals (with blockers and fixes).</summary>
+public sealed record WhatIfAnswer(DateTimeOffset Now, IReadOnlyList<DecisionAction> Actions, IReadOnlyList<Refusal> Refusals);
 
 public sealed record DataPhaseBody(string? Store = null, string? Reason = null);
 

@@ -153,6 +153,39 @@ public sealed class OperatorCommandsTests
     }
 
     [Fact]
+    public async Task plan_with_server_asks_the_live_fleet_and_changes_nothing()
+    {
+        var yaml = CliServer.Yaml.Replace("      - version: 1.1.0\n", "      - version: 1.1.0\n      - version: 1.2.0\n", StringComparison.Ordinal);
+        yaml.ShouldContain("1.2.0");
+        await using var server = await CliServer.StartAsync(yaml);
+        await server.NodeAsync("n1", "1.0.0");
+        var eventsBefore = server.AsAdmin("events").Out;
+
+        var allowed = server.AsAdmin("plan", "--rollout", "orders@1.1.0");
+        allowed.Exit.ShouldBe(ExitCodes.Ok, allowed.Out + allowed.Err);
+        allowed.Out.ShouldContain("start-rollout");
+
+        // The offline plan knows nothing of n1 on 1.0.0; the server does: 1.2.0 would put three releases in play.
+        var refused = server.AsAdmin("plan", "--rollout", "orders@1.2.0", "--format", "json");
+        refused.Exit.ShouldBe(ExitCodes.Refused, refused.Err);
+        var refusal = JsonDocument.Parse(refused.Out).RootElement.GetProperty("refusals").EnumerateArray().ShouldHaveSingleItem();
+        refusal.GetProperty("guarantee").GetString().ShouldBe("G1");
+        refusal.GetRawText().ShouldContain("n1");
+
+        var unknown = server.AsAdmin("plan", "--rollout", "orders@9.9.9");
+        unknown.Exit.ShouldBe(ExitCodes.BadInput);
+        unknown.Err.ShouldContain("not a declared release");
+        server.AsAdmin("plan", "--fleet", "fleet.json").Exit.ShouldBe(ExitCodes.BadInput);
+
+        // A read token may ask (Run passes --server and the token); nothing started, nothing logged.
+        var reader = server.AsAdmin("token", "create", "viewer", "--kind", "read").Out.Trim().Split('\n')[^1].Trim();
+        server.Run(reader, "plan", "--rollout", "orders@1.1.0").Exit.ShouldBe(ExitCodes.Ok);
+        (await server.Admin.GetAsync<List<RolloutView>>(Routes.Rollouts, TestContext.Current.CancellationToken)).Value.ShouldNotBeNull().ShouldBeEmpty();
+        server.AsAdmin("events").Out.Split('\n').Where(l => l.Contains("what-if", StringComparison.Ordinal)).ShouldBeEmpty();
+        eventsBefore.ShouldNotContain("start-rollout");
+    }
+
+    [Fact]
     public async Task clients_shows_who_calls_what_filtered_by_service_and_operation()
     {
         await using var server = await CliServer.StartAsync();

@@ -30,6 +30,7 @@ public sealed class BodyLimitTests : IAsyncLifetime
         { "POST", "/api/v1/data-changes/add-note/expand", 1024 * 1024 },
         { "POST", Routes.Overrides, 1024 * 1024 },
         { "POST", Routes.Tokens, 1024 * 1024 },
+        { "POST", Routes.WhatIf, 1024 * 1024 },
     };
 
     private HttpClient ClientFor(string path) => server.Client(path == Routes.Heartbeat ? agentToken : TestServer.AdminSecret);
@@ -146,5 +147,29 @@ public sealed class BodyLimitTests : IAsyncLifetime
         }
         (await server.Admin.GetStringAsync(Routes.Config.TrimStart('/'))).ShouldBe(before);
         (await server.Host.Runtime.Store.LoadReleasesAsync(CancellationToken.None)).ShouldNotContain(r => r.Registration.Version == "9.0.0");
+    }
+
+    [Theory]
+    [InlineData("""{"dataPhases": [{"change": "add-note"}]}""", "a change and a phase")]
+    [InlineData("""{"rollouts": [{"service": "orders"}]}""", "a service and a version")]
+    [InlineData("""{"rollouts": [null]}""", "a service and a version")]
+    [InlineData("""{"plan": "ghost"}""", "no such plan")]
+    [InlineData("""{"dataPhases": [{"change": "add-note", "phase": "expand", "store": "elsewhere"}]}""", "does not run on store 'elsewhere'")]
+    public async Task a_what_if_that_does_not_fit_the_configuration_is_a_400(string body, string message)
+    {
+        var before = await StateAsync();
+        using var response = await server.Admin.PostAsync(Routes.WhatIf.TrimStart('/'), new StringContent(body, Encoding.UTF8, "application/json"));
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await TestServer.ProblemAsync(response)).GetProperty("detail").GetString().ShouldNotBeNull().ShouldContain(message);
+        (await StateAsync()).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task a_what_if_asks_at_most_a_hundred_questions()
+    {
+        var many = string.Join(",", Enumerable.Repeat("""{"service": "orders", "version": "1.0.0"}""", 101));
+        using var response = await server.Admin.PostAsync(Routes.WhatIf.TrimStart('/'), new StringContent($$"""{"rollouts": [{{many}}]}""", Encoding.UTF8, "application/json"));
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await TestServer.ProblemAsync(response)).GetProperty("detail").GetString().ShouldNotBeNull().ShouldContain("at most 100");
     }
 }

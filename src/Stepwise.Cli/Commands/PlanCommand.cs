@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
+using Stepwise.Api;
 using Stepwise.Core;
 using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
@@ -22,16 +23,35 @@ public static class PlanCommand
         var startPlan = new Option<string?>("--start-plan") { Description = "Ask to start (or resume) the plan with this id." };
         var now = new Option<DateTimeOffset?>("--now") { Description = "Decide as of this time (ISO 8601); default: the fleet file's 'now', else the current time." };
         var format = CliOutput.FormatOption();
-        var command = new Command("plan", "Show what Stepwise would do now and what it would refuse, and why (offline; no server).")
+        var command = new Command("plan", "Show what Stepwise would do now and what it would refuse, and why: offline from a fleet file, or with --server on the live fleet (nothing changes there).")
         {
             config, fleet, rollout, data, startPlan, now, format,
         };
         command.Subcommands.Add(Operator.PlanServerCommands.Start());
         command.Subcommands.Add(Operator.PlanServerCommands.Status());
-        command.SetAction(parse =>
+        var server = new ServerCall();
+        command.Options.Add(server.Server);
+        command.Options.Add(server.Token);
+        command.Options.Add(server.Context);
+        command.Options.Add(server.CaFile);
+        command.SetAction(async (parse, ct) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
+            if (!TryParseQuestions(parse.GetValue(rollout) ?? [], parse.GetValue(data) ?? [], stderr, out var rollouts, out var phases))
+            {
+                return ExitCodes.BadInput;
+            }
+            var plan = parse.GetValue(startPlan);
+            if (parse.GetValue(server.Server) is not null || parse.GetValue(server.Context) is not null)
+            {
+                if (parse.GetValue(fleet) is not null || parse.GetValue(now) is not null)
+                {
+                    stderr.WriteLine("error: --server asks the live fleet now: leave out --fleet and --now (they are for the offline plan)");
+                    return ExitCodes.BadInput;
+                }
+                return await AskServerAsync(parse, server, parse.GetValue(format), rollouts, phases, plan, ct);
+            }
             var loaded = ValidateCommand.Load(parse.GetValue(config)!, stderr);
             if (loaded is null)
             {
@@ -64,84 +84,82 @@ public static class PlanCommand
                     return ExitCodes.BadInput;
                 }
             }
+            if (WhatIf.Check(loaded, rollouts, phases, plan) is { } problem)
+            {
+                stderr.WriteLine($"error: {problem}");
+                return ExitCodes.BadInput;
+            }
             var at = parse.GetValue(now) ?? fleetFile.Now ?? DateTimeOffset.UtcNow;
             var requests = new List<OperatorRequest>(fleetFile.Requests ?? []);
-            var n = 0;
-            foreach (var text in parse.GetValue(rollout) ?? [])
-            {
-                var i = text.IndexOf('@', StringComparison.Ordinal);
-                if (i <= 0 || i == text.Length - 1 || loaded.FindRelease(text[..i], text[(i + 1)..]) is null)
-                {
-                    stderr.WriteLine($"error: --rollout {text}: not a declared release; write SERVICE@VERSION as in stepwise.yaml");
-                    return ExitCodes.BadInput;
-                }
-                requests.Add(new OperatorRequest($"cli-{++n}", RequestKind.StartRollout, at, Service: text[..i], Version: text[(i + 1)..], Reason: "stepwise plan --rollout"));
-            }
-            foreach (var text in parse.GetValue(data) ?? [])
-            {
-                if (!TryParseData(text, loaded, out var change, out var phase, out var store, out var problem))
-                {
-                    stderr.WriteLine($"error: --data {text}: {problem}");
-                    return ExitCodes.BadInput;
-                }
-                requests.Add(new OperatorRequest($"cli-{++n}", RequestKind.RunDataPhase, at, Change: change, Phase: phase, Store: store, Reason: "stepwise plan --data"));
-            }
-            if (parse.GetValue(startPlan) is { } planId)
-            {
-                if (loaded.FindPlan(planId) is null)
-                {
-                    stderr.WriteLine($"error: --start-plan {planId}: no such plan in the configuration (plans: {string.Join(", ", loaded.Plans.Select(p => p.Id))})");
-                    return ExitCodes.BadInput;
-                }
-                requests.Add(new OperatorRequest($"cli-{++n}", RequestKind.StartPlan, at, Plan: planId, Reason: "stepwise plan --start-plan"));
-            }
+            requests.AddRange(WhatIf.Requests("cli", at, "stepwise plan", rollouts, phases, plan));
             var snapshot = (fleetFile with { Requests = requests }).ToSnapshot(loaded);
-            var decisions = Decider.Decide(snapshot, at);
-            if (parse.GetValue(format) == OutputFormat.Json)
-            {
-                stdout.WriteLine(JsonSerializer.Serialize(new { now = at, actions = decisions.Actions, refusals = decisions.Refusals }, SnapshotJson.Indented));
-            }
-            else
-            {
-                Render(CliOutput.Console(stdout), decisions);
-            }
-            return decisions.Refusals.Count > 0 ? ExitCodes.Refused : ExitCodes.Ok;
+            return Print(parse, parse.GetValue(format), at, Decider.Decide(snapshot, at));
         });
         return command;
     }
 
-    internal static bool TryParseData(string text, StepwiseConfig config, out string change, out DataPhaseKind phase, out string? store, out string problem)
+    private static int Print(ParseResult parse, OutputFormat format, DateTimeOffset at, Decisions decisions)
     {
-        change = "";
-        phase = default;
-        store = null;
-        var at = text.IndexOf('@', StringComparison.Ordinal);
-        var head = at < 0 ? text : text[..at];
-        store = at < 0 ? null : text[(at + 1)..];
-        var colon = head.LastIndexOf(':');
-        if (colon <= 0 || !Enum.TryParse(head[(colon + 1)..], ignoreCase: true, out phase) || !Enum.IsDefined(phase))
+        var stdout = parse.InvocationConfiguration.Output;
+        if (format == OutputFormat.Json)
         {
-            problem = "write CHANGE:PHASE[@STORE] with PHASE expand, backfill or contract";
-            return false;
+            stdout.WriteLine(JsonSerializer.Serialize(new { now = at, actions = decisions.Actions, refusals = decisions.Refusals }, SnapshotJson.Indented));
         }
-        change = head[..colon];
-        var declared = config.FindChange(change);
-        if (declared is null)
+        else
         {
-            problem = $"no data change '{change}' in the configuration";
-            return false;
+            Render(CliOutput.Console(stdout), decisions);
         }
-        if (!declared.Declares(phase))
+        return decisions.Refusals.Count > 0 ? ExitCodes.Refused : ExitCodes.Ok;
+    }
+
+    /// <summary>The what-if against the live fleet: the server decides on what it sees now; nothing changes there.</summary>
+    private static async Task<int> AskServerAsync(ParseResult parse, ServerCall server, OutputFormat format, List<RolloutAsk> rollouts, List<DataPhaseAsk> phases, string? plan, CancellationToken ct)
+    {
+        using var client = server.Connect(parse);
+        if (client is null)
         {
-            problem = $"data change '{change}' declares no {phase.ToString().ToLowerInvariant()} phase";
-            return false;
+            return ExitCodes.BadInput;
         }
-        if (store is not null && !declared.Stores.Contains(store))
+        try
         {
-            problem = $"data change '{change}' does not run on store '{store}' (stores: {string.Join(", ", declared.Stores)})";
-            return false;
+            var body = new WhatIfBody([.. rollouts.Select(r => new WhatIfRollout(r.Service, r.Version))], [.. phases.Select(d => new WhatIfDataPhase(d.Change, d.Phase, d.Store))], plan);
+            var answer = await client.PostAsync<WhatIfAnswer>(Routes.WhatIf, body, ct);
+            return answer.Ok ? Print(parse, format, answer.Value!.Now, new Decisions(answer.Value.Actions, answer.Value.Refusals)) : server.Fail(parse, answer.Problem!);
         }
-        problem = "";
+        catch (ApiConnectionException e)
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+    }
+
+    /// <summary>SERVICE@VERSION and CHANGE:PHASE[@STORE], by syntax only: the configuration (local or the server's) checks them.</summary>
+    internal static bool TryParseQuestions(IEnumerable<string> rolloutTexts, IEnumerable<string> dataTexts, TextWriter stderr, out List<RolloutAsk> rollouts, out List<DataPhaseAsk> phases)
+    {
+        rollouts = [];
+        phases = [];
+        foreach (var text in rolloutTexts)
+        {
+            var i = text.IndexOf('@', StringComparison.Ordinal);
+            if (i <= 0 || i == text.Length - 1)
+            {
+                stderr.WriteLine($"error: --rollout {text}: write SERVICE@VERSION, e.g. orders@1.2.0");
+                return false;
+            }
+            rollouts.Add(new RolloutAsk(text[..i], text[(i + 1)..]));
+        }
+        foreach (var text in dataTexts)
+        {
+            var at = text.IndexOf('@', StringComparison.Ordinal);
+            var head = at < 0 ? text : text[..at];
+            var colon = head.LastIndexOf(':');
+            if (colon <= 0 || !head[(colon + 1)..].All(char.IsAsciiLetter) || !Enum.TryParse<DataPhaseKind>(head[(colon + 1)..], ignoreCase: true, out var phase) || !Enum.IsDefined(phase) || at == text.Length - 1)
+            {
+                stderr.WriteLine($"error: --data {text}: write CHANGE:PHASE[@STORE] with PHASE expand, backfill or contract");
+                return false;
+            }
+            phases.Add(new DataPhaseAsk(head[..colon], phase, at < 0 ? null : text[(at + 1)..]));
+        }
         return true;
     }
 

@@ -82,6 +82,18 @@ public sealed class TickPlanner(NodeTable nodes, SampleCollector samples, Decide
         return new TickPlan(snapshot, decisions, Batch(now, decisions, fresh, state, control), state);
     }
 
+    /// <summary>
+    /// What Decide would do now on this replica's view with <paramref name="requests"/> added to the pending ones
+    /// (<c>stepwise plan --server</c>). Nothing is applied, tracked or logged: the planner and the store are unchanged.
+    /// </summary>
+    public Decisions.Decisions WhatIf(StepwiseConfig config, ControlState control, DateTimeOffset now, IReadOnlyList<OperatorRequest> requests,
+        IEnumerable<StageSamples>? otherSamples = null, IReadOnlyList<ClientCalls>? clients = null)
+    {
+        var snapshot = new Snapshot(config, Nodes.All(), control.Services, control.Rollouts, control.DataPhases, control.Plans,
+            [.. control.Requests, .. requests], control.Overrides, control.Alerts, Samples.Snapshot(otherSamples), LivenessFrom, clients);
+        return decider.Run(snapshot, now);
+    }
+
     /// <summary>The batch is durable: its node transitions become what heartbeats see, and the new stages are collected.</summary>
     public void Committed(TickPlan plan)
     {

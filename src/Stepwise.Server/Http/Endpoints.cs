@@ -52,6 +52,7 @@ public static class Endpoints
             Results.Json((await rt.Store.LoadControlStateAsync(ct)).Overrides, SnapshotJson.Options)).WithMetadata(read).Produces<List<Override>>();
         app.MapPost(Routes.Overrides, OperatorEndpoints.AddOverride).WithMetadata(admin).Accepts<OverrideBody>("application/json").Produces<Override>(201).ProducesProblem(400);
 
+        app.MapPost(Routes.WhatIf, WhatIfEndpoints.Ask).WithMetadata(read).Accepts<WhatIfBody>("application/json").Produces<WhatIfAnswer>().ProducesProblem(400);
         app.MapGet(Routes.Events, OperatorEndpoints.Events).WithMetadata(read).Produces<List<EventView>>().ProducesProblem(400);
         app.MapGet(Routes.Alerts, async (ServerRuntime rt, CancellationToken ct) =>
             Results.Json((await rt.Store.LoadControlStateAsync(ct)).Alerts, SnapshotJson.Options)).WithMetadata(read).Produces<List<Alert>>();
