@@ -172,6 +172,17 @@ public sealed class OperatorCommandsTests
         refusal.GetProperty("guarantee").GetString().ShouldBe("G1");
         refusal.GetRawText().ShouldContain("n1");
 
+        // What `fleet --format json` prints is a fleet file for the offline plan: it sees n1 on 1.0.0 too.
+        var nodes = server.AsAdmin("fleet", "--format", "json");
+        nodes.Exit.ShouldBe(ExitCodes.Ok, nodes.Err);
+        var fleetFile = Path.Combine(server.Directory, "fleet.json");
+        await File.WriteAllTextAsync(fleetFile, nodes.Out, TestContext.Current.CancellationToken);
+        var configFile = Path.Combine(server.Directory, "stepwise.yaml");
+        await File.WriteAllTextAsync(configFile, yaml, TestContext.Current.CancellationToken);
+        var offline = Cli.Run("plan", "--config", configFile, "--fleet", fleetFile, "--rollout", "orders@1.2.0");
+        offline.Exit.ShouldBe(ExitCodes.Refused, offline.Out + offline.Err);
+        offline.Out.ShouldContain("G1");
+
         var unknown = server.AsAdmin("plan", "--rollout", "orders@9.9.9");
         unknown.Exit.ShouldBe(ExitCodes.BadInput);
         unknown.Err.ShouldContain("not a declared release");

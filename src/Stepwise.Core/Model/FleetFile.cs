@@ -25,6 +25,10 @@ public sealed record FleetFile(
         FleetFile? fleet;
         try
         {
+            if (json.AsSpan().TrimStart().StartsWith("["))
+            {
+                json = NodesOnly(json);
+            }
             fleet = JsonSerializer.Deserialize<FleetFile>(json, SnapshotJson.Options);
         }
         catch (JsonException e)
@@ -36,6 +40,20 @@ public sealed record FleetFile(
                 "see docs/cli.md for the fleet file format (nodes, services, rollouts, dataPhases, plans, requests, overrides, alerts, samples, now)")]);
         }
         return fleet ?? throw new Config.ConfigException([new Config.ConfigError(file, 1, 1, "the fleet file is null", "write a JSON object, e.g. {\"nodes\": []}")]);
+    }
+
+    /// <summary>
+    /// A bare array is the nodes as <c>stepwise fleet --format json</c> prints them (the API's node view): the same
+    /// fields as a fleet file's nodes plus <c>mayServe</c>, which is derived from the state and dropped here.
+    /// </summary>
+    private static string NodesOnly(string json)
+    {
+        var nodes = System.Text.Json.Nodes.JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 })!.AsArray();
+        foreach (var node in nodes.OfType<System.Text.Json.Nodes.JsonObject>())
+        {
+            node.Remove("mayServe");
+        }
+        return new System.Text.Json.Nodes.JsonObject { ["nodes"] = nodes }.ToJsonString();
     }
 
     /// <summary>Checks the fleet against the configuration: unknown services, releases, changes or stores are errors.</summary>
