@@ -13,6 +13,9 @@ public enum OutputFormat
 /// <summary>Shared pieces of the commands: the --format option, Spectre consoles over the command's writers, file reading.</summary>
 public static class CliOutput
 {
+    /// <summary>"1 service", "2 services": a count with its noun in the right number (nouns whose plural adds "s").</summary>
+    public static string Count(long n, string noun) => n == 1 ? $"1 {noun}" : $"{n.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} {noun}s";
+
     public static Option<OutputFormat> FormatOption() => new("--format")
     {
         Description = "Output format: text (tables for people) or json (one object for scripts).",

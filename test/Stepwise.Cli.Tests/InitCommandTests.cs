@@ -16,7 +16,7 @@ public sealed class InitCommandTests
         text.ShouldStartWith("# yaml-language-server: $schema=");
         var validate = Cli.Run("validate", file);
         validate.Exit.ShouldBe(0, validate.Err);
-        validate.Out.ShouldContain("1 services, 1 releases");
+        validate.Out.ShouldContain("1 service, 1 release, 0 data changes, 0 plans");
     }
 
     [Fact]

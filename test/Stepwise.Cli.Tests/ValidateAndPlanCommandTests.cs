@@ -10,7 +10,7 @@ public class ValidateAndPlanCommandTests
         var (exit, stdout, _) = Cli.Run("validate", Cli.Sample("shop", "stepwise.yaml"));
 
         exit.ShouldBe(ExitCodes.Ok);
-        stdout.ShouldContain("ok (2 services, 6 releases, 1 data changes, 1 plans)");
+        stdout.ShouldContain("ok (2 services, 6 releases, 1 data change, 1 plan)");
     }
 
     [Theory]

@@ -150,7 +150,7 @@ public static class LintSqlCommand
         var counts = report.Statements.GroupBy(s => s.Class).ToDictionary(g => g.Key, g => g.Count());
         var phase = report.Phase is { } p ? $"the {DataRunner.Name(p)} phase" : "any phase (no --phase: contract-only statements are reported, not errors)";
         var verdict = report.InputErrors.Count > 0 ? "bad input" : report.HasErrors ? "UNSAFE" : "safe";
-        w.WriteLine($"{report.Statements.Count} statements: {counts.GetValueOrDefault(StatementClass.Safe)} safe, {counts.GetValueOrDefault(StatementClass.ContractOnly)} contract-only, {counts.GetValueOrDefault(StatementClass.Blocking)} blocking; {verdict} for {phase}");
+        w.WriteLine($"{CliOutput.Count(report.Statements.Count, "statement")}: {counts.GetValueOrDefault(StatementClass.Safe)} safe, {counts.GetValueOrDefault(StatementClass.ContractOnly)} contract-only, {counts.GetValueOrDefault(StatementClass.Blocking)} blocking; {verdict} for {phase}");
     }
 
     private static void WriteTrace(TextWriter w, IReadOnlyList<StatementTrace> traces)

@@ -39,7 +39,7 @@ public static class ValidateCommand
             }
             else
             {
-                stdout.WriteLine($"{path}: ok ({config.Services.Count} services, {releases} releases, {config.DataChanges.Count} data changes, {config.Plans.Count} plans)");
+                stdout.WriteLine($"{path}: ok ({CliOutput.Count(config.Services.Count, "service")}, {CliOutput.Count(releases, "release")}, {CliOutput.Count(config.DataChanges.Count, "data change")}, {CliOutput.Count(config.Plans.Count, "plan")})");
             }
             return ExitCodes.Ok;
         });
@@ -68,7 +68,7 @@ public static class ValidateCommand
             {
                 stderr.WriteLine(error.ToString());
             }
-            stderr.WriteLine($"{path}: {e.Errors.Count} error(s); nothing was done.");
+            stderr.WriteLine($"{path}: {CliOutput.Count(e.Errors.Count, "error")}; nothing was done.");
             return null;
         }
     }
