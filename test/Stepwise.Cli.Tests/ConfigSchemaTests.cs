@@ -38,7 +38,7 @@ public sealed partial class ConfigSchemaTests
         return File.ReadAllText(path);
     }
 
-    [GeneratedRegex(@"## `stepwise\.yaml`\s*```yaml\n(.*?)```", RegexOptions.Singleline)]
+    [GeneratedRegex(@"## `stepwise\.yaml`.*?```yaml\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex CliExample();
 
     [Theory]
