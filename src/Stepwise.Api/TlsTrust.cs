@@ -49,8 +49,23 @@ public static class TlsTrust
         return chain.Build(certificate);
     }
 
+    /// <summary>Whether a client's certificate (mutual TLS) chains to one of <paramref name="roots"/> and is meant for client authentication.</summary>
+    public static bool ClientTrusted(X509Certificate2? certificate, X509Certificate2Collection roots)
+    {
+        if (certificate is null)
+        {
+            return false;
+        }
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2")); // client authentication
+        return chain.Build(certificate);
+    }
+
     /// <summary>The certificates of a PEM file; a clear error when it has none or can't be read.</summary>
-    public static X509Certificate2Collection LoadCa(string caFile)
+    public static X509Certificate2Collection LoadCa(string caFile, string option = "--ca-file")
     {
         var roots = new X509Certificate2Collection();
         try
@@ -59,11 +74,11 @@ public static class TlsTrust
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
         {
-            throw new TlsSetupException($"--ca-file {caFile}: cannot read a PEM certificate from it ({e.Message})");
+            throw new TlsSetupException($"{option} {caFile}: cannot read a PEM certificate from it ({e.Message})");
         }
         if (roots.Count == 0)
         {
-            throw new TlsSetupException($"--ca-file {caFile}: no certificate in it; give the PEM file of the CA that signed the server's certificate");
+            throw new TlsSetupException($"{option} {caFile}: no certificate in it; give the PEM file of the CA that signed the {(option == "--ca-file" ? "server's certificate" : "clients' certificates")}");
         }
         return roots;
     }

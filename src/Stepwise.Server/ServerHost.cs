@@ -79,12 +79,22 @@ public sealed class ServerHost : IAsyncDisposable
             // The slim builder leaves HTTPS out: https:// addresses and Kestrel's certificate configuration need it.
             builder.WebHost.UseKestrelHttpsConfiguration();
             var certificate = ServerTls.Certificate(options, builder.Configuration);
+            var clientCas = ServerTls.ClientCas(options);
             builder.WebHost.ConfigureKestrel(k =>
             {
-                if (certificate is not null)
+                k.ConfigureHttpsDefaults(https =>
                 {
-                    k.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
-                }
+                    if (certificate is not null)
+                    {
+                        https.ServerCertificate = certificate;
+                    }
+                    if (clientCas is not null)
+                    {
+                        // Mutual TLS: a connection without a certificate signed by one of the CAs fails its handshake.
+                        https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate;
+                        https.ClientCertificateValidation = (presented, _, _) => Api.TlsTrust.ClientTrusted(presented, clientCas);
+                    }
+                });
                 k.AddServerHeader = false;
                 k.Limits.MaxRequestBodySize = options.MaxBodyBytes + 1L;
             });

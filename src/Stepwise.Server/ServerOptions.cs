@@ -15,6 +15,9 @@ public sealed record ServerOptions
     /// <summary>The private key (PEM) of <see cref="TlsCertificateFile"/>.</summary>
     public string? TlsKeyFile { get; init; }
 
+    /// <summary>Mutual TLS: the CA certificates (PEM) that sign the clients' certificates; every https:// connection must present one.</summary>
+    public string? TlsClientCaFile { get; init; }
+
     /// <summary>A stepwise.yaml to load at start-up (replaces the stored one when it differs).</summary>
     public string? ConfigFile { get; init; }
 

@@ -30,6 +30,25 @@ public static class ServerTls
         return null;
     }
 
+    /// <summary>
+    /// Mutual TLS (<c>--client-ca</c>): the CAs that sign client certificates, or null when clients need none. It needs an
+    /// https:// address, since a plain http:// one could not ask for a certificate.
+    /// </summary>
+    public static X509Certificate2Collection? ClientCas(ServerOptions options)
+    {
+        if (options.TlsClientCaFile is null)
+        {
+            return null;
+        }
+        var https = options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(u => !u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (https.Count > 0)
+        {
+            throw new TlsSetupException($"--client-ca needs every address of --urls to be https:// ({string.Join(", ", https)} is not): a plain address cannot ask for a client certificate");
+        }
+        return TlsTrust.LoadCa(options.TlsClientCaFile, "--client-ca");
+    }
+
     /// <summary>Whether every address of <paramref name="urls"/> that is plain http:// is on loopback (true: nothing travels in cleartext off the machine).</summary>
     public static bool CleartextOnlyOnLoopback(string urls) =>
         urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -40,9 +40,74 @@ public sealed class TlsTests
         var certPath = Path.Combine(dir, "server.pem");
         var keyPath = Path.Combine(dir, "server.key");
         File.WriteAllText(caPath, ca.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(dir, "ca.key"), caKey.ExportPkcs8PrivateKeyPem());
         File.WriteAllText(certPath, signed.ExportCertificatePem());
         File.WriteAllText(keyPath, serverKey.ExportPkcs8PrivateKeyPem());
         return (dir, caPath, certPath, keyPath, TlsTrust.LoadPair(certPath, keyPath, "--tls-cert"));
+    }
+
+    /// <summary>A client certificate for mutual TLS, signed by <paramref name="ca"/> (or self-signed when null).</summary>
+    private static (string Cert, string Key) MakeClient(string dir, string name, X509Certificate2? ca)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        var now = DateTimeOffset.UtcNow;
+        using var signed = ca is null ? request.CreateSelfSigned(now.AddMinutes(-5), now.AddHours(12)) : request.Create(ca, now.AddMinutes(-5), now.AddHours(12), [5, 6, 7, 8]);
+        var certPath = Path.Combine(dir, name + ".pem");
+        var keyPath = Path.Combine(dir, name + ".key");
+        File.WriteAllText(certPath, signed.ExportCertificatePem());
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        return (certPath, keyPath);
+    }
+
+    [Fact]
+    public async Task with_client_ca_only_clients_whose_certificate_the_ca_signed_get_through()
+    {
+        var pki = MakePki();
+        using var ca = X509Certificate2.CreateFromPemFile(pki.Ca, pki.Ca.Replace("ca.pem", "ca.key", StringComparison.Ordinal));
+        var agent = MakeClient(pki.Dir, "agent-n1", ca);
+        var stranger = MakeClient(pki.Dir, "stranger", null);
+        await using var host = await ServerHost.BuildAsync(new ServerOptions
+        {
+            Store = "sqlite:" + Path.Combine(pki.Dir, "mtls.db"),
+            Urls = "https://127.0.0.1:0",
+            TlsCertificateFile = pki.Cert,
+            TlsKeyFile = pki.Key,
+            TlsClientCaFile = pki.Ca,
+            AdminToken = Admin,
+        }, cancellationToken: TestContext.Current.CancellationToken);
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var url = new Uri(host.Urls[0]);
+
+        using (var signed = new ApiClient(url, Admin, handler: TlsTrust.Handler(pki.Ca, agent.Cert, agent.Key)))
+        {
+            var answer = await signed.GetAsync<List<NodeView>>(Routes.Nodes, TestContext.Current.CancellationToken);
+            answer.Ok.ShouldBeTrue(answer.Problem?.ToString());
+        }
+        foreach (var handler in new[] { TlsTrust.Handler(pki.Ca), TlsTrust.Handler(pki.Ca, stranger.Cert, stranger.Key) })
+        {
+            using var refused = new ApiClient(url, Admin, handler: handler);
+            await Should.ThrowAsync<ApiConnectionException>(() => refused.GetAsync<List<NodeView>>(Routes.Nodes, TestContext.Current.CancellationToken));
+        }
+        // The CLI has no client certificate: refused at the handshake, exit 2.
+        Cli.Run("fleet", "--server", host.Urls[0], "--token", Admin, "--ca-file", pki.Ca).Exit.ShouldBe(ExitCodes.BadInput);
+    }
+
+    [Fact]
+    public async Task client_ca_on_a_plain_address_is_bad_input()
+    {
+        var pki = MakePki();
+        var error = await Should.ThrowAsync<TlsSetupException>(() => ServerHost.BuildAsync(new ServerOptions
+        {
+            Store = "sqlite:" + Path.Combine(pki.Dir, "plain.db"),
+            Urls = "http://127.0.0.1:0",
+            TlsClientCaFile = pki.Ca,
+            AdminToken = Admin,
+        }, cancellationToken: TestContext.Current.CancellationToken));
+        error.Message.ShouldContain("--client-ca");
+        error.Message.ShouldContain("https://");
     }
 
     private static async Task<ServerHost> HttpsServerAsync(string dir, string cert, string key)

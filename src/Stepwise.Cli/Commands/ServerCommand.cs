@@ -17,6 +17,7 @@ public static class ServerCommand
         var urls = new Option<string>("--urls") { Description = "Where to listen (loopback by default).", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "The server's certificate (PEM) for the https:// addresses of --urls; with --tls-key." };
         var tlsKey = new Option<string?>("--tls-key") { Description = "The private key (PEM) of --tls-cert." };
+        var clientCa = new Option<string?>("--client-ca") { Description = "Mutual TLS: the CA certificates (PEM) that sign agents' and clients' certificates; every connection must present one (every --urls address https://)." };
         var config = new Option<string?>("--config") { Description = "A stepwise.yaml to load at start-up (replaces the stored one when it differs)." };
         var tokenFile = new Option<string?>("--admin-token-file") { Description = "Read the admin token from this file; when it does not exist, generate one and write it there (mode 0600). Or set STEPWISE_ADMIN_TOKEN." };
         var tick = new Option<string>("--tick") { Description = "How often the reconciler decides and heartbeats are flushed (e.g. 1s, 500ms).", DefaultValueFactory = _ => "1s" };
@@ -26,7 +27,7 @@ public static class ServerCommand
         var perAddress = new Option<int>("--rate-limit-address") { Description = "Requests a second one client address may make (bursts of twice that); 0 turns the limit off (behind a proxy every request shares its address).", DefaultValueFactory = _ => Stepwise.Server.Http.RateLimits.DefaultPerAddress };
         var command = new Command("server", "Run the Stepwise server: the /api/v1 HTTP API, the store and the reconciler.")
         {
-            store, urls, tlsCert, tlsKey, config, tokenFile, tick, webhook, dataStores, perToken, perAddress,
+            store, urls, tlsCert, tlsKey, clientCa, config, tokenFile, tick, webhook, dataStores, perToken, perAddress,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -68,6 +69,7 @@ public static class ServerCommand
                 Urls = parse.GetValue(urls)!,
                 TlsCertificateFile = parse.GetValue(tlsCert),
                 TlsKeyFile = parse.GetValue(tlsKey),
+                TlsClientCaFile = parse.GetValue(clientCa),
                 ConfigFile = parse.GetValue(config),
                 AdminTokenFile = parse.GetValue(tokenFile),
                 AdminToken = Environment.GetEnvironmentVariable("STEPWISE_ADMIN_TOKEN"),
