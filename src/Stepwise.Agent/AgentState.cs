@@ -40,7 +40,7 @@ public sealed class AgentStateFile(string directory)
         }
         try
         {
-            return JsonSerializer.Deserialize<AgentState>(File.ReadAllText(Path), SnapshotJson.Options)
+            return JsonSerializer.Deserialize<AgentState>(File.ReadAllText(Path), SnapshotJson.Tolerant)
                 ?? throw new AgentStateException($"{Path}: empty state; delete the file to start afresh (the app starts only once the controller answers)");
         }
         catch (JsonException e)

@@ -46,7 +46,7 @@ public sealed class ControllerClient : IDisposable
             }
             try
             {
-                var reply = await response.Content.ReadFromJsonAsync<HeartbeatReply>(SnapshotJson.Options, cancellationToken)
+                var reply = await response.Content.ReadFromJsonAsync<HeartbeatReply>(SnapshotJson.Tolerant, cancellationToken)
                     ?? throw new ControllerException("controller answered an empty heartbeat reply", (int)response.StatusCode);
                 if (Problem(reply, heartbeat.Node) is { } problem)
                 {

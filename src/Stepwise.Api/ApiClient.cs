@@ -98,7 +98,7 @@ public sealed class ApiClient : IDisposable
                 }
                 try
                 {
-                    return new ApiAnswer<T>(status, text.Length == 0 ? default : JsonSerializer.Deserialize<T>(text, SnapshotJson.Options), null);
+                    return new ApiAnswer<T>(status, text.Length == 0 ? default : JsonSerializer.Deserialize<T>(text, SnapshotJson.Tolerant), null);
                 }
                 catch (JsonException e)
                 {
@@ -116,7 +116,7 @@ public sealed class ApiClient : IDisposable
             var root = doc.RootElement;
             string? Str(string name) => root.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
             var refusals = root.TryGetProperty("refusals", out var r) && r.ValueKind == JsonValueKind.Array
-                ? r.Deserialize<List<Refusal>>(SnapshotJson.Options) ?? []
+                ? r.Deserialize<List<Refusal>>(SnapshotJson.Tolerant) ?? []
                 : [];
             JsonElement? findings = root.TryGetProperty("findings", out var f) ? f.Clone() : null;
             return new ApiProblem(status, Str("type"), Str("title"), Str("detail"), refusals, findings);

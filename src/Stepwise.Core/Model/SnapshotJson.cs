@@ -13,7 +13,14 @@ public static class SnapshotJson
 
     public static JsonSerializerOptions Indented { get; } = Create(indented: true);
 
-    private static JsonSerializerOptions Create(bool indented)
+    /// <summary>
+    /// For what a client reads from a server it may be older than (heartbeat replies, API answers, an agent's state
+    /// written by a newer agent before a downgrade): members this build does not know are skipped, not refused, so
+    /// adding a field is a compatible change. Whoever receives input (the server) keeps <see cref="Options"/>.
+    /// </summary>
+    public static JsonSerializerOptions Tolerant { get; } = Create(indented: false, tolerant: true);
+
+    private static JsonSerializerOptions Create(bool indented, bool tolerant = false)
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
@@ -21,7 +28,7 @@ public static class SnapshotJson
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             AllowTrailingCommas = false,
             ReadCommentHandling = JsonCommentHandling.Skip,
-            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            UnmappedMemberHandling = tolerant ? JsonUnmappedMemberHandling.Skip : JsonUnmappedMemberHandling.Disallow,
             // A key given twice is an error, never "the last one wins" ({"kind":"read",...,"kind":"admin"}).
             AllowDuplicateProperties = false,
             NumberHandling = JsonNumberHandling.Strict,
