@@ -29,13 +29,26 @@ public static class CompatPolicy
     /// <summary>Whether findings of <paramref name="kind"/> in <paramref name="direction"/> are expand steps (information) in fleet mode.</summary>
     public static bool IsExpandStep(ContractKind kind, Direction direction) => kind == ContractKind.OpenApi && direction == Direction.Forward;
 
+    /// <summary>Webhook and callback findings name their message "webhook ..." or "callback ..." (OpenApiChecker); operations start with a method.</summary>
+    private static bool IsAboutReceivers(Finding f) =>
+        f.Message.StartsWith("webhook ", StringComparison.Ordinal) || f.Message.StartsWith("callback ", StringComparison.Ordinal);
+
     private static Finding AsExpandStep(Finding f)
     {
         if (f.Direction != Direction.Forward || f.Severity == Severity.Info)
         {
             return f;
         }
-        var use = f.RuleId.StartsWith("response-", StringComparison.Ordinal) ? "rely on this" : "send this";
+        var use = f.RuleId.StartsWith("response-", StringComparison.Ordinal) || f.RuleId.StartsWith("payload-", StringComparison.Ordinal) ? "rely on this" : "send this";
+        if (IsAboutReceivers(f))
+        {
+            // A webhook or callback: the service sends, receivers read; receivers are not releases Stepwise sequences.
+            return f with
+            {
+                Severity = Severity.Info,
+                Message = $"{f.Message} Expand step: receivers may {use} only after every node of the service runs N+1; Stepwise does not sequence receivers, so release them after the service (or check with --mode strict).",
+            };
+        }
         return f with
         {
             Severity = Severity.Info,

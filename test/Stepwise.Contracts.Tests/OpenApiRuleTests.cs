@@ -225,6 +225,25 @@ public sealed class OpenApiRuleTests
     }
 
     [Fact]
+    public void removing_or_adding_a_webhook_or_a_callback_is_a_finding()
+    {
+        // The webhook and callback comparisons are tested in full in WebhookTests.
+        const string webhook = """
+            "webhooks": {"orderCreated": {"post": {"responses": {"200": {"description": "ok"}}}}}
+            """;
+        Findings(Spec.WithPaths("{}", extra: webhook), Spec.WithPaths("{}")).ShouldBe([("webhook-removed", Direction.Backward, Severity.Error)]);
+        Findings(Spec.WithPaths("{}"), Spec.WithPaths("{}", extra: webhook)).ShouldBe([("webhook-added", Direction.Backward, Severity.Info)]);
+        var withCallback = Op("""{"callbacks": {"onEvent": {"{$request.body#/url}": {"post": {"responses": OK}}}}, "responses": OK}""".Replace("OK", Ok, StringComparison.Ordinal));
+        Findings(withCallback, Op(Responses())).ShouldBe([("callback-removed", Direction.Backward, Severity.Error)]);
+        Findings(Op(Responses()), withCallback).ShouldBe([("callback-added", Direction.Backward, Severity.Info)]);
+        static string Payload(string type) => Spec.WithPaths("{}", extra: """
+            "webhooks": {"orderCreated": {"post": {"requestBody": {"content": {"TYPE": {}}}, "responses": {"200": {"description": "ok"}}}}}
+            """.Replace("TYPE", type, StringComparison.Ordinal));
+        Findings(Payload("application/json"), Payload("application/xml"))
+            .ShouldBe([("payload-media-type-added", Direction.Backward, Severity.Error), ("payload-media-type-removed", Direction.Forward, Severity.Warning)], ignoreOrder: true);
+    }
+
+    [Fact]
     public void every_operation_rule_has_a_test_here()
     {
         var source = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "OpenApiRuleTests.cs"));

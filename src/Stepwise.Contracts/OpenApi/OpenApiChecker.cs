@@ -45,10 +45,16 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null) : ICon
 
     private sealed record Operation(string Method, string PathTemplate, Node PathItem, Node Node)
     {
-        public string Display => $"{Method.ToUpperInvariant()} {PathTemplate}";
+        public string Display => Label ?? $"{Method.ToUpperInvariant()} {PathTemplate}";
+
+        /// <summary>How messages name a webhook or callback operation ("webhook orderCreated POST").</summary>
+        public string? Label { get; init; }
+
+        /// <summary>The operation's callbacks, keyed by callback name, runtime expression and method.</summary>
+        public IReadOnlyDictionary<string, Operation> Callbacks { get; init; } = NoCallbacks;
     }
 
-    private sealed class Side
+    private sealed partial class Side
     {
         private Side(DocumentSet documents, bool openApi30)
         {
@@ -111,11 +117,13 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null) : ICon
                                 throw DocumentSet.Error(op, $"the operation '{method.ToUpperInvariant()} {template}' must be an object");
                             }
                             ValidateParameters(side.Documents, item, op);
-                            side.Operations.TryAdd(method + " " + NormalizeTemplate(template), new Operation(method, template, item, op));
+                            var operation = new Operation(method, template, item, op);
+                            side.Operations.TryAdd(method + " " + NormalizeTemplate(template), operation with { Callbacks = side.ReadCallbacks(operation) });
                         }
                     }
                 }
             }
+            side.ReadWebhooks(root);
             return side;
         }
     }
@@ -205,6 +213,7 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null) : ICon
                 }
                 CompareOperation(oldOp, newOp);
             }
+            CompareSent(oldSide.Webhooks, newSide.Webhooks, "webhook");
             foreach (var (key, newOp) in newSide.Operations)
             {
                 if (!oldSide.Operations.ContainsKey(key))
@@ -234,6 +243,7 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null) : ICon
             CompareRequestBody(o, n, op);
             CompareResponses(o, n, op);
             CompareSecurity(o, n, op);
+            CompareSent(o.Callbacks, n.Callbacks, "callback");
         }
 
         // ---- parameters ----

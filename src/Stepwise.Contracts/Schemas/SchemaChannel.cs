@@ -35,6 +35,21 @@ internal sealed class SchemaChannel
         "callers built against the old contract reject or misread what the new server returns",
         dropsReadOnly: false, dropsWriteOnly: true);
 
+    /// <summary>
+    /// The request of a webhook or callback: written by the service, read by receivers, so judged as response data.
+    /// readOnly and writeOnly describe the API's own requests and responses: here every property counts.
+    /// </summary>
+    public static readonly SchemaChannel SentRequest = new("response", Direction.Forward,
+        "receivers built against the new contract reject or misread what old service nodes (rollback, mixed fleet) send",
+        "receivers built against the old contract reject or misread what the new service sends",
+        dropsReadOnly: false, dropsWriteOnly: false);
+
+    /// <summary>The response to a webhook or callback: written by receivers, read by the service, so judged as request data.</summary>
+    public static readonly SchemaChannel SentResponse = new("request", Direction.Backward,
+        "the new service rejects or misreads what receivers built against the old contract reply",
+        "old service nodes (rollback, mixed fleet) reject or misread what receivers built against the new contract reply",
+        dropsReadOnly: false, dropsWriteOnly: false);
+
     /// <summary>A JSON Schema data contract; role reader: the compared schemas are what the deployed release reads.</summary>
     public static readonly SchemaChannel ReaderSchema = new("schema", Direction.Backward,
         "readers on the new schema reject or misread data written under the old schema",
