@@ -27,6 +27,22 @@ public class SimulateCommandTests
     }
 
     [Fact]
+    public void approval_gates_hold_every_rollout_until_the_simulated_operator_approves()
+    {
+        var (exit, output, err) = Cli.Run("simulate", "--nodes", "60", "--services", "3", "--seed", "4", "--faults", "none",
+            "--approve", "after-canary", "--approve", "before-waves", "--approve-after", "2m", "--format", "json");
+        exit.ShouldBe(ExitCodes.Ok, err);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        doc.RootElement.GetProperty("violations").GetArrayLength().ShouldBe(0);
+        var counts = doc.RootElement.GetProperty("counters");
+        counts.GetProperty("approved at after-canary").GetInt32().ShouldBeGreaterThan(0);
+        counts.GetProperty("approved at before-waves").GetInt32().ShouldBeGreaterThan(0);
+        Stepwise.Cli.Commands.SimulateCommand.Replay(new Stepwise.Simulation.SimulationOptions(60, 3, 4, Stepwise.Simulation.FaultProfile.None, null)
+            { Approve = [Stepwise.Core.Model.ApprovalGate.AfterCanary], ApproveAfter = TimeSpan.FromMinutes(2) })
+            .ShouldEndWith("--approve after-canary --approve-after 2m");
+    }
+
+    [Fact]
     public void json_output_is_one_object_with_violations_events_decisions_refusals_and_seconds()
     {
         var (code, output, _) = Run("--nodes", "30", "--seed", "2", "--faults", "forbidden", "--format", "json");
@@ -111,6 +127,8 @@ public class SimulateCommandTests
     [InlineData("--services", "0", "--services must be between")]
     [InlineData("--format", "xml", "xml")]
     [InlineData("--nodes", "many", "many")]
+    [InlineData("--approve", "after-lunch", "not an approval gate; use after-canary, after-rehearsal, before-waves")]
+    [InlineData("--approve-after", "soon", "--approve-after soon")]
     public void bad_input_exits_2_with_a_message(string option, string value, string message)
     {
         var (code, output, error) = Run(option, value);

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Spectre.Console;
+using Stepwise.Core;
+using Stepwise.Core.Config;
 using Stepwise.Core.Model;
 using Stepwise.Simulation;
 
@@ -28,12 +30,14 @@ public static class SimulateCommand
         {
             Description = $"Swap in a deliberately broken rule to prove the checker catches it: {string.Join(", ", SabotageRules.All.Select(r => r.Breaks().Name()))}.",
         };
+        var approve = new Option<string[]>("--approve") { Description = "An approval gate of the policy (after-canary, after-rehearsal, before-waves; repeatable): every rollout waits there for the simulated operator.", AllowMultipleArgumentsPerToken = false };
+        var approveAfter = new Option<string>("--approve-after") { Description = "How long the simulated operator watches a rollout at a gate before approving it.", DefaultValueFactory = _ => "5m" };
         var seeds = new Option<int>("--seeds") { Description = "Run this many seeds, from --seed on, and report only the seeds with a violation and a total.", DefaultValueFactory = _ => 1 };
         var format = CliOutput.FormatOption();
 
         var command = new Command("simulate", "Run the deterministic fleet simulation with injected faults and check the guarantees after every event.")
         {
-            nodes, services, seed, faults, sabotage, seeds, format,
+            nodes, services, seed, faults, sabotage, approve, approveAfter, seeds, format,
         };
         command.SetAction(parse =>
         {
@@ -54,7 +58,26 @@ public static class SimulateCommand
                 }
                 rule = parsed;
             }
-            var options = new SimulationOptions(parse.GetValue(nodes), parse.GetValue(services), parse.GetValue(seed), profile, rule);
+            var gates = new List<ApprovalGate>();
+            foreach (var text in parse.GetValue(approve) ?? [])
+            {
+                var gate = Enum.GetValues<ApprovalGate>().Cast<ApprovalGate?>().FirstOrDefault(g => Names.Of(g!.Value) == text);
+                if (gate is null)
+                {
+                    error.WriteLine($"error: --approve {text}: not an approval gate; use {string.Join(", ", Enum.GetValues<ApprovalGate>().Select(g => Names.Of(g)))}");
+                    return ExitCodes.BadInput;
+                }
+                if (!gates.Contains(gate.Value))
+                {
+                    gates.Add(gate.Value);
+                }
+            }
+            if (!Durations.TryParse(parse.GetValue(approveAfter) ?? "", out var delay))
+            {
+                error.WriteLine($"error: --approve-after {parse.GetValue(approveAfter)}: write a duration such as 30s, 5m or 1h");
+                return ExitCodes.BadInput;
+            }
+            var options = new SimulationOptions(parse.GetValue(nodes), parse.GetValue(services), parse.GetValue(seed), profile, rule) { Approve = gates, ApproveAfter = delay };
             if (options.Validate() is { } invalid)
             {
                 error.WriteLine($"error: {invalid}");
@@ -125,7 +148,9 @@ public static class SimulateCommand
     /// <summary>The command line that replays a run.</summary>
     public static string Replay(SimulationOptions o) =>
         $"stepwise simulate --nodes {o.Nodes} --services {o.Services} --seed {o.Seed} --faults {FaultProfiles.Describe(o.Faults)}" +
-        (o.Sabotage is { } s ? $" --sabotage {s.Breaks().Name()}" : "");
+        (o.Sabotage is { } s ? $" --sabotage {s.Breaks().Name()}" : "") +
+        string.Concat(o.Approve.Select(g => $" --approve {Names.Of(g)}")) +
+        (o.Approve.Count > 0 ? $" --approve-after {Durations.Format(o.ApproveAfter)}" : "");
 
     private static object ToJson(SimulationResult r, double seconds) => new
     {
@@ -134,6 +159,7 @@ public static class SimulateCommand
         services = r.Options.Services,
         faults = FaultProfiles.Describe(r.Options.Faults),
         sabotage = r.Options.Sabotage?.Breaks().Name(),
+        approve = r.Options.Approve.Select(g => Names.Of(g)),
         ok = r.Ok,
         violations = r.Violations.Select(v => new
         {
