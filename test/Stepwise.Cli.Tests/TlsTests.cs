@@ -91,8 +91,13 @@ public sealed class TlsTests
             using var refused = new ApiClient(url, Admin, handler: handler);
             await Should.ThrowAsync<ApiConnectionException>(() => refused.GetAsync<List<NodeView>>(Routes.Nodes, TestContext.Current.CancellationToken));
         }
-        // The CLI has no client certificate: refused at the handshake, exit 2.
+        // The CLI without a client certificate is refused at the handshake (exit 2); with the agent's, it gets through.
         Cli.Run("fleet", "--server", host.Urls[0], "--token", Admin, "--ca-file", pki.Ca).Exit.ShouldBe(ExitCodes.BadInput);
+        var withCert = Cli.Run("fleet", "--server", host.Urls[0], "--token", Admin, "--ca-file", pki.Ca, "--client-cert", agent.Cert, "--client-key", agent.Key);
+        withCert.Exit.ShouldBe(ExitCodes.Ok, withCert.Err);
+        var keyless = Cli.Run("fleet", "--server", host.Urls[0], "--token", Admin, "--ca-file", pki.Ca, "--client-cert", agent.Cert);
+        keyless.Exit.ShouldBe(ExitCodes.BadInput);
+        keyless.Err.ShouldContain("--client-key");
     }
 
     [Fact]

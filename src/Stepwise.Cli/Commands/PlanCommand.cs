@@ -34,6 +34,8 @@ public static class PlanCommand
         command.Options.Add(server.Token);
         command.Options.Add(server.Context);
         command.Options.Add(server.CaFile);
+        command.Options.Add(server.ClientCert);
+        command.Options.Add(server.ClientKey);
         command.SetAction(async (parse, ct) =>
         {
             var stdout = parse.InvocationConfiguration.Output;

@@ -124,6 +124,8 @@ internal sealed class ServerCall
     public Option<string?> Context { get; } = new("--context") { Description = "Use this context of the contexts file (default: $STEPWISE_CONTEXT, else the current one; see 'stepwise context')." };
     public Option<OutputFormat> Format { get; } = CliOutput.FormatOption();
     public Option<string?> CaFile { get; } = new("--ca-file") { Description = "Trust the CA certificates of this PEM file for an https:// server (default: $STEPWISE_CA_FILE; else the system's)." };
+    public Option<string?> ClientCert { get; } = new("--client-cert") { Description = "Mutual TLS: present this client certificate (PEM) to a server started with --client-ca; with --client-key." };
+    public Option<string?> ClientKey { get; } = new("--client-key") { Description = "The private key (PEM) of --client-cert." };
 
     public void AddTo(Command command)
     {
@@ -132,6 +134,8 @@ internal sealed class ServerCall
         command.Options.Add(Context);
         command.Options.Add(Format);
         command.Options.Add(CaFile);
+        command.Options.Add(ClientCert);
+        command.Options.Add(ClientKey);
     }
 
     public ApiClient? Connect(ParseResult parse)
@@ -142,13 +146,14 @@ internal sealed class ServerCall
             return null;
         }
         var ca = parse.GetValue(CaFile) ?? (Environment.GetEnvironmentVariable("STEPWISE_CA_FILE") is { Length: > 0 } env ? env : null);
-        if (ca is null)
+        var (cert, key) = (parse.GetValue(ClientCert), parse.GetValue(ClientKey));
+        if (ca is null && cert is null && key is null)
         {
             return new ApiClient(connection.Server, connection.Token);
         }
         try
         {
-            return new ApiClient(connection.Server, connection.Token, handler: TlsTrust.Handler(ca));
+            return new ApiClient(connection.Server, connection.Token, handler: TlsTrust.Handler(ca, cert, key));
         }
         catch (TlsSetupException e)
         {
