@@ -40,11 +40,11 @@ public static class ServerTls
         {
             return null;
         }
-        var https = options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        var plain = options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(u => !u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)).ToList();
-        if (https.Count > 0)
+        if (plain.Count > 0)
         {
-            throw new TlsSetupException($"--client-ca needs every address of --urls to be https:// ({string.Join(", ", https)} is not): a plain address cannot ask for a client certificate");
+            throw new TlsSetupException($"--client-ca needs every address of --urls to be https:// ({string.Join(", ", plain)} is not): a plain address cannot ask for a client certificate");
         }
         return TlsTrust.LoadCa(options.TlsClientCaFile, "--client-ca");
     }

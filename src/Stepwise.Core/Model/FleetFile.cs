@@ -48,7 +48,12 @@ public sealed record FleetFile(
     /// </summary>
     private static string NodesOnly(string json)
     {
-        var nodes = System.Text.Json.Nodes.JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 })!.AsArray();
+        var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64, AllowDuplicateProperties = false };
+        // Parsed as a document first: it refuses a key given twice with a JsonException (a node tree would throw later, on use).
+        using (JsonDocument.Parse(json, options))
+        {
+        }
+        var nodes = System.Text.Json.Nodes.JsonNode.Parse(json, documentOptions: options)!.AsArray();
         foreach (var node in nodes.OfType<System.Text.Json.Nodes.JsonObject>())
         {
             node.Remove("mayServe");

@@ -24,6 +24,7 @@ public sealed class FleetFileTests
     [InlineData("[{\"id\": \"n1\", \"service\": \"orders\", \"health\": \"healthy\", \"state\": \"active\", \"surprise\": 1}]")]
     [InlineData("[")]
     [InlineData("[{\"id\": \"n1\"},]")]
+    [InlineData("[{\"id\": \"n1\", \"id\": \"n2\", \"service\": \"orders\", \"health\": \"healthy\", \"state\": \"active\"}]")]
     public void a_bad_array_is_an_error_naming_the_file(string json)
     {
         var error = Should.Throw<ConfigException>(() => FleetFile.Parse(json, "fleet.json")).Errors.ShouldHaveSingleItem();
