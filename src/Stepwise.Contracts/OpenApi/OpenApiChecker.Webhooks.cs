@@ -228,64 +228,22 @@ public sealed partial class OpenApiChecker
                     $"{where}: the body is no longer sent; receivers built against the old contract that read it get none.", Severity.Error);
                 return;
             }
-            var oldMedia = MediaTypes(oldBody?.Get("content"));
-            var newMedia = MediaTypes(newBody!.Value.Get("content"));
-            foreach (var (type, oldNode) in oldMedia)
-            {
-                if (!newMedia.TryGetValue(type, out var newNode))
-                {
-                    findings.Add("payload-media-type-removed", Direction.Forward, oldNode,
-                        $"{where}: media type '{type}' is no longer sent; receivers built against the new contract may not read it, but old service nodes (rollback, mixed fleet) still send it.");
-                    continue;
-                }
-                var hasOld = oldNode.TryGet("schema", out var oldSchema);
-                var hasNew = newNode.TryGet("schema", out var newSchema);
-                if (hasOld || hasNew)
-                {
-                    schemas.Compare(hasOld ? oldSchema : oldNode, hasNew ? newSchema : newNode, SchemaChannel.SentRequest, $"{where} ({type})");
-                }
-            }
-            foreach (var (type, newNode) in newMedia)
-            {
-                if (!oldMedia.ContainsKey(type))
-                {
-                    findings.Add("payload-media-type-added", Direction.Backward, newNode,
-                        oldBody is null
-                            ? $"{where}: a body ('{type}') is now sent; receivers built against the old contract expect none and may ignore or reject it."
-                            : $"{where}: media type '{type}' is new; receivers built against the old contract may get bodies they cannot read from the new service.",
-                        oldBody is null ? Severity.Info : null);
-                }
-            }
+            CompareMediaTypes(oldBody?.Get("content"), newBody!.Value.Get("content"), SchemaChannel.SentRequest, where,
+                (type, oldNode) => findings.Add("payload-media-type-removed", Direction.Forward, oldNode,
+                    $"{where}: media type '{type}' is no longer sent; receivers built against the new contract may not read it, but old service nodes (rollback, mixed fleet) still send it."),
+                (type, newNode) => findings.Add("payload-media-type-added", Direction.Backward, newNode,
+                    oldBody is null
+                        ? $"{where}: a body ('{type}') is now sent; receivers built against the old contract expect none and may ignore or reject it."
+                        : $"{where}: media type '{type}' is new; receivers built against the old contract may get bodies they cannot read from the new service.",
+                    oldBody is null ? Severity.Info : null));
         }
 
         /// <summary>The body receivers reply with: the service reads it, so it is judged like a request body.</summary>
-        private void CompareReply(Node? oldContent, Node? newContent, string where)
-        {
-            var oldMedia = MediaTypes(oldContent);
-            var newMedia = MediaTypes(newContent);
-            foreach (var (type, oldNode) in oldMedia)
-            {
-                if (!newMedia.TryGetValue(type, out var newNode))
-                {
-                    findings.Add("request-media-type-removed", Direction.Backward, oldNode,
-                        $"{where}: media type '{type}' is no longer read; the new service misreads receivers built against the old contract that reply with it.");
-                    continue;
-                }
-                var hasOld = oldNode.TryGet("schema", out var oldSchema);
-                var hasNew = newNode.TryGet("schema", out var newSchema);
-                if (hasOld || hasNew)
-                {
-                    schemas.Compare(hasOld ? oldSchema : oldNode, hasNew ? newSchema : newNode, SchemaChannel.SentResponse, $"{where} ({type})");
-                }
-            }
-            foreach (var (type, newNode) in newMedia)
-            {
-                if (!oldMedia.ContainsKey(type))
-                {
-                    findings.Add("request-media-type-added", Direction.Forward, newNode,
-                        $"{where}: media type '{type}' is new; old service nodes (rollback, mixed fleet) cannot read it from receivers built against the new contract.");
-                }
-            }
-        }
+        private void CompareReply(Node? oldContent, Node? newContent, string where) =>
+            CompareMediaTypes(oldContent, newContent, SchemaChannel.SentResponse, where,
+                (type, oldNode) => findings.Add("request-media-type-removed", Direction.Backward, oldNode,
+                    $"{where}: media type '{type}' is no longer read; the new service misreads receivers built against the old contract that reply with it."),
+                (type, newNode) => findings.Add("request-media-type-added", Direction.Forward, newNode,
+                    $"{where}: media type '{type}' is new; old service nodes (rollback, mixed fleet) cannot read it from receivers built against the new contract."));
     }
 }
