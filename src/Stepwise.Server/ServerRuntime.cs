@@ -26,6 +26,20 @@ public sealed class ServerRuntime(ServerOptions options, StateStore store, TickP
 
     public ServerCounters Counters { get; } = new();
 
+    /// <summary>
+    /// The samples other replicas flushed to the store for the stages this replica collects, which the judge merges
+    /// with its own (PostgreSQL; a SQLite store has one replica). What the reconciler and the what-if decide on.
+    /// </summary>
+    public async Task<IReadOnlyList<StageSamples>> OtherReplicasSamplesAsync(CancellationToken cancellationToken)
+    {
+        if (Store.Dialect != StoreDialect.Postgres)
+        {
+            return [];
+        }
+        var stages = Samples.Local().Select(s => s.Stage).ToList();
+        return await Store.LoadSamplesAsync(stages, ReplicaId, cancellationToken);
+    }
+
     /// <summary>The data phases this replica runs, which an operator can cancel.</summary>
     public Reconciling.RunningDataPhases DataPhases { get; } = new();
 

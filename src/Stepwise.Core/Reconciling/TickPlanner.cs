@@ -60,8 +60,7 @@ public sealed class TickPlanner(NodeTable nodes, SampleCollector samples, Decide
     public TickPlan Plan(StepwiseConfig config, ControlState control, DateTimeOffset now, IEnumerable<StageSamples>? otherSamples = null, IReadOnlyList<ClientCalls>? clients = null)
     {
         Samples.Track(control.Rollouts);
-        var snapshot = new Snapshot(config, Nodes.All(), control.Services, control.Rollouts, control.DataPhases, control.Plans,
-            control.Requests, control.Overrides, control.Alerts, Samples.Snapshot(otherSamples), LivenessFrom, clients);
+        var snapshot = SnapshotOf(config, control, control.Requests, otherSamples, clients);
         var decisions = decider.Run(snapshot, now);
         var fresh = NewRefusals(decisions);
         // The decisions applied to the control state and to the nodes they touch (not a copy of the whole fleet).
@@ -89,10 +88,14 @@ public sealed class TickPlanner(NodeTable nodes, SampleCollector samples, Decide
     public Decisions.Decisions WhatIf(StepwiseConfig config, ControlState control, DateTimeOffset now, IReadOnlyList<OperatorRequest> requests,
         IEnumerable<StageSamples>? otherSamples = null, IReadOnlyList<ClientCalls>? clients = null)
     {
-        var snapshot = new Snapshot(config, Nodes.All(), control.Services, control.Rollouts, control.DataPhases, control.Plans,
-            [.. control.Requests, .. requests], control.Overrides, control.Alerts, Samples.Snapshot(otherSamples), LivenessFrom, clients);
-        return decider.Run(snapshot, now);
+        return decider.Run(SnapshotOf(config, control, [.. control.Requests, .. requests], otherSamples, clients), now);
     }
+
+    /// <summary>What Decide sees: the node table, the control state with <paramref name="requests"/>, and the samples.</summary>
+    private Snapshot SnapshotOf(StepwiseConfig config, ControlState control, IReadOnlyList<OperatorRequest> requests,
+        IEnumerable<StageSamples>? otherSamples, IReadOnlyList<ClientCalls>? clients) =>
+        new(config, Nodes.All(), control.Services, control.Rollouts, control.DataPhases, control.Plans,
+            requests, control.Overrides, control.Alerts, Samples.Snapshot(otherSamples), LivenessFrom, clients);
 
     /// <summary>The batch is durable: its node transitions become what heartbeats see, and the new stages are collected.</summary>
     public void Committed(TickPlan plan)

@@ -1,7 +1,6 @@
 using Stepwise.Api;
 using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
-using Stepwise.Server.Store;
 
 namespace Stepwise.Server.Http;
 
@@ -41,8 +40,7 @@ internal static class WhatIfEndpoints
         var ct = context.RequestAborted;
         var now = rt.Time.GetUtcNow();
         var control = await rt.Store.LoadControlStateAsync(ct);
-        var stages = rt.Samples.Local().Select(s => s.Stage).ToList();
-        var others = rt.Store.Dialect == StoreDialect.Postgres ? await rt.Store.LoadSamplesAsync(stages, rt.ReplicaId, ct) : [];
+        var others = await rt.OtherReplicasSamplesAsync(ct);
         var clients = await rt.Store.LoadClientCallsAsync(now - config.Policy.Retention.ClientTelemetry, null, null, ct);
         var requests = WhatIf.Requests("what-if", now, "what-if", rollouts, data, body.Plan);
         var decisions = rt.Planner.WhatIf(config, control, now, requests, others, clients);

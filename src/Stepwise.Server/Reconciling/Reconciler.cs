@@ -149,8 +149,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         var control = await store.LoadControlStateAsync(cancellationToken);
         runtime.Samples.Track(control.Rollouts);
         await FlushSamplesAsync(cancellationToken);
-        var stages = runtime.Samples.Local().Select(s => s.Stage).ToList();
-        var others = store.Dialect == StoreDialect.Postgres ? await store.LoadSamplesAsync(stages, runtime.ReplicaId, cancellationToken) : [];
+        var others = await runtime.OtherReplicasSamplesAsync(cancellationToken);
         // Client telemetry (G8) gates rollouts and registrations, which start only from requests and plans.
         var clients = control.Requests.Count > 0 || control.Plans.Any(p => p.State is PlanState.Pending or PlanState.Running)
             ? await store.LoadClientCallsAsync(now - config.Config.Policy.Retention.ClientTelemetry, null, null, cancellationToken)
