@@ -42,25 +42,26 @@ public static class TlsTrust
         {
             return false; // no certificate, or it does not name the host
         }
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(certificate);
+        return ChainsTo(certificate, roots, usage: null);
     }
 
     /// <summary>Whether a client's certificate (mutual TLS) chains to one of <paramref name="roots"/> and is meant for client authentication.</summary>
     public static bool ClientTrusted(X509Certificate2? certificate, X509Certificate2Collection roots)
     {
-        if (certificate is null)
-        {
-            return false;
-        }
+        return certificate is not null && ChainsTo(certificate, roots, usage: "1.3.6.1.5.5.7.3.2"); // client authentication
+    }
+
+    /// <summary>Whether <paramref name="certificate"/> chains to one of <paramref name="roots"/> (and allows <paramref name="usage"/>, an extended key usage OID).</summary>
+    private static bool ChainsTo(X509Certificate2 certificate, X509Certificate2Collection roots, string? usage)
+    {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(roots);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2")); // client authentication
+        if (usage is not null)
+        {
+            chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid(usage));
+        }
         return chain.Build(certificate);
     }
 

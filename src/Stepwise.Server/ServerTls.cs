@@ -21,7 +21,7 @@ public static class ServerTls
             }
             return TlsTrust.LoadPair(options.TlsCertificateFile, options.TlsKeyFile, "--tls-cert");
         }
-        var https = options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        var https = Addresses(options.Urls)
             .Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
         if (https && !configuration.GetSection("Kestrel:Certificates:Default").Exists())
         {
@@ -40,7 +40,7 @@ public static class ServerTls
         {
             return null;
         }
-        var plain = options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        var plain = Addresses(options.Urls)
             .Where(u => !u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)).ToList();
         if (plain.Count > 0)
         {
@@ -49,9 +49,12 @@ public static class ServerTls
         return TlsTrust.LoadCa(options.TlsClientCaFile, "--client-ca");
     }
 
+    /// <summary>The addresses of <c>--urls</c> (separated by ';').</summary>
+    private static string[] Addresses(string urls) => urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>Whether every address of <paramref name="urls"/> that is plain http:// is on loopback (true: nothing travels in cleartext off the machine).</summary>
     public static bool CleartextOnlyOnLoopback(string urls) =>
-        urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        Addresses(urls)
             .Where(u => u.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
             .All(u => Uri.TryCreate(u.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
                 && (uri.IsLoopback || uri.Host == "localhost"));
