@@ -59,7 +59,7 @@ internal static partial class Protoc
             Process? started;
             try
             {
-                started = Process.Start(start);
+                started = Start(start);
             }
             catch (System.ComponentModel.Win32Exception e)
             {
@@ -170,6 +170,27 @@ internal static partial class Protoc
             return "macosx_universal";
         }
         return arch == Architecture.Arm64 ? "linux_arm64" : "linux_x64";
+    }
+
+    /// <summary>
+    /// Starts protoc. A binary just copied or made executable can fail to start with ETXTBSY ("text file busy") while a
+    /// process forked elsewhere in this one still holds the copy's write handle until it execs; that lasts moments, so
+    /// the start is tried again a few times before the error stands.
+    /// </summary>
+    internal static Process? Start(ProcessStartInfo start)
+    {
+        const int textFileBusy = 26;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Process.Start(start);
+            }
+            catch (System.ComponentModel.Win32Exception e) when (e.NativeErrorCode == textFileBusy && attempt < 5)
+            {
+                Thread.Sleep(20 * attempt);
+            }
+        }
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ public sealed class ProtocTests : IDisposable
 
         var runnable = Protoc.EnsureExecutable(copy);
 
-        using var process = Process.Start(new ProcessStartInfo(runnable, "--version") { RedirectStandardOutput = true })!;
+        using var process = Protoc.Start(new ProcessStartInfo(runnable, "--version") { RedirectStandardOutput = true })!;
         var version = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         process.ExitCode.ShouldBe(0);
