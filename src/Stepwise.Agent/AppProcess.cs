@@ -33,6 +33,9 @@ public sealed class AppProcess : IDisposable
     public DateTimeOffset StartedAt { get; }
     public int Pid => process.Id;
 
+    /// <summary>This instance's health probes so far: one failed probe after a healthy one is not yet an outage.</summary>
+    public HealthProbes Probes { get; } = new();
+
     /// <summary>Whether the app leads its own process group (its pid is the group id), so stopping it stops all it started.</summary>
     public bool OwnGroup { get; }
 

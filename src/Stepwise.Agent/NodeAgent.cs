@@ -204,9 +204,16 @@ public sealed class NodeAgent : IAsyncDisposable
         }
         if (await app.HealthyAsync(cancellationToken))
         {
+            app.Probes.Record(passed: true);
             return (NodeHealth.Healthy, await app.ScrapeAsync(cancellationToken));
         }
-        var starting = time.GetUtcNow() - app.StartedAt < options.HealthTimeoutOrDefault;
+        if (app.Probes.Record(passed: false))
+        {
+            log($"app {app.Release} did not answer {app.Artifact.HealthPath} ({app.Probes.FailedInARow} of {app.Probes.FailureThreshold} failed probes in a row before it counts as unhealthy)");
+            return (NodeHealth.Healthy, null);
+        }
+        // Still starting only until it first answers: an app that was healthy and stopped answering is unhealthy.
+        var starting = !app.Probes.EverHealthy && time.GetUtcNow() - app.StartedAt < options.HealthTimeoutOrDefault;
         return (starting ? NodeHealth.Unknown : NodeHealth.Unhealthy, null);
     }
 

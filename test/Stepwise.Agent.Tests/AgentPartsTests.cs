@@ -175,3 +175,36 @@ public class RunTemplateTests
         Should.Throw<FormatException>(() => RunTemplate.Parse(text)).Message.ShouldContain(expected);
     }
 }
+
+public class HealthProbesTests
+{
+    [Fact]
+    public void an_app_that_never_answered_is_not_healthy_after_one_failed_probe()
+    {
+        new HealthProbes().Record(passed: false).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void a_healthy_app_stays_healthy_through_fewer_failed_probes_in_a_row_than_the_threshold()
+    {
+        var probes = new HealthProbes(3);
+        probes.Record(passed: true).ShouldBeTrue();
+        probes.Record(passed: false).ShouldBeTrue();
+        probes.Record(passed: false).ShouldBeTrue();
+        probes.Record(passed: true).ShouldBeTrue();
+        probes.FailedInARow.ShouldBe(0);
+        probes.Record(passed: false).ShouldBeTrue();
+        probes.Record(passed: false).ShouldBeTrue();
+        probes.Record(passed: false).ShouldBeFalse();
+        probes.FailedInARow.ShouldBe(3);
+    }
+
+    [Fact]
+    public void a_threshold_of_one_reports_every_failed_probe_and_zero_is_refused()
+    {
+        var probes = new HealthProbes(1);
+        probes.Record(passed: true).ShouldBeTrue();
+        probes.Record(passed: false).ShouldBeFalse();
+        Should.Throw<ArgumentOutOfRangeException>(() => new HealthProbes(0));
+    }
+}
