@@ -20,7 +20,6 @@ public static class ActionSummaries
         RaiseAlert a => a.Alert.Key,
         ClearAlert a => a.Key,
         CompleteRequest a => a.Request,
-        RecordAnalysis a => a.Rollout,
         UseOverride a => a.Subject,
         RetireRelease a => $"{a.Service}@{a.Version}",
         RegisterRelease a => $"{a.Service}@{a.Release.Version}",

@@ -139,7 +139,7 @@ public sealed class ControllerState
                 Update(a.Node, n => n with { State = NodeState.Offline, StateSince = now });
                 break;
             case ReplaceCanary a:
-                UpdateRollout(a.Rollout, r => r with { Phase = RolloutPhase.Canary, PhaseSince = now, CanaryNodes = a.CanaryNodes, Wave = 0, Reason = a.Reason, WaitsFor = null, PausedFrom = null });
+                UpdateRollout(a.Rollout, r => r with { Phase = RolloutPhase.Canary, PhaseSince = now, CanaryNodes = a.CanaryNodes, Wave = 0, Reason = a.Reason, WaitsFor = null, PausedFrom = null, AnalysedAt = null });
                 break;
             case RegisterRelease a:
                 Config = Config.Relink(d => d.Register(a.Service, a.Release));
@@ -154,16 +154,16 @@ public sealed class ControllerState
                 Rollouts.Add(new Rollout(a.Rollout, a.Service, a.From, a.To, RolloutPhase.Canary, now, 0, a.CanaryNodes, Plan: a.Plan));
                 break;
             case AdvanceRollout a:
-                UpdateRollout(a.Rollout, r => r with { Phase = a.To, Wave = a.Wave, PhaseSince = now, PausedFrom = null, Reason = a.Reason, WaitsFor = null });
+                UpdateRollout(a.Rollout, r => r with { Phase = a.To, Wave = a.Wave, PhaseSince = now, PausedFrom = null, Reason = a.Reason, WaitsFor = null, AnalysedAt = null });
                 break;
             case ApproveRollout a:
-                UpdateRollout(a.Rollout, r => r with { Phase = a.ResumeAt, Wave = a.Wave, PhaseSince = now, PausedFrom = null, Reason = a.Reason, WaitsFor = null });
+                UpdateRollout(a.Rollout, r => r with { Phase = a.ResumeAt, Wave = a.Wave, PhaseSince = now, PausedFrom = null, Reason = a.Reason, WaitsFor = null, AnalysedAt = null });
                 break;
             case PauseRollout a:
-                UpdateRollout(a.Rollout, r => r with { Phase = RolloutPhase.Paused, PausedFrom = a.ResumeAt, PhaseSince = now, Reason = a.Reason, WaitsFor = a.Gate });
+                UpdateRollout(a.Rollout, r => r with { Phase = RolloutPhase.Paused, PausedFrom = a.ResumeAt, PhaseSince = now, Reason = a.Reason, WaitsFor = a.Gate, AnalysedAt = null });
                 break;
             case RollBackRollout a:
-                UpdateRollout(a.Rollout, r => r with { Phase = RolloutPhase.RollingBack, PhaseSince = now, AbortRequested = a.Abort, Reason = a.Reason, WaitsFor = null });
+                UpdateRollout(a.Rollout, r => r with { Phase = RolloutPhase.RollingBack, PhaseSince = now, AbortRequested = a.Abort, Reason = a.Reason, WaitsFor = null, AnalysedAt = null });
                 break;
             case SetCurrentRelease a:
                 Services.RemoveAll(s => s.Service == a.Service);
@@ -191,7 +191,9 @@ public sealed class ControllerState
             case CompleteRequest a:
                 Requests.RemoveAll(r => r.Id == a.Request);
                 break;
-            case RecordAnalysis:
+            case RecordAnalysis a:
+                UpdateRollout(a.Rollout, r => r.Phase == a.Stage ? r with { AnalysedAt = now } : r);
+                break;
             case UseOverride:
                 break; // recorded by the shell (event log); no state changes
         }

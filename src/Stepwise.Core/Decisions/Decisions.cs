@@ -228,8 +228,11 @@ public sealed record ClearAlert(string Key, string Reason, Alert? Alert = null) 
 /// <summary>An operator request has been handled: accepted (its actions are in the same decisions) or refused (see the refusals).</summary>
 public sealed record CompleteRequest(string Request, bool Accepted, string Reason) : DecisionAction(Reason);
 
-/// <summary>The result of a canary analysis, kept for the record, with each metric's numbers (counts, estimate, interval, verdict).</summary>
-public sealed record RecordAnalysis(string Rollout, RolloutPhase Stage, AnalysisVerdict Verdict, double Score, string Summary, string Reason) : DecisionAction(Reason)
+/// <summary>
+/// One judgment of a stage's analysis (taken once per <c>analysis.interval</c>, and when the stage ends), kept for the
+/// record with each metric's numbers (counts, estimate, interval, verdict); it stamps the rollout's <see cref="Model.Rollout.AnalysedAt"/>.
+/// </summary>
+public sealed record RecordAnalysis(string Rollout, RolloutPhase Stage, AnalysisVerdict Verdict, double Score, string Summary, string Reason) : DecisionAction(Reason), IRolloutChange
 {
     public IReadOnlyList<MetricResult>? Metrics { get; init; }
 }

@@ -29,6 +29,8 @@ public enum RolloutPhase
 /// <param name="PausedFrom">The phase to resume when <paramref name="Phase"/> is Paused.</param>
 /// <param name="AbortRequested">An abort was requested: the rollback ends in Aborted rather than RolledBack.</param>
 /// <param name="WaitsFor">While Paused at an approval gate: the gate; an operator's approval resumes it at <paramref name="PausedFrom"/>.</param>
+/// <param name="AnalysedAt">When the current stage's analysis was last judged (null: not yet in this stage); the next
+/// judgment is due one <c>analysis.interval</c> later.</param>
 public sealed record Rollout(
     string Id,
     string Service,
@@ -42,7 +44,8 @@ public sealed record Rollout(
     string? Reason = null,
     bool AbortRequested = false,
     string? Plan = null,
-    ApprovalGate? WaitsFor = null)
+    ApprovalGate? WaitsFor = null,
+    DateTimeOffset? AnalysedAt = null)
 {
     public bool InFlight => Phase is not (RolloutPhase.Complete or RolloutPhase.RolledBack or RolloutPhase.Aborted or RolloutPhase.Failed);
 

@@ -160,15 +160,21 @@ public static class RolloutMachine
             return;
         }
         var elapsed = ctx.Now - rollout.PhaseSince;
-        var result = Analyse(ctx, rollout, RolloutPhase.Baking);
+        var final = elapsed >= ctx.Policy.Bake;
+        if (!final && !StageJudgement.Due(ctx, rollout))
+        {
+            return;
+        }
+        var result = StageJudgement.Judge(ctx, rollout, RolloutPhase.Baking);
         if (result.Verdict == AnalysisVerdict.Fail)
         {
-            builder.Add(Record(rollout, RolloutPhase.Baking, result));
+            builder.Add(StageJudgement.Record(rollout, RolloutPhase.Baking, result));
             RollBack(builder, index, rollout, $"canary analysis failed: {result.Summary}");
             return;
         }
-        if (elapsed < ctx.Policy.Bake)
+        if (!final)
         {
+            builder.Add(StageJudgement.Record(rollout, RolloutPhase.Baking, result));
             return;
         }
         var next = ctx.Guarantees.G7.RequiresRehearsal(builder, rollout) ? RolloutPhase.Rehearsing : RolloutPhase.Waves;
@@ -176,7 +182,7 @@ public static class RolloutMachine
         {
             case AnalysisVerdict.Pass:
             case AnalysisVerdict.Marginal when ctx.Policy.Analysis.Marginal == MarginalAction.Proceed:
-                builder.Add(Record(rollout, RolloutPhase.Baking, result));
+                builder.Add(StageJudgement.Record(rollout, RolloutPhase.Baking, result));
                 if (!ApprovalRule.Hold(builder, rollout, ApprovalGate.AfterCanary, next, $"canary analysis {Names.Of(result.Verdict)} (score {result.Score:0.#})"))
                 {
                     Proceed(builder, index, rollout, next, $"canary analysis {Names.Of(result.Verdict)} (score {result.Score:0.#})");
@@ -184,11 +190,11 @@ public static class RolloutMachine
                 break;
             case AnalysisVerdict.Marginal:
             case AnalysisVerdict.Inconclusive:
-                builder.Add(Record(rollout, RolloutPhase.Baking, result));
+                builder.Add(StageJudgement.Record(rollout, RolloutPhase.Baking, result));
                 builder.Add(new PauseRollout(rollout.Id, next, $"canary analysis {Names.Of(result.Verdict)}: {result.Summary}; a person decides (resume to go on, abort to roll back)"));
                 break;
             case AnalysisVerdict.NoData when elapsed >= ctx.Policy.Bake + ctx.Policy.Analysis.Timeout:
-                builder.Add(Record(rollout, RolloutPhase.Baking, result));
+                builder.Add(StageJudgement.Record(rollout, RolloutPhase.Baking, result));
                 builder.Add(new PauseRollout(rollout.Id, next, $"no analysis data after {ctx.Policy.Bake + ctx.Policy.Analysis.Timeout}: {result.Summary}; a person decides"));
                 break;
         }
@@ -211,26 +217,32 @@ public static class RolloutMachine
         var ctx = builder.Context;
         EnsureCanaries(builder, rollout, rollout.From, "rehearse the rollback: canary back to N");
         var sick = rollout.CanaryNodes.FirstOrDefault(id => index.Node(id) is { Health: NodeHealth.Unhealthy, ActualRelease: var a } && a == rollout.From);
-        var result = Analyse(ctx, rollout, RolloutPhase.RehearsalBake);
+        var final = ctx.Now - rollout.PhaseSince >= ctx.Policy.RehearsalBake;
+        if (sick is null && !final && !StageJudgement.Due(ctx, rollout))
+        {
+            return;
+        }
+        var result = StageJudgement.Judge(ctx, rollout, RolloutPhase.RehearsalBake);
         if (sick is not null || result.Verdict == AnalysisVerdict.Fail)
         {
-            builder.Add(Record(rollout, RolloutPhase.RehearsalBake, result));
+            builder.Add(StageJudgement.Record(rollout, RolloutPhase.RehearsalBake, result));
             var why = sick is not null ? $"canary {sick} is unhealthy back on {rollout.From}" : $"analysis on {rollout.From} failed: {result.Summary}";
             Advance(builder, rollout, RolloutPhase.Failed, 0, $"rollback rehearsal failed: {why}. {rollout.From} cannot run on the data {rollout.To} wrote, so a rollback would not be safe; the rollout stops here with every node on {rollout.From}");
             builder.WantAlert(new Alert($"rehearsal-failed:{rollout.Id}", AlertSeverity.Critical, GuaranteeId.G7, $"rollout {rollout.Id}: rollback rehearsal failed: {why}"));
             return;
         }
-        if (ctx.Now - rollout.PhaseSince < ctx.Policy.RehearsalBake)
+        if (!final)
         {
+            builder.Add(StageJudgement.Record(rollout, RolloutPhase.RehearsalBake, result));
             return;
         }
         if (result.Verdict is AnalysisVerdict.Inconclusive or AnalysisVerdict.Marginal && ctx.Policy.Analysis.Marginal == MarginalAction.Pause)
         {
-            builder.Add(Record(rollout, RolloutPhase.RehearsalBake, result));
+            builder.Add(StageJudgement.Record(rollout, RolloutPhase.RehearsalBake, result));
             builder.Add(new PauseRollout(rollout.Id, RolloutPhase.Rereleasing, $"analysis on {rollout.From} after the rehearsal is {Names.Of(result.Verdict)}: {result.Summary}; a person decides"));
             return;
         }
-        builder.Add(Record(rollout, RolloutPhase.RehearsalBake, result));
+        builder.Add(StageJudgement.Record(rollout, RolloutPhase.RehearsalBake, result));
         if (ApprovalRule.Hold(builder, rollout, ApprovalGate.AfterRehearsal, RolloutPhase.Rereleasing, $"{rollout.From} ran healthy on the new data"))
         {
             return;
@@ -271,10 +283,13 @@ public static class RolloutMachine
             }
         }
 
-        var result = Analyse(ctx, rollout, RolloutPhase.Waves);
-        if (result.Verdict == AnalysisVerdict.Fail)
+        // 100% of the wave's targets must report, and the wave bake, before the wave counts as done.
+        var done = (last || ctx.Now - rollout.PhaseSince >= ctx.Policy.WaveBake)
+            && counted.All(node => ctx.DesiredOf(node) != rollout.To || ctx.Reports(node, rollout.To));
+        var result = done || StageJudgement.Due(ctx, rollout) ? StageJudgement.Judge(ctx, rollout, RolloutPhase.Waves) : null;
+        if (result is { Verdict: AnalysisVerdict.Fail })
         {
-            builder.Add(Record(rollout, RolloutPhase.Waves, result));
+            builder.Add(StageJudgement.Record(rollout, RolloutPhase.Waves, result));
             RollBack(builder, index, rollout, $"analysis failed in wave {wave}: {result.Summary}");
             return;
         }
@@ -284,14 +299,11 @@ public static class RolloutMachine
             RollBack(builder, index, rollout, $"{unhealthy.Id} is unhealthy on {rollout.To} in wave {wave}");
             return;
         }
-        foreach (var node in counted)
+        if (result is not null)
         {
-            if (ctx.DesiredOf(node) == rollout.To && !ctx.Reports(node, rollout.To))
-            {
-                return; // 100% of the wave's targets must report before it counts as done
-            }
+            builder.Add(StageJudgement.Record(rollout, RolloutPhase.Waves, result));
         }
-        if (ctx.Now - rollout.PhaseSince < ctx.Policy.WaveBake && !last)
+        if (!done)
         {
             return;
         }
@@ -398,11 +410,6 @@ public static class RolloutMachine
         return list;
     }
 
-    private static AnalysisResult Analyse(DecisionContext ctx, Rollout rollout, RolloutPhase stage) =>
-        StageAnalysis.Judge(ctx.Policy.Analysis, ctx.Snapshot.Samples, rollout.Id, stage);
-
-    private static RecordAnalysis Record(Rollout rollout, RolloutPhase stage, AnalysisResult result) =>
-        new(rollout.Id, stage, result.Verdict, result.Score, result.Summary, $"analysis of {rollout.Id} in {Names.Of(stage)}") { Metrics = result.Metrics };
 }
 
 /// <summary>A stable pseudo-random order of nodes per rollout (FNV-1a), so canaries and waves spread across the fleet deterministically.</summary>
