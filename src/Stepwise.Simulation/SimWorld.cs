@@ -80,7 +80,10 @@ public sealed class SimWorld
 
     public string[] NodeIds { get; }
 
-    public static string ServiceName(int i) => $"svc-{i}";
+    public static string ServiceName(int i) => i < ServiceNames.Length ? ServiceNames[i] : $"svc-{i}";
+
+    /// <summary>The names of the first services, built once: every simulated heartbeat names its service.</summary>
+    private static readonly string[] ServiceNames = [.. Enumerable.Range(0, 64).Select(i => $"svc-{i}")];
 
     /// <summary>The releases the operator rolls out besides the plan, bottom of the chain first: svc-(S-1)@1.1.0 ... svc-1@1.1.0, then svc-1's hotfix and 1.1.2.</summary>
     public IEnumerable<ReleaseRef> Train()

@@ -98,11 +98,12 @@ public sealed class DecisionContext
         phases[(change, phase, store)] = new DataPhaseStatus(change, phase, store, DataPhaseState.Running);
 
     /// <summary>The release a node is told to run, counting this call's decisions.</summary>
-    public string? DesiredOf(Node node) => PendingDesired.TryGetValue(node.Id, out var d) ? d : node.DesiredRelease;
+    public string? DesiredOf(Node node) => PendingDesired.Count != 0 && PendingDesired.TryGetValue(node.Id, out var d) ? d : node.DesiredRelease;
 
     /// <summary>The node's state, counting this call's decisions.</summary>
     public NodeState StateOf(Node node) =>
-        PendingState.TryGetValue(node.Id, out var s) ? s : TimedOut.Contains(node.Id) ? NodeState.Offline : node.State;
+        // Most calls change no node: skip hashing the id then (Decide asks this of every node several times).
+        PendingState.Count != 0 && PendingState.TryGetValue(node.Id, out var s) ? s : TimedOut.Count != 0 && TimedOut.Contains(node.Id) ? NodeState.Offline : node.State;
 
     /// <summary>
     /// Heartbeat within the timeout. Since <see cref="Snapshot.LivenessFrom"/> (this controller's start), a node that

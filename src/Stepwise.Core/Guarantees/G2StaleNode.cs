@@ -20,11 +20,15 @@ public class G2StaleNode : Guarantee
         var ctx = builder.Context;
         foreach (var index in ctx.Services)
         {
-            FleetAlerts(builder, index);
+            // One pass: each node counts for the fleet alerts as it stood before G2 looked at it (ObserveNode changes
+            // only that node), and alerts are ordered by key when the decisions are built.
+            var alerts = new FleetAlertLists();
             foreach (var node in index.Nodes)
             {
+                alerts.Count(ctx, index, node);
                 ObserveNode(builder, index, node);
             }
+            FleetAlerts(builder, index, alerts);
         }
     }
 
@@ -67,27 +71,33 @@ public class G2StaleNode : Guarantee
     /// Per service: one alert while counted nodes are offline, and one while counted nodes report a release outside
     /// the window (offline ones included: they will come back on it), whether or not a rollout runs.
     /// </summary>
-    private void FleetAlerts(DecisionBuilder builder, ServiceIndex index)
+    /// <summary>The nodes of one service that are offline, and those that report a release outside the window.</summary>
+    private sealed class FleetAlertLists
     {
-        var ctx = builder.Context;
-        List<string>? offline = null;
-        List<string>? outside = null;
-        foreach (var node in index.Nodes)
+        public List<string>? Offline;
+        public List<string>? Outside;
+
+        public void Count(DecisionContext ctx, ServiceIndex index, Node node)
         {
             var state = ctx.StateOf(node);
             if (state == NodeState.Decommissioned)
             {
-                continue;
+                return;
             }
             if (state == NodeState.Offline && node.LastHeartbeat is not null)
             {
-                (offline ??= []).Add(node.Id);
+                (Offline ??= []).Add(node.Id);
             }
             if (node.ActualRelease is { } actual && !index.InWindow(actual))
             {
-                (outside ??= []).Add($"{node.Id} ({actual})");
+                (Outside ??= []).Add($"{node.Id} ({actual})");
             }
         }
+    }
+
+    private void FleetAlerts(DecisionBuilder builder, ServiceIndex index, FleetAlertLists alerts)
+    {
+        var (offline, outside) = (alerts.Offline, alerts.Outside);
         var service = index.Service.Name;
         if (offline is not null)
         {
