@@ -126,7 +126,7 @@ public sealed class DecisionContext
         {
             if (node.Counts)
             {
-                var ordinal = index.Service.OrdinalOf(node.ActualRelease);
+                var ordinal = index.OrdinalOf(node.ActualRelease);
                 if (ordinal >= 0)
                 {
                     counts[ordinal]++;
@@ -151,15 +151,57 @@ public sealed class ServiceIndex(Service service)
     public Service Service { get; } = service;
 
     private Dictionary<string, Node>? byId;
+    private readonly (string Version, Release? Release)[] recent = new (string, Release?)[4];
+    private int recentNext;
 
     public List<Node> Nodes { get; } = [];
 
     /// <summary>A node of this service by id, or null.</summary>
     public Node? Node(string id)
     {
-        byId ??= Nodes.ToDictionary(n => n.Id, StringComparer.Ordinal);
+        // The server and the simulator list nodes by id (ordinal), so a binary search finds a node without indexing
+        // the whole service; a list in another order (or a node that isn't there) falls back to a lookup table.
+        int lo = 0, hi = Nodes.Count - 1;
+        while (byId is null && lo <= hi)
+        {
+            var mid = lo + ((hi - lo) >> 1);
+            var c = string.CompareOrdinal(Nodes[mid].Id, id);
+            if (c == 0)
+            {
+                return Nodes[mid];
+            }
+            (lo, hi) = c < 0 ? (mid + 1, hi) : (lo, mid - 1);
+        }
+        byId ??= Nodes.DistinctBy(n => n.Id, StringComparer.Ordinal).ToDictionary(n => n.Id, StringComparer.Ordinal);
         return byId.GetValueOrDefault(id);
     }
+
+    /// <summary>
+    /// The release of this service with this version, or null: <see cref="Service.Find"/> with the last few answers
+    /// remembered by reference. Nodes share one instance of each version they report, and Decide asks this for every
+    /// node in several passes, so most answers cost a pointer comparison instead of hashing the version.
+    /// </summary>
+    public Release? Find(string? version)
+    {
+        if (version is null)
+        {
+            return null;
+        }
+        foreach (var (v, r) in recent)
+        {
+            if (ReferenceEquals(v, version))
+            {
+                return r;
+            }
+        }
+        var release = Service.Find(version);
+        recent[recentNext] = (version, release);
+        recentNext = (recentNext + 1) % recent.Length;
+        return release;
+    }
+
+    /// <summary>Ordinal of a version in this service, or -1 (see <see cref="Find"/>).</summary>
+    public int OrdinalOf(string? version) => Find(version)?.Ordinal ?? -1;
 
     /// <summary>The release the service is settled on.</summary>
     public Release? Current { get; set; }

@@ -28,8 +28,8 @@ public class G1VersionWindow : Guarantee
             {
                 continue;
             }
-            var actual = service.OrdinalOf(node.ActualRelease);
-            var desired = service.OrdinalOf(ctx.DesiredOf(node));
+            var actual = proposal.Service.OrdinalOf(node.ActualRelease);
+            var desired = proposal.Service.OrdinalOf(ctx.DesiredOf(node));
             if ((actual >= 0 && (actual < low || actual > high)) || (desired >= 0 && (desired < low || desired > high)))
             {
                 outside.Add(node);
@@ -72,7 +72,7 @@ public class G1VersionWindow : Guarantee
                 {
                     continue;
                 }
-                var ordinal = index.Service.OrdinalOf(node.ActualRelease);
+                var ordinal = index.OrdinalOf(node.ActualRelease);
                 if (ordinal >= 0)
                 {
                     min = Math.Min(min, ordinal);

@@ -43,6 +43,9 @@ public class G4ContractAfterCode : Guarantee
             {
                 continue;
             }
+            // Which of this service's releases use the old shape, by ordinal (one array lookup per node).
+            var usesOld = index.Service.Releases.Select(r => oldShape.Contains(new ReleaseRef(service, r.Version))).ToArray();
+            bool UsesOld(string? version) => index.OrdinalOf(version) is var o && o >= 0 && usesOld[o];
             foreach (var node in index.Nodes)
             {
                 if (ctx.StateOf(node) == NodeState.Decommissioned)
@@ -50,11 +53,11 @@ public class G4ContractAfterCode : Guarantee
                     continue;
                 }
                 var desired = ctx.DesiredOf(node);
-                if (node.ActualRelease is { } actual && oldShape.Contains(new ReleaseRef(service, actual)))
+                if (node.ActualRelease is { } actual && UsesOld(actual))
                 {
                     nodes.Add((node, actual));
                 }
-                else if (desired is not null && oldShape.Contains(new ReleaseRef(service, desired)))
+                else if (desired is not null && UsesOld(desired))
                 {
                     nodes.Add((node, desired));
                 }

@@ -77,12 +77,12 @@ public class G5OneChangeAtATime : Guarantee
             {
                 continue;
             }
-            var actual = index.Service.Find(node.ActualRelease);
+            var actual = index.Find(node.ActualRelease);
             if (actual is not null && seen.Add(actual.Ordinal))
             {
                 yield return actual;
             }
-            var desired = index.Service.Find(ctx.DesiredOf(node));
+            var desired = index.Find(ctx.DesiredOf(node));
             if (desired is not null && seen.Add(desired.Ordinal))
             {
                 yield return desired;
