@@ -29,7 +29,7 @@ public sealed class DecisionContext
         {
             if (services.TryGetValue(node.Service, out var index))
             {
-                index.Nodes.Add(node);
+                index.Add(node);
             }
         }
         foreach (var status in snapshot.Services)
@@ -121,18 +121,7 @@ public sealed class DecisionContext
 
     private static Release? MostCommonRelease(ServiceIndex index)
     {
-        var counts = new int[index.Service.Releases.Count];
-        foreach (var node in index.Nodes)
-        {
-            if (node.Counts)
-            {
-                var ordinal = index.OrdinalOf(node.ActualRelease);
-                if (ordinal >= 0)
-                {
-                    counts[ordinal]++;
-                }
-            }
-        }
+        var counts = index.Reporting;
         var best = -1;
         for (var i = 0; i < counts.Length; i++)
         {
@@ -154,21 +143,42 @@ public sealed class ServiceIndex(Service service)
     private readonly (string Version, Release? Release)[] recent = new (string, Release?)[4];
     private int recentNext;
 
-    public List<Node> Nodes { get; } = [];
+    private readonly List<Node> nodes = [];
+
+    /// <summary>This service's nodes, in the snapshot's order (listed through <see cref="Add"/>).</summary>
+    public IReadOnlyList<Node> Nodes => nodes;
+
+    /// <summary>
+    /// How many counted (not decommissioned) nodes report each release, by ordinal, as the snapshot stands: before
+    /// this call's decisions. Gathered while the nodes are listed, so the rules that need it don't pass over the fleet again.
+    /// </summary>
+    public int[] Reporting => reporting ??= new int[Service.Releases.Count];
+
+    private int[]? reporting;
+
+    /// <summary>Lists a node of this service.</summary>
+    public void Add(Node node)
+    {
+        nodes.Add(node);
+        if (node.Counts && OrdinalOf(node.ActualRelease) is var ordinal and >= 0)
+        {
+            Reporting[ordinal]++;
+        }
+    }
 
     /// <summary>A node of this service by id, or null.</summary>
     public Node? Node(string id)
     {
         // The server and the simulator list nodes by id (ordinal), so a binary search finds a node without indexing
         // the whole service; a list in another order (or a node that isn't there) falls back to a lookup table.
-        int lo = 0, hi = Nodes.Count - 1;
+        int lo = 0, hi = nodes.Count - 1;
         while (byId is null && lo <= hi)
         {
             var mid = lo + ((hi - lo) >> 1);
-            var c = string.CompareOrdinal(Nodes[mid].Id, id);
+            var c = string.CompareOrdinal(nodes[mid].Id, id);
             if (c == 0)
             {
-                return Nodes[mid];
+                return nodes[mid];
             }
             (lo, hi) = c < 0 ? (mid + 1, hi) : (lo, mid - 1);
         }

@@ -58,27 +58,44 @@ public class G1VersionWindow : Guarantee
             proposal.Plan));
     }
 
+    /// <summary>
+    /// The lowest and highest release ordinal that counted nodes report (quarantined nodes count: they run the release
+    /// even while they do not serve). Taken from the index's per-release counts unless this call decommissioned or
+    /// re-enabled a node of the service, in which case the fleet is scanned as it stands now.
+    /// </summary>
+    private static (int Min, int Max) ReportedRange(DecisionContext ctx, ServiceIndex index)
+    {
+        var changed = ctx.PendingState.Any(p => index.Node(p.Key) is { } n && (p.Value == NodeState.Decommissioned) != (n.State == NodeState.Decommissioned));
+        if (!changed)
+        {
+            var counts = index.Reporting;
+            var low = Array.FindIndex(counts, c => c > 0);
+            return (low < 0 ? int.MaxValue : low, Array.FindLastIndex(counts, c => c > 0));
+        }
+        var min = int.MaxValue;
+        var max = -1;
+        foreach (var node in index.Nodes)
+        {
+            if (ctx.StateOf(node) == NodeState.Decommissioned)
+            {
+                continue;
+            }
+            var ordinal = index.OrdinalOf(node.ActualRelease);
+            if (ordinal >= 0)
+            {
+                min = Math.Min(min, ordinal);
+                max = Math.Max(max, ordinal);
+            }
+        }
+        return (min, max);
+    }
+
     public override void Observe(DecisionBuilder builder)
     {
         var ctx = builder.Context;
         foreach (var index in ctx.Services)
         {
-            var min = int.MaxValue;
-            var max = -1;
-            foreach (var node in index.Nodes)
-            {
-                // Quarantined nodes count: they run the release even while they do not serve.
-                if (ctx.StateOf(node) == NodeState.Decommissioned)
-                {
-                    continue;
-                }
-                var ordinal = index.OrdinalOf(node.ActualRelease);
-                if (ordinal >= 0)
-                {
-                    min = Math.Min(min, ordinal);
-                    max = Math.Max(max, ordinal);
-                }
-            }
+            var (min, max) = ReportedRange(ctx, index);
             if (max >= 0 && max - min > 1)
             {
                 builder.WantAlert(new Alert($"skew:{index.Service.Name}", AlertSeverity.Critical, Id,

@@ -12,7 +12,10 @@ public class ServiceIndexTests
     {
         var service = new World().State.Config.FindService("catalog")!;
         var index = new ServiceIndex(service);
-        index.Nodes.AddRange(ids.Select(id => new Node(id, "catalog", "1.0.0", null, null, NodeHealth.Healthy, NodeState.Active)));
+        foreach (var id in ids)
+        {
+            index.Add(new Node(id, "catalog", "1.0.0", null, null, NodeHealth.Healthy, NodeState.Active));
+        }
         return index;
     }
 

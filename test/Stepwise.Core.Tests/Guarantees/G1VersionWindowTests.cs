@@ -96,4 +96,30 @@ public class G1VersionWindowTests
         var cleared = world.Step().Of<ClearAlert>().Where(c => c.Key == "skew:catalog").ShouldHaveSingleItem();
         cleared.Alert.ShouldNotBeNull().Severity.ShouldBe(AlertSeverity.Critical);
     }
+
+    [Fact]
+    public void a_node_decommissioned_in_the_same_call_no_longer_counts_for_the_skew_alert()
+    {
+        var world = new World().Nodes("catalog", "1.2.0", 2).Nodes("catalog", "1.0.0", 1, prefix: "old").Current("catalog", "1.2.0");
+        world.State.Update("old-3", n => n with { State = NodeState.Active });
+        world.Request(RequestKind.DecommissionNode, node: "old-3");
+
+        var decisions = world.Decide();
+
+        decisions.Of<DecommissionNode>().ShouldContain(d => d.Node == "old-3");
+        decisions.Of<RaiseAlert>().ShouldNotContain(a => a.Alert.Key == "skew:catalog");
+    }
+
+    [Fact]
+    public void a_decommissioned_node_enabled_in_the_same_call_counts_for_the_skew_alert_again()
+    {
+        var world = new World().Nodes("catalog", "1.2.0", 2).Nodes("catalog", "1.0.0", 1, prefix: "old").Current("catalog", "1.2.0");
+        world.State.Update("old-3", n => n with { State = NodeState.Decommissioned });
+        world.Decide().Of<RaiseAlert>().ShouldNotContain(a => a.Alert.Key == "skew:catalog");
+        world.Request(RequestKind.EnableNode, node: "old-3");
+
+        var decisions = world.Decide();
+
+        decisions.Of<RaiseAlert>().ShouldContain(a => a.Alert.Key == "skew:catalog");
+    }
 }
