@@ -15,7 +15,7 @@ public static class DemoCommand
     public static Command Create()
     {
         var nonInteractive = new Option<bool>("--non-interactive") { Description = "Plain progress lines (for scripts and CI) instead of the live display." };
-        var sample = new Option<string?>("--sample") { Description = "The built orders sample (Stepwise.Samples.Orders.dll); default: found next to the source tree." };
+        var sample = new Option<string?>("--sample") { Description = "The built orders sample (Stepwise.Samples.Orders.dll); default: the one the installed tool carries, or the source tree's build." };
         var keep = new Option<bool>("--keep") { Description = "Keep the temporary directory (databases, logs) for a look afterwards." };
         var command = new Command("demo", "Run the Stepwise story end to end on this machine: server, six agents, the orders sample (about a minute).")
         {
@@ -48,7 +48,7 @@ public static class DemoCommand
                     await demo.RunAsync(ct);
                 }
             }
-            catch (DemoFailure e)
+            catch (Exception e) when (e is DemoFailure or Local.LocalFleetException)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 demo.PrintDiagnostics(stderr);
@@ -61,9 +61,17 @@ public static class DemoCommand
         return command;
     }
 
-    /// <summary>samples/orders/bin/CONFIG/net10.0/Stepwise.Samples.Orders.dll above the running stepwise.dll.</summary>
+    /// <summary>
+    /// The sample the installed tool carries (sample/orders/ next to stepwise.dll), else
+    /// samples/orders/bin/CONFIG/net10.0/Stepwise.Samples.Orders.dll above the running stepwise.dll (a source tree).
+    /// </summary>
     internal static string? FindSample()
     {
+        var shipped = Path.Combine(AppContext.BaseDirectory, "sample", "orders", "Stepwise.Samples.Orders.dll");
+        if (File.Exists(shipped))
+        {
+            return shipped;
+        }
         var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar))) ?? "Debug";
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
