@@ -136,6 +136,29 @@ public abstract class StoreTests
         (await store.FindTokenAsync("nope", CancellationToken.None)).ShouldBeNull();
     }
 
+    [Fact]
+    public async Task a_rollouts_judgment_time_round_trips_exactly_and_its_body_keeps_the_shape_the_previous_release_reads()
+    {
+        await using var store = await OpenAsync();
+        var judged = At.AddTicks(1_234_567); // not a whole millisecond
+        var rollout = new Rollout("orders-1.1.0-1", "orders", "1.0.0", "1.1.0", RolloutPhase.Baking, At, 0, ["n1"], AnalysedAt: judged);
+
+        await store.CommitTickAsync(Batch(rollouts: [rollout]), null, CancellationToken.None);
+
+        var loaded = (await store.LoadControlStateAsync(CancellationToken.None)).Rollouts.ShouldHaveSingleItem();
+        loaded.AnalysedAt.ShouldBe(judged);
+        loaded.ShouldBe(rollout, new RolloutComparer());
+        await using var connection = await store.OpenConnectionAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT body FROM rollouts";
+        var body = (string)(await command.ExecuteScalarAsync())!;
+        // A server of the previous release reads bodies strictly: a field it does not know would stop its ticks.
+        JsonDocument.Parse(body).RootElement.TryGetProperty("analysedAt", out _).ShouldBeFalse(body);
+
+        await store.CommitTickAsync(Batch(rollouts: [rollout with { Phase = RolloutPhase.Waves, Wave = 1, AnalysedAt = null }]), null, CancellationToken.None);
+        (await store.LoadControlStateAsync(CancellationToken.None)).Rollouts.ShouldHaveSingleItem().AnalysedAt.ShouldBeNull("a new stage starts unjudged");
+    }
+
     private static TickBatch Batch(Decisions? decisions = null, IReadOnlyList<Node>? nodes = null, IReadOnlyList<Rollout>? rollouts = null,
         IReadOnlyList<ServiceStatus>? services = null, IReadOnlyList<PlanProgress>? plans = null, IReadOnlyList<DataPhaseStatus>? phases = null,
         IReadOnlyList<Alert>? alerts = null, IReadOnlyList<string>? cleared = null, IReadOnlyList<RequestCompletion>? completed = null) =>

@@ -74,6 +74,14 @@ public static class Migrations
             [
                 "CREATE TABLE client_calls (service TEXT NOT NULL, day BIGINT NOT NULL, app TEXT NOT NULL, version TEXT NOT NULL, operation TEXT NOT NULL, calls BIGINT NOT NULL, last_seen BIGINT NOT NULL, PRIMARY KEY (service, day, app, version, operation))",
             ]),
+            // Expand: when a rollout's stage was last judged (Rollout.AnalysedAt, in UTC ticks: exact, as the body's times
+            // are, so a reloaded rollout is judged at the same tick as before). A column of its own, not a field of
+            // the rollout's JSON body: a server of the previous release reads bodies strictly and would refuse an
+            // unknown field, while it ignores a column it does not select.
+            new Migration(6, "rollout analysis time", MigrationKind.Expand,
+            [
+                "ALTER TABLE rollouts ADD COLUMN analysed_at_ticks BIGINT NULL",
+            ]),
         ];
     }
 }

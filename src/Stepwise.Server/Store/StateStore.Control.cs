@@ -25,7 +25,15 @@ public sealed partial class StateStore
                 services.Add(new ServiceStatus(r.GetString(0), r.GetString(1)));
             }
         }
-        var rollouts = await ReadJsonAsync<Rollout>(connection, "SELECT body FROM rollouts ORDER BY seq", cancellationToken);
+        var rollouts = new List<Rollout>();
+        await using (var r = await Command(connection, null, "SELECT body, analysed_at_ticks FROM rollouts ORDER BY seq").ExecuteReaderAsync(cancellationToken))
+        {
+            while (await r.ReadAsync(cancellationToken))
+            {
+                var rollout = JsonSerializer.Deserialize<Rollout>(r.GetString(0), SnapshotJson.Options)!;
+                rollouts.Add(r.GetValue(1) is DBNull ? rollout : rollout with { AnalysedAt = new DateTimeOffset(Convert.ToInt64(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero) });
+            }
+        }
         var phases = new List<DataPhaseStatus>();
         await using (var r = await Command(connection, null, "SELECT change_id, phase, store_id, state, completed_at FROM data_phases ORDER BY change_id, phase, store_id").ExecuteReaderAsync(cancellationToken))
         {
@@ -62,10 +70,12 @@ public sealed partial class StateStore
             }
             foreach (var rollout in batch.Rollouts)
             {
+                // The body keeps the shape the previous server release reads; the judgment time has its own column.
                 await Command(connection, tx,
-                    "INSERT INTO rollouts (id, seq, service, body) VALUES (@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM rollouts), @service, @body) " +
-                    "ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-                    ("id", rollout.Id), ("service", rollout.Service), ("body", JsonSerializer.Serialize(rollout, SnapshotJson.Options))).ExecuteNonQueryAsync(cancellationToken);
+                    "INSERT INTO rollouts (id, seq, service, body, analysed_at_ticks) VALUES (@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM rollouts), @service, @body, @analysed) " +
+                    "ON CONFLICT (id) DO UPDATE SET body = excluded.body, analysed_at_ticks = excluded.analysed_at_ticks",
+                    ("id", rollout.Id), ("service", rollout.Service), ("body", JsonSerializer.Serialize(rollout with { AnalysedAt = null }, SnapshotJson.Options)),
+                    ("analysed", rollout.AnalysedAt?.UtcTicks)).ExecuteNonQueryAsync(cancellationToken);
             }
             foreach (var service in batch.Services)
             {
