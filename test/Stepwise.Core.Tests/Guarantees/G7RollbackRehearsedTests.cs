@@ -182,52 +182,12 @@ public class G7RollbackRehearsedTests
 
 public class CanaryAnalysisInDecideTests
 {
-    private const string Yaml = """
-        policy:
-          canary: { nodes: 1 }
-          bake: 10m
-          rehearsalBake: 5m
-          waveBake: 5m
-          waves: [100]
-          heartbeatTimeout: 5m
-          analysis:
-            interval: 1m
-            timeout: 10m
-            marginal: pause
-            metrics:
-              - name: latency_ms
-                kind: distribution
-                failOn: increase
-                tolerance: 0.1
-                minSamples: 20
-                critical: true
-        services:
-          - name: api
-            releases: [{ version: "1.0.0" }, { version: "2.0.0" }]
-        """;
+    private static readonly string Yaml = AnalysedApi.Yaml(interval: "1m", waves: "[100]");
 
-    private static (World World, string Rollout) Baking()
-    {
-        var world = new World(Yaml).Nodes("api", "1.0.0", 5).Current("api", "1.0.0");
-        world.StartRollout("api", "2.0.0");
-        world.Step();
-        world.Converge();
-        world.Step();
-        var rollout = world.Rollout("api")!;
-        rollout.Phase.ShouldBe(RolloutPhase.Baking);
-        return (world, rollout.Id);
-    }
+    private static (World World, string Rollout) Baking() => AnalysedApi.Baking(Yaml, nodes: 5);
 
-    private static RolloutSamples Latency(string rollout, double canaryShift, RolloutPhase stage = RolloutPhase.Baking, double? poison = null)
-    {
-        var baseline = Enumerable.Range(0, 40).Select(i => 100.0 + i % 10).ToList();
-        var canary = baseline.Select(v => v + canaryShift).ToList();
-        if (poison is { } p)
-        {
-            canary.Add(p);
-        }
-        return new RolloutSamples(rollout, stage, [new Core.Analysis.MetricSamples("latency_ms", canary, baseline)]);
-    }
+    private static RolloutSamples Latency(string rollout, double canaryShift, RolloutPhase stage = RolloutPhase.Baking, double? poison = null) =>
+        AnalysedApi.Latency(rollout, canaryShift, stage, poison);
 
     [Fact]
     public void a_failed_canary_analysis_rolls_back_at_once_without_waiting_for_the_bake()

@@ -10,47 +10,14 @@ public class AnalysisIntervalTests
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(10);
 
-    private const string Yaml = """
-        policy:
-          canary: { nodes: 1 }
-          bake: 10m
-          rehearsalBake: 5m
-          waveBake: 5m
-          waves: [50, 100]
-          heartbeatTimeout: 5m
-          analysis:
-            interval: 2m
-            timeout: 10m
-            marginal: pause
-            metrics:
-              - name: latency_ms
-                kind: distribution
-                failOn: increase
-                tolerance: 0.1
-                minSamples: 20
-                critical: true
-        services:
-          - name: api
-            releases: [{ version: "1.0.0" }, { version: "2.0.0" }]
-        """;
+    private static readonly string Yaml = AnalysedApi.Yaml(interval: "2m", waves: "[50, 100]");
 
-    private static (World World, string Rollout) Baking()
-    {
-        var world = new World(Yaml).Nodes("api", "1.0.0", 6).Current("api", "1.0.0");
-        world.StartRollout("api", "2.0.0");
-        world.Step();
-        world.Converge();
-        world.Step();
-        var rollout = world.Rollout("api")!;
-        rollout.Phase.ShouldBe(RolloutPhase.Baking);
-        return (world, rollout.Id);
-    }
+    private static (World World, string Rollout) Baking() => AnalysedApi.Baking(Yaml, nodes: 6);
 
     private static void Samples(World world, string rollout, RolloutPhase stage, double canaryShift)
     {
-        var baseline = Enumerable.Range(0, 40).Select(i => 100.0 + i % 10).ToList();
         world.State.Samples.RemoveAll(s => s.Rollout == rollout && s.Stage == stage);
-        world.State.Samples.Add(new RolloutSamples(rollout, stage, [new MetricSamples("latency_ms", baseline.Select(v => v + canaryShift).ToList(), baseline)]));
+        world.State.Samples.Add(AnalysedApi.Latency(rollout, canaryShift, stage));
     }
 
     [Fact]
