@@ -209,7 +209,7 @@ public class DemoTests
         using var process = System.Diagnostics.Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         try
         {
             await process.WaitForExitAsync(limit.Token);
@@ -217,7 +217,7 @@ public class DemoTests
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"the demo did not finish within 5 minutes\n{await stdout}\n{await stderr}");
+            Assert.Fail($"the demo did not finish within 10 minutes\n{await stdout}\n{await stderr}");
         }
         var output = await stdout;
         process.ExitCode.ShouldBe(0, $"{output}\n{await stderr}");

@@ -64,6 +64,9 @@ internal sealed partial class DemoRun
     {
         var phases = new List<RolloutPhase>();
         var last = "";
+        var progress = "";
+        // A rollout on a loaded machine may be slow; it fails the act only when it stops moving: no phase, wave or
+        // node count changed for a whole act timeout.
         var deadline = clock.Elapsed + ActTimeout;
         while (clock.Elapsed < deadline)
         {
@@ -71,6 +74,12 @@ internal sealed partial class DemoRun
             if (view is not null)
             {
                 var line = $"{RolloutCommand.Phase(view.Phase)}{(view.Phase == RolloutPhase.Waves ? $" {view.Wave}" : "")}";
+                var now = $"{line} {view.NodesOnTo}/{view.NodesTotal}";
+                if (now != progress)
+                {
+                    progress = now;
+                    deadline = clock.Elapsed + ActTimeout;
+                }
                 if (line != last)
                 {
                     last = line;
@@ -91,7 +100,7 @@ internal sealed partial class DemoRun
             }
             await Task.Delay(200, ct);
         }
-        throw new DemoFailure($"rollout {id} did not finish within {ActTimeout.TotalSeconds:0} s (last: {last})");
+        throw new DemoFailure($"rollout {id} made no progress for {ActTimeout.TotalSeconds:0} s (last: {progress})");
     }
 
     private async Task<(bool Passed, string Outcome)> RunDataPhaseAsync(string phase, CancellationToken ct)
