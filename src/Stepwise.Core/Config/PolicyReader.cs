@@ -10,7 +10,7 @@ internal static class PolicyReader
     public static Policy Read(YamlNodes y, YamlNode? node)
     {
         var d = Policy.Default;
-        var m = y.Map(node, "policy", "canary", "bake", "rehearsalBake", "waveBake", "waves", "dataBake", "heartbeatTimeout", "stuckAfter", "analysis", "retention", "clients", "approve");
+        var m = y.Map(node, "policy", "canary", "bake", "rehearsalBake", "waveBake", "waves", "dataBake", "heartbeatTimeout", "stuckAfter", "alertQuietPeriod", "analysis", "retention", "clients", "approve");
         if (m is null)
         {
             return d;
@@ -80,6 +80,7 @@ internal static class PolicyReader
             y.Duration(m.GetValueOrDefault("stuckAfter"), "policy.stuckAfter") ?? d.StuckAfter,
             analysis,
             retention,
+            AlertQuietPeriod: y.Duration(m.GetValueOrDefault("alertQuietPeriod"), "policy.alertQuietPeriod") ?? d.AlertQuietPeriod,
             Clients: ReadClients(y, m.GetValueOrDefault("clients")),
             Approve: ReadApprove(y, m.GetValueOrDefault("approve")));
     }

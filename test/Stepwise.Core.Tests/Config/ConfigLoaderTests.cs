@@ -33,6 +33,17 @@ public class ConfigLoaderTests
     }
 
     [Fact]
+    public void the_alert_quiet_period_is_read_from_the_policy_and_defaults_to_two_minutes()
+    {
+        const string yaml = "version: 1\npolicy:\n  alertQuietPeriod: 45s\nservices:\n  - name: orders\n    releases:\n      - version: 1.0.0\n";
+        ConfigLoader.Parse(yaml, "stepwise.yaml").Policy.QuietPeriod.ShouldBe(TimeSpan.FromSeconds(45));
+        ConfigLoader.Parse(yaml.Replace("  alertQuietPeriod: 45s\n", "  bake: 1m\n", StringComparison.Ordinal), "stepwise.yaml").Policy.QuietPeriod.ShouldBe(TimeSpan.FromMinutes(2));
+        var e = Should.Throw<ConfigException>(() => ConfigLoader.Parse(yaml.Replace("45s", "soon", StringComparison.Ordinal), "stepwise.yaml"));
+        e.Message.ShouldContain("policy.alertQuietPeriod");
+        e.Message.ShouldContain("stepwise.yaml:3");
+    }
+
+    [Fact]
     public void unknown_service_in_a_dependency_names_the_line_and_the_fix()
     {
         var error = SingleError("""
