@@ -142,6 +142,7 @@ public sealed class ServerHost : IAsyncDisposable
             builder.Services.AddSingleton(leadership);
             builder.Services.AddSingleton<IDataPhaseRunner>(dataRunner ?? new DataLibraryRunner());
             builder.Services.AddSingleton(sp => new AlertWebhook(options.AlertWebhook, new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<ILogger<AlertWebhook>>()));
+            builder.Services.AddSingleton(sp => new AlertmanagerClient(options.Alertmanagers, new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<ILogger<AlertmanagerClient>>()));
             builder.Services.AddSingleton<Reconciler>();
 
             var app = builder.Build();
@@ -163,12 +164,15 @@ public sealed class ServerHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts listening and the loops (reconciler, alert webhook).</summary>
+    /// <summary>Starts listening and the loops (reconciler, alert webhook, Alertmanagers).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await app.StartAsync(cancellationToken);
         var webhook = app.Services.GetRequiredService<AlertWebhook>();
-        loops = Task.WhenAll(Runtime.Options.RunReconcilerLoop ? Reconciler.RunAsync(stopping.Token) : Task.CompletedTask, webhook.RunAsync(stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+        var alertmanager = app.Services.GetRequiredService<AlertmanagerClient>();
+        loops = Task.WhenAll(Runtime.Options.RunReconcilerLoop ? Reconciler.RunAsync(stopping.Token) : Task.CompletedTask,
+            webhook.RunAsync(stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default),
+            alertmanager.RunAsync(stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default));
     }
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled (or the host is stopped by a signal).</summary>

@@ -33,6 +33,9 @@ public sealed record ServerOptions
     /// <summary>Alerts are POSTed here as JSON (with retries), besides the event log.</summary>
     public Uri? AlertWebhook { get; init; }
 
+    /// <summary>Alertmanagers (base URLs, each ending in '/') that get the leader's alerts through their v2 API.</summary>
+    public IReadOnlyList<Uri> Alertmanagers { get; init; } = [];
+
     /// <summary>Connection URLs of the data stores data changes run on, by store id.</summary>
     public IReadOnlyDictionary<string, string> DataStores { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 

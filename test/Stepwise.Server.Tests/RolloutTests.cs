@@ -117,6 +117,14 @@ public sealed class RolloutTests
         await TestServer.EventuallyAsync(() => server.GetAsync<List<Alert>>(Routes.Alerts), alerts => alerts.Any(a => a.Key == $"rolled-back:{id}"), "the rolled-back alert");
         var received = await TestServer.EventuallyAsync(() => Task.FromResult(webhook.Received), r => r.Any(x => x.Contains($"rolled-back:{id}", StringComparison.Ordinal)), "the webhook call");
         received.ShouldNotBeEmpty();
+        // Every body is what the documented schema promises receivers.
+        var schema = Json.Schema.JsonSchema.FromText(await File.ReadAllTextAsync(Path.Combine(Stepwise.Testing.Scratch.RepoRoot(), "docs", "schema", "alert-webhook.schema.json")));
+        foreach (var body in received)
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            var result = schema.Evaluate(json.RootElement, new Json.Schema.EvaluationOptions { OutputFormat = Json.Schema.OutputFormat.List, RequireFormatValidation = true });
+            result.IsValid.ShouldBeTrue($"{body}\n{string.Join("\n", (result.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")))}");
+        }
     }
 
     [Fact]

@@ -22,12 +22,13 @@ public static class ServerCommand
         var tokenFile = new Option<string?>("--admin-token-file") { Description = "Read the admin token from this file; when it does not exist, generate one and write it there (mode 0600). Or set STEPWISE_ADMIN_TOKEN." };
         var tick = new Option<string>("--tick") { Description = "How often the reconciler decides and heartbeats are flushed (e.g. 1s, 500ms).", DefaultValueFactory = _ => "1s" };
         var webhook = new Option<string?>("--alert-webhook") { Description = "POST alerts as JSON to this URL (retried), besides the event log." };
+        var alertmanagers = new Option<string[]>("--alertmanager") { Description = "Send alerts to this Alertmanager (its base URL, e.g. http://alertmanager:9093) through its v2 API; repeat for each member of a cluster." };
         var dataStores = new Option<string[]>("--data-store") { Description = "ID=URL of a data store data changes run on (repeatable)." };
         var perToken = new Option<int>("--rate-limit-token") { Description = "Requests a second one token may make (bursts of twice that); 0 turns the limit off.", DefaultValueFactory = _ => Stepwise.Server.Http.RateLimits.DefaultPerToken };
         var perAddress = new Option<int>("--rate-limit-address") { Description = "Requests a second one client address may make (bursts of twice that); 0 turns the limit off (behind a proxy every request shares its address).", DefaultValueFactory = _ => Stepwise.Server.Http.RateLimits.DefaultPerAddress };
         var command = new Command("server", "Run the Stepwise server: the /api/v1 HTTP API, the store and the reconciler.")
         {
-            store, urls, tlsCert, tlsKey, clientCa, config, tokenFile, tick, webhook, dataStores, perToken, perAddress,
+            store, urls, tlsCert, tlsKey, clientCa, config, tokenFile, tick, webhook, alertmanagers, dataStores, perToken, perAddress,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -43,6 +44,16 @@ public static class ServerCommand
             {
                 stderr.WriteLine($"error: --alert-webhook {hook}: write an absolute http(s) URL");
                 return ExitCodes.BadInput;
+            }
+            var managers = new List<Uri>();
+            foreach (var manager in parse.GetValue(alertmanagers) ?? [])
+            {
+                if (!Uri.TryCreate(manager, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+                {
+                    stderr.WriteLine($"error: --alertmanager {manager}: write the absolute http(s) base URL of an Alertmanager, e.g. http://alertmanager:9093");
+                    return ExitCodes.BadInput;
+                }
+                managers.Add(uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri + "/"));
             }
             foreach (var (option, value) in new[] { (perToken, parse.GetValue(perToken)), (perAddress, parse.GetValue(perAddress)) })
             {
@@ -75,6 +86,7 @@ public static class ServerCommand
                 AdminToken = Environment.GetEnvironmentVariable("STEPWISE_ADMIN_TOKEN"),
                 Tick = interval,
                 AlertWebhook = alertUri,
+                Alertmanagers = managers,
                 DataStores = stores,
                 RateLimitPerToken = parse.GetValue(perToken),
                 RateLimitPerAddress = parse.GetValue(perAddress),

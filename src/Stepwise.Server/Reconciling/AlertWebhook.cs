@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Threading.Channels;
 using Stepwise.Core.Model;
 
@@ -24,7 +23,7 @@ public sealed record AlertNotification(string Event, string Key, AlertSeverity? 
 /// </summary>
 public sealed class AlertWebhook(Uri? target, HttpClient http, ILogger<AlertWebhook> log)
 {
-    public const int Attempts = 5;
+    public const int Attempts = Delivery.Attempts;
 
     private readonly Channel<AlertNotification> queue = Channel.CreateBounded<AlertNotification>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest });
 
@@ -46,32 +45,7 @@ public sealed class AlertWebhook(Uri? target, HttpClient http, ILogger<AlertWebh
         }
         await foreach (var notification in queue.Reader.ReadAllAsync(cancellationToken))
         {
-            var delay = TimeSpan.FromMilliseconds(500);
-            for (var attempt = 1; attempt <= Attempts; attempt++)
-            {
-                try
-                {
-                    using var response = await http.PostAsJsonAsync(target, notification, SnapshotJson.Options, cancellationToken);
-                    if (response.IsSuccessStatusCode)
-                    {
-                        break;
-                    }
-                    log.LogWarning("alert webhook answered {Status} for {Key} (attempt {Attempt}/{Attempts})", (int)response.StatusCode, notification.Key, attempt, Attempts);
-                }
-                catch (HttpRequestException e)
-                {
-                    log.LogWarning("alert webhook failed for {Key} (attempt {Attempt}/{Attempts}): {Error}", notification.Key, attempt, Attempts, e.Message);
-                }
-                catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    log.LogWarning("alert webhook timed out for {Key} (attempt {Attempt}/{Attempts})", notification.Key, attempt, Attempts);
-                }
-                if (attempt < Attempts)
-                {
-                    await Task.Delay(delay, cancellationToken);
-                    delay *= 2;
-                }
-            }
+            await Delivery.PostAsync(http, target, notification, SnapshotJson.Options, "alert webhook", notification.Key, log, cancellationToken);
         }
     }
 }

@@ -13,7 +13,7 @@ namespace Stepwise.Server.Reconciling;
 /// A crash at any point resumes from the store: an uncommitted batch never had effects, and a committed one is state
 /// agents pull. After a start or a change of leader, liveness counts only heartbeats this leader could have received.
 /// </summary>
-public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDataPhaseRunner dataRunner, AlertWebhook webhook, Http.Tokens tokens, ILogger<Reconciler> log)
+public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDataPhaseRunner dataRunner, AlertWebhook webhook, AlertmanagerClient alertmanager, Http.Tokens tokens, ILogger<Reconciler> log)
 {
     private HashSet<string> flushedStages = new(StringComparer.Ordinal);
     private long flushedSamples = -1;
@@ -165,6 +165,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         if (plan.Empty)
         {
             runtime.Planner.Observe(plan.State, now);
+            NotifyAlertmanagers(plan, config, now);
             return;
         }
         CrashPoint?.Invoke("before-commit");
@@ -195,6 +196,22 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
                     break;
             }
         }
+        NotifyAlertmanagers(plan, config, now);
+    }
+
+    /// <summary>Hands the alerts in force after this tick to the Alertmanagers, each labelled with its subject's service.</summary>
+    private void NotifyAlertmanagers(TickPlan plan, EffectiveConfig config, DateTimeOffset now)
+    {
+        if (!alertmanager.Enabled)
+        {
+            return;
+        }
+        // An alert's subject is a rollout, a service or a node (a plan has no one service).
+        string? ServiceOf(string subject) =>
+            plan.State.Rollouts.FirstOrDefault(r => r.Id == subject)?.Service
+            ?? config.Config.FindService(subject)?.Name
+            ?? runtime.Nodes.Find(subject)?.Service;
+        alertmanager.Observe(plan.State.Alerts, plan.Decisions.Actions, ServiceOf, now);
     }
 
     /// <summary>Drops client telemetry older than policy.retention.clientTelemetry (whole days), at most once an hour.</summary>

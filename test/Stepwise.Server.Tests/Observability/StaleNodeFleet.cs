@@ -26,22 +26,32 @@ public sealed class StaleNodeFleet : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         server = await TestServer.StartAsync();
-        Fleet = new FakeFleet(server);
+        (Fleet, Stale) = await QuarantineAsync(server);
+        ReadToken = await server.TokenAsync(TokenKind.Read, "metrics-reader");
+    }
+
+    /// <summary>
+    /// On <paramref name="server"/>: n1..n3 roll from 1.0.0 to 1.1.0, then <see cref="StaleNode"/> comes back on 1.0.0,
+    /// in a fleet that does not follow the controller, and is quarantined.
+    /// </summary>
+    public static async Task<(FakeFleet Fleet, FakeFleet Stale)> QuarantineAsync(TestServer server)
+    {
+        var fleet = new FakeFleet(server);
         foreach (var n in new[] { "n1", "n2", "n3" })
         {
-            await Fleet.AddAsync(n, "1.0.0");
+            await fleet.AddAsync(n, "1.0.0");
         }
-        await Fleet.RunUntilAsync(Fleet.BeatAsync, replies => replies.All(r => r.MayServe), "admission of every node");
+        await fleet.RunUntilAsync(fleet.BeatAsync, replies => replies.All(r => r.MayServe), "admission of every node");
         (await server.RegisterAsync("1.1.0")).StatusCode.ShouldBe(HttpStatusCode.Created);
         using var start = await server.Admin.PostAsJsonAsync(Routes.Rollouts.TrimStart('/'), new StartRolloutBody("orders", "1.1.0", "test"), SnapshotJson.Options);
         start.StatusCode.ShouldBe(HttpStatusCode.Accepted);
         var rollout = (await start.Content.ReadFromJsonAsync<RequestOutcome>(SnapshotJson.Options))!.Rollout!;
-        await Fleet.RunUntilAsync(() => server.GetAsync<RolloutView>($"api/v1/rollouts/{rollout}"), r => r.Phase == RolloutPhase.Complete, "the rollout completing");
-        Stale = new FakeFleet(server) { Follow = false };
-        await Stale.AddAsync(StaleNode, "1.0.0");
-        await Stale.RunUntilAsync(async () => (await server.GetAsync<List<NodeView>>(Routes.Nodes)).Single(n => n.Id == StaleNode),
+        await fleet.RunUntilAsync(() => server.GetAsync<RolloutView>($"api/v1/rollouts/{rollout}"), r => r.Phase == RolloutPhase.Complete, "the rollout completing");
+        var stale = new FakeFleet(server) { Follow = false };
+        await stale.AddAsync(StaleNode, "1.0.0");
+        await stale.RunUntilAsync(async () => (await server.GetAsync<List<NodeView>>(Routes.Nodes)).Single(n => n.Id == StaleNode),
             n => n.State == NodeState.Quarantined, "the returning node being quarantined");
-        ReadToken = await server.TokenAsync(TokenKind.Read, "metrics-reader");
+        return (fleet, stale);
     }
 
     public async Task<string> ScrapeAsync()
