@@ -1,5 +1,6 @@
 using Prometheus;
 using Stepwise.Core;
+using Stepwise.Core.Fleet;
 using Stepwise.Core.Model;
 
 namespace Stepwise.Server.Observability;
@@ -66,46 +67,25 @@ internal sealed class StateGauges
     internal void Refresh(StepwiseConfig config, Core.Reconciling.ControlState control, IReadOnlyList<Node> fleet, bool isLeader)
     {
         leader.Set(isLeader ? 1 : 0);
-        var currentOf = control.Services.ToDictionary(s => s.Service, s => s.Current, StringComparer.Ordinal);
-        var targetOf = control.Rollouts.Where(r => r.InFlight).GroupBy(r => r.Service).ToDictionary(g => g.Key, g => g.Last().To, StringComparer.Ordinal);
-        var counts = new Dictionary<(string, string, NodeState), int>();
-        var running = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var node in fleet)
+        foreach (var summary in FleetSummary.Of(config, control, fleet))
         {
-            var release = node.ActualRelease ?? "none";
-            var key = (node.Service, release, node.State);
-            counts[key] = counts.GetValueOrDefault(key) + 1;
-            if (!node.Counts || node.ActualRelease is null)
+            foreach (var ((release, state), count) in summary.Counts)
             {
-                continue;
+                nodes.Set(count, summary.Service, release, Names.Of(state));
             }
-            if (!running.TryGetValue(node.Service, out var set))
+            foreach (var off in summary.OffCurrent)
             {
-                running[node.Service] = set = new HashSet<string>(StringComparer.Ordinal);
+                offCurrent.Set(1, summary.Service, off.Node.Id, off.Node.ActualRelease!, off.Current, Names.Of(off.Node.State), off.Position);
             }
-            set.Add(node.ActualRelease);
-            if (currentOf.TryGetValue(node.Service, out var cur) && node.ActualRelease != cur && node.ActualRelease != targetOf.GetValueOrDefault(node.Service))
+            if (config.FindService(summary.Service) is not null)
             {
-                var service = config.FindService(node.Service);
-                var (mine, theirs) = (service?.OrdinalOf(node.ActualRelease) ?? -1, service?.OrdinalOf(cur) ?? -1);
-                var position = mine < 0 || theirs < 0 ? "unknown" : mine < theirs ? "behind" : "ahead";
-                offCurrent.Set(1, node.Service, node.Id, node.ActualRelease, cur, Names.Of(node.State), position);
+                releases.Set(summary.Releases, summary.Service);
+                span.Set(summary.Span, summary.Service);
             }
         }
-        foreach (var ((service, release, state), count) in counts)
+        foreach (var service in control.Services)
         {
-            nodes.Set(count, service, release, Names.Of(state));
-        }
-        foreach (var (service, cur) in currentOf)
-        {
-            current.Set(1, service, cur);
-        }
-        foreach (var service in config.Services)
-        {
-            var set = running.GetValueOrDefault(service.Name);
-            releases.Set(set?.Count ?? 0, service.Name);
-            var ordinals = set?.Select(service.OrdinalOf).Where(o => o >= 0).ToList() ?? [];
-            span.Set(ordinals.Count == 0 ? 0 : ordinals.Max() - ordinals.Min() + 1, service.Name);
+            current.Set(1, service.Service, service.Current);
         }
         foreach (var rollout in control.Rollouts.Where(r => r.InFlight))
         {
