@@ -119,18 +119,27 @@ public sealed class DecisionContext
     public bool Reports(Node node, string release) =>
         node.ActualRelease == release && node.Health == NodeHealth.Healthy && IsLive(node);
 
-    private static Release? MostCommonRelease(ServiceIndex index)
+    private static Release? MostCommonRelease(ServiceIndex index) => CurrentRelease.MostCommon(index.Service, index.Reporting);
+}
+
+/// <summary>A service's current release: where its last completed rollout ended, or before any, what most of its nodes run.</summary>
+public static class CurrentRelease
+{
+    /// <summary>
+    /// The declared release most counted nodes report (<paramref name="countsByOrdinal"/>, by release ordinal); a tie goes
+    /// to the newer release. Null when no counted node reports a declared release.
+    /// </summary>
+    public static Release? MostCommon(Service service, ReadOnlySpan<int> countsByOrdinal)
     {
-        var counts = index.Reporting;
         var best = -1;
-        for (var i = 0; i < counts.Length; i++)
+        for (var i = 0; i < countsByOrdinal.Length; i++)
         {
-            if (counts[i] > 0 && (best < 0 || counts[i] >= counts[best]))
+            if (countsByOrdinal[i] > 0 && (best < 0 || countsByOrdinal[i] >= countsByOrdinal[best]))
             {
                 best = i;
             }
         }
-        return best < 0 ? null : index.Service.Releases[best];
+        return best < 0 ? null : service.Releases[best];
     }
 }
 

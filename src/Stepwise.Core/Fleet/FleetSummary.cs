@@ -1,3 +1,4 @@
+using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
 using Stepwise.Core.Reconciling;
 
@@ -10,7 +11,7 @@ public sealed record OffCurrentNode(Node Node, string Current, string Position);
 /// <summary>
 /// One service's fleet in aggregates: how many nodes run each release in each state, how many adjacent releases the
 /// counted nodes span (the window, G1, allows 2), and the nodes off the current release. What the metrics and the
-/// dashboard show, computed once.
+/// dashboard show, computed once. <paramref name="Current"/> is as Decide has it (<see cref="CurrentRelease"/>).
 /// </summary>
 public sealed record ServiceSummary(
     string Service,
@@ -30,6 +31,22 @@ public static class FleetSummary
     public static IReadOnlyList<ServiceSummary> Of(StepwiseConfig config, ControlState control, IReadOnlyList<Node> fleet)
     {
         var currentOf = control.Services.ToDictionary(s => s.Service, s => s.Current, StringComparer.Ordinal);
+        // Before its first completed rollout, a service's current release is what most of its nodes run (as Decide has it).
+        foreach (var service in config.Services.Where(s => !currentOf.ContainsKey(s.Name)))
+        {
+            var byOrdinal = new int[service.Releases.Count];
+            foreach (var node in fleet)
+            {
+                if (node.Service == service.Name && node.Counts && service.OrdinalOf(node.ActualRelease) is var ordinal and >= 0)
+                {
+                    byOrdinal[ordinal]++;
+                }
+            }
+            if (CurrentRelease.MostCommon(service, byOrdinal) is { } common)
+            {
+                currentOf[service.Name] = common.Version;
+            }
+        }
         var targetOf = control.Rollouts.Where(r => r.InFlight).GroupBy(r => r.Service).ToDictionary(g => g.Key, g => g.Last().To, StringComparer.Ordinal);
         var counts = new Dictionary<string, Dictionary<(string, NodeState), int>>(StringComparer.Ordinal);
         var running = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);

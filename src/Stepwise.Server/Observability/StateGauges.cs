@@ -35,7 +35,7 @@ internal sealed class StateGauges
         offCurrent = Gauge(MetricNames.NodeOffCurrentRelease,
             "1 for each counted node that runs neither its service's current release nor its in-flight rollout's target; position is behind, ahead or unknown.",
             "service", "node", "release", "current", "state", "position");
-        current = Gauge(MetricNames.ServiceCurrentRelease, "1 for each service's current release (the one its last completed rollout reached).", "service", "release");
+        current = Gauge(MetricNames.ServiceCurrentRelease, "1 for each service's current release: the one its last completed rollout reached or, before any, the one most of its nodes run.", "service", "release");
         releases = Gauge(MetricNames.ServiceReleases, "How many distinct releases the counted nodes of a service run.", "service");
         span = Gauge(MetricNames.ServiceReleaseSpan,
             "How many adjacent releases the counted nodes of a service span, oldest to newest (the window allows 2).", "service");
@@ -77,15 +77,15 @@ internal sealed class StateGauges
             {
                 offCurrent.Set(1, summary.Service, off.Node.Id, off.Node.ActualRelease!, off.Current, Names.Of(off.Node.State), off.Position);
             }
+            if (summary.Current is { } cur)
+            {
+                current.Set(1, summary.Service, cur);
+            }
             if (config.FindService(summary.Service) is not null)
             {
                 releases.Set(summary.Releases, summary.Service);
                 span.Set(summary.Span, summary.Service);
             }
-        }
-        foreach (var service in control.Services)
-        {
-            current.Set(1, service.Service, service.Current);
         }
         foreach (var rollout in control.Rollouts.Where(r => r.InFlight))
         {
