@@ -81,6 +81,15 @@ public static class Routes
     /// <summary>GET (read): <see cref="Alert"/>[] currently raised.</summary>
     public const string Alerts = Base + "/alerts";
 
+    /// <summary>GET (read): <see cref="DashboardView"/>, what the dashboard shows, in aggregates.</summary>
+    public const string Dashboard = Base + "/dashboard";
+
+    /// <summary>GET (read): text/event-stream of "dashboard" events, each a <see cref="DashboardView"/>, sent when it changes (a comment line keeps the stream alive).</summary>
+    public const string DashboardStream = Base + "/dashboard/stream";
+
+    /// <summary>GET (anonymous): the web dashboard (static page and assets; the data comes from the API with the token the person signs in with).</summary>
+    public const string Ui = "/ui/";
+
     /// <summary>POST (admin): <see cref="TokenBody"/> → 201 <see cref="TokenCreated"/> (the secret is shown once; stored hashed; 409 when the name is taken). GET (admin): <see cref="TokenView"/>[].</summary>
     public const string Tokens = Base + "/tokens";
 
@@ -204,8 +213,9 @@ public sealed record ServiceView(string Name, string? Current, IReadOnlyList<str
 public sealed record NodeView(string Id, string Service, string? ActualRelease, string? DesiredRelease, NodeHealth Health, NodeState State, DateTimeOffset? LastHeartbeat, DateTimeOffset? StateSince, bool MayServe);
 
 /// <param name="Analysis">While the rollout bakes under analysis: the judgement of the samples collected so far in this stage.</param>
+/// <param name="PausedFrom">While paused: the phase it goes on in when resumed or approved.</param>
 public sealed record RolloutView(string Id, string Service, string From, string To, RolloutPhase Phase, int Wave, DateTimeOffset PhaseSince, IReadOnlyList<string> CanaryNodes, string? Reason, string? Plan, int NodesOnTo, int NodesTotal,
-    AnalysisView? Analysis = null, ApprovalGate? WaitsFor = null);
+    AnalysisView? Analysis = null, ApprovalGate? WaitsFor = null, RolloutPhase? PausedFrom = null);
 
 /// <summary>The canary analysis of a stage: verdict, score and each metric's numbers (counts against MinSamples, estimate, interval, verdict).</summary>
 public sealed record AnalysisView(RolloutPhase Stage, Stepwise.Core.Analysis.AnalysisVerdict Verdict, double Score, string Summary, IReadOnlyList<Stepwise.Core.Analysis.MetricResult> Metrics);

@@ -144,6 +144,7 @@ public sealed class ServerHost : IAsyncDisposable
             builder.Services.AddSingleton(sp => new AlertWebhook(options.AlertWebhook, new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<ILogger<AlertWebhook>>()));
             builder.Services.AddSingleton(sp => new AlertmanagerClient(options.Alertmanagers, new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<ILogger<AlertmanagerClient>>()));
             builder.Services.AddSingleton<Reconciler>();
+            builder.Services.AddSingleton<Http.DashboardFeed>();
 
             var app = builder.Build();
             app.UseExceptionHandler();

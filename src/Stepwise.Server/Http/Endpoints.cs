@@ -57,6 +57,12 @@ public static class Endpoints
         app.MapGet(Routes.Alerts, async (ServerRuntime rt, CancellationToken ct) =>
             Results.Json((await rt.Store.LoadControlStateAsync(ct)).Alerts, SnapshotJson.Options)).WithMetadata(read).Produces<List<Alert>>();
 
+        var anonymous = new RequiresAccess(AccessLevel.Anonymous);
+        app.MapGet("/", () => Results.Redirect(Routes.Ui)).WithMetadata(anonymous).ExcludeFromDescription();
+        app.MapGet(Routes.Ui + "{*file}", DashboardAssets.Serve).WithMetadata(anonymous).ExcludeFromDescription();
+        app.MapGet(Routes.Dashboard, DashboardEndpoints.Get).WithMetadata(read).Produces<DashboardView>();
+        app.MapGet(Routes.DashboardStream, DashboardEndpoints.Stream).WithMetadata(read).Produces<string>(contentType: "text/event-stream");
+
         app.MapPost(Routes.ClientTelemetry, ClientsEndpoints.Telemetry).WithMetadata(new RequiresAccess(AccessLevel.ClientReport))
             .Accepts<ClientTelemetryBody>("application/json").Produces<ClientTelemetryAccepted>(202).ProducesProblem(400).ProducesProblem(403).ProducesProblem(413);
         app.MapGet(Routes.ClientPolicy, ClientsEndpoints.Policy).WithMetadata(new RequiresAccess(AccessLevel.ClientPolicy)).Produces<ClientPolicyView>().ProducesProblem(400).ProducesProblem(404);

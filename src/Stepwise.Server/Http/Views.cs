@@ -25,7 +25,7 @@ internal static class Views
             analysis = new AnalysisView(r.Phase, result.Verdict, result.Score, result.Summary, result.Metrics);
         }
         return new RolloutView(r.Id, r.Service, r.From, r.To, r.Phase, r.Wave, r.PhaseSince, r.CanaryNodes, r.Reason, r.Plan,
-            mine.Count(n => n.ActualRelease == r.To), mine.Count, analysis, r.WaitsFor);
+            mine.Count(n => n.ActualRelease == r.To), mine.Count, analysis, r.WaitsFor, r.Phase == RolloutPhase.Paused ? r.PausedFrom : null);
     }
 
     public static List<ServiceView> Services(StepwiseConfig config, ControlState control, IReadOnlyList<Node> nodes) =>

@@ -17,12 +17,18 @@ public sealed partial class StateStore
     public Task AppendEventAsync(NewEvent evt, DateTimeOffset at, CancellationToken cancellationToken) =>
         WriteAsync((connection, tx) => AppendEventsAsync(connection, tx, at, [evt], cancellationToken), null, cancellationToken);
 
-    public async Task<IReadOnlyList<EventView>> EventsAsync(long after, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<EventView>> EventsAsync(long after, int limit, CancellationToken cancellationToken) =>
+        ReadEventsAsync("SELECT id, at, kind, message, subject, data FROM events WHERE id > @after ORDER BY id LIMIT @limit", [("after", after), ("limit", limit)], cancellationToken);
+
+    /// <summary>The latest <paramref name="limit"/> events, newest first.</summary>
+    public Task<IReadOnlyList<EventView>> LatestEventsAsync(int limit, CancellationToken cancellationToken) =>
+        ReadEventsAsync("SELECT id, at, kind, message, subject, data FROM events ORDER BY id DESC LIMIT @limit", [("limit", limit)], cancellationToken);
+
+    private async Task<IReadOnlyList<EventView>> ReadEventsAsync(string sql, (string, object?)[] parameters, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         var list = new List<EventView>();
-        await using var reader = await Command(connection, null,
-            "SELECT id, at, kind, message, subject, data FROM events WHERE id > @after ORDER BY id LIMIT @limit", ("after", after), ("limit", limit)).ExecuteReaderAsync(cancellationToken);
+        await using var reader = await Command(connection, null, sql, parameters).ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             JsonElement? data = reader.IsDBNull(5) ? null : JsonDocument.Parse(reader.GetString(5)).RootElement.Clone();

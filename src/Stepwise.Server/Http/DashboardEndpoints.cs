@@ -1,0 +1,135 @@
+using System.Text.Json;
+using Stepwise.Api;
+using Stepwise.Core;
+using Stepwise.Core.Fleet;
+using Stepwise.Core.Model;
+using Stepwise.Server.Reconciling;
+
+namespace Stepwise.Server.Http;
+
+/// <summary>
+/// The dashboard's data: one aggregated view, built at most once per tick however many browsers watch, served as JSON
+/// and as a server-sent event stream that sends it again whenever it changes.
+/// </summary>
+public sealed class DashboardFeed(ServerRuntime rt, Reconciler reconciler)
+{
+    public const int EventCount = 30;
+    public const int PastRollouts = 10;
+
+    /// <summary>How often a quiet stream sends a comment line, so proxies keep it open.</summary>
+    public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private Built? last;
+
+    /// <summary>The view, its JSON and its content without the time it was built (what a stream compares).</summary>
+    public sealed record Built(DashboardView View, string Json, string Content, long Stamp);
+
+    public async Task<Built> CurrentAsync(CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (last is { } built && rt.Time.GetElapsedTime(built.Stamp) < rt.Options.Tick)
+            {
+                return built;
+            }
+            var view = await BuildAsync(cancellationToken);
+            last = new Built(view, JsonSerializer.Serialize(view, SnapshotJson.Options), JsonSerializer.Serialize(view with { At = default }, SnapshotJson.Options), rt.Time.GetTimestamp());
+            return last;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<DashboardView> BuildAsync(CancellationToken cancellationToken)
+    {
+        var config = rt.Config.Config;
+        var now = rt.Time.GetUtcNow();
+        var control = await rt.Store.LoadControlStateAsync(cancellationToken);
+        var nodes = rt.Nodes.All();
+        var rolloutOf = control.Rollouts.Where(r => r.InFlight).GroupBy(r => r.Service).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+        var services = FleetSummary.Of(config, control, nodes).Select(s => Service(s, rolloutOf.GetValueOrDefault(s.Service), nodes)).ToList();
+        var rollouts = control.Rollouts.Where(r => r.InFlight)
+            .Concat(control.Rollouts.Where(r => !r.InFlight).Reverse().Take(PastRollouts))
+            .Select(r => Views.Rollout(r, nodes, rt)).ToList();
+        var changes = config.DataChanges.Select(c =>
+        {
+            var states = control.DataPhases.Where(p => p.Change == c.Id).ToList();
+            var declared = c.Phases.Count() * c.Stores.Count;
+            return new DashboardDataChange(c.Id, c.Stores, c.Phases.ToList(), states,
+                declared == 0 ? 0 : Math.Min(1.0, states.Count(s => s.State == DataPhaseState.Complete) / (double)declared));
+        }).ToList();
+        // The leader's last decisions hold the refusals in force; a replica that does not lead asks Decide itself.
+        var refusals = rt.IsLeader && reconciler.LastDecisions is { } decided
+            ? decided.Refusals
+            : rt.Planner.WhatIf(config, control, now, [], await rt.OtherReplicasSamplesAsync(cancellationToken),
+                await rt.Store.LoadClientCallsAsync(now - config.Policy.Retention.ClientTelemetry, null, null, cancellationToken)).Refusals;
+        var events = await rt.Store.LatestEventsAsync(EventCount, cancellationToken);
+        return new DashboardView(now, rt.IsLeader, services, rollouts, changes, refusals, control.Alerts, events);
+    }
+
+    private static DashboardService Service(ServiceSummary summary, Rollout? inFlight, IReadOnlyList<Node> nodes)
+    {
+        var window = inFlight is not null ? new[] { inFlight.From, inFlight.To } : summary.Current is { } current ? [current] : [];
+        var byRelease = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var byState = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var ((release, state), count) in summary.Counts)
+        {
+            if (state != NodeState.Decommissioned)
+            {
+                byRelease[release] = byRelease.GetValueOrDefault(release) + count;
+            }
+            byState[Names.Of(state)] = byState.GetValueOrDefault(Names.Of(state)) + count;
+        }
+        // Nodes that need a look: off the current release first, then quarantined or offline ones.
+        var off = summary.OffCurrent.Select(o => o.Node);
+        var attention = off.Concat(nodes.Where(n => n.Service == summary.Service && n.State is NodeState.Quarantined or NodeState.Offline))
+            .DistinctBy(n => n.Id).ToList();
+        return new DashboardService(summary.Service, summary.Current, inFlight?.Id, window, summary.Span, byRelease, byState,
+            attention.Take(DashboardService.MaxAttention).Select(Views.Node).ToList(), attention.Count);
+    }
+}
+
+internal static class DashboardEndpoints
+{
+    public static async Task<IResult> Get(DashboardFeed feed, CancellationToken cancellationToken) =>
+        Results.Content((await feed.CurrentAsync(cancellationToken)).Json, "application/json");
+
+    /// <summary>Server-sent events: "dashboard" with the view when it changes, a comment line when quiet.</summary>
+    public static async Task Stream(HttpContext context, DashboardFeed feed, ServerRuntime rt)
+    {
+        var ct = context.RequestAborted;
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Response.Headers["X-Accel-Buffering"] = "no";
+        string? sent = null;
+        var quietSince = rt.Time.GetTimestamp();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var built = await feed.CurrentAsync(ct);
+                if (built.Content != sent)
+                {
+                    await context.Response.WriteAsync($"event: dashboard\ndata: {built.Json}\n\n", ct);
+                    sent = built.Content;
+                    quietSince = rt.Time.GetTimestamp();
+                }
+                else if (rt.Time.GetElapsedTime(quietSince) >= DashboardFeed.KeepAlive)
+                {
+                    await context.Response.WriteAsync(": keep-alive\n\n", ct);
+                    quietSince = rt.Time.GetTimestamp();
+                }
+                await context.Response.Body.FlushAsync(ct);
+                await Task.Delay(rt.Options.Tick, rt.Time, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The browser went away.
+        }
+    }
+}
