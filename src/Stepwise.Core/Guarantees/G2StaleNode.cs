@@ -20,13 +20,13 @@ public class G2StaleNode : Guarantee
         var ctx = builder.Context;
         foreach (var index in ctx.Services)
         {
-            // One pass: each node counts for the fleet alerts as it stood before G2 looked at it (ObserveNode changes
-            // only that node), and alerts are ordered by key when the decisions are built.
+            // One pass: each node counts for the fleet alerts as G2 leaves it (ObserveNode changes only that node), so a
+            // node admitted in this decision is not counted offline; alerts are ordered by key when the decisions are built.
             var alerts = new FleetAlertLists();
             foreach (var node in index.Nodes)
             {
-                alerts.Count(ctx, index, node);
                 ObserveNode(builder, index, node);
+                alerts.Count(ctx, index, node);
             }
             FleetAlerts(builder, index, alerts);
         }

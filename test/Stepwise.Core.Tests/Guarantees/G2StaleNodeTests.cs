@@ -30,6 +30,21 @@ public class G2StaleNodeTests
     }
 
     [Fact]
+    public void a_node_admitted_in_this_decision_raises_no_offline_alert()
+    {
+        // New and returning nodes wait in Offline for admission; one that reports a sanctioned release is admitted
+        // in the decision that sees its heartbeat, so the fleet has no offline node to alert on.
+        var world = new World().Nodes("catalog", "1.2.0", 3).Nodes("catalog", "1.2.0", 1, prefix: "back").Current("catalog", "1.2.0");
+        world.State.Update("back-4", n => n with { State = NodeState.Offline, StateSince = world.Now - TimeSpan.FromHours(1), LastHeartbeat = world.Now });
+
+        var decisions = world.Step();
+
+        decisions.Of<AdmitNode>().ShouldHaveSingleItem().Node.ShouldBe("back-4");
+        decisions.Of<RaiseAlert>().ShouldNotContain(a => a.Alert.Key == "offline:catalog");
+        world.State.Alerts.ShouldNotContain(a => a.Key == "offline:catalog");
+    }
+
+    [Fact]
     public void quarantined_node_is_released_only_once_it_runs_the_current_release()
     {
         var world = FleetOnCatalog12WithReturningNode();
