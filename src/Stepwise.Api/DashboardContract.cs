@@ -10,6 +10,10 @@ namespace Stepwise.Api;
 /// <param name="Leader">Whether the replica that answered runs the reconciler.</param>
 /// <param name="Refusals">Refusals in force now: what Decide refuses on the live state, with blockers and what unblocks them.</param>
 /// <param name="Events">The latest events, newest first.</param>
+/// <param name="Callers">Who calls what (G8), within the telemetry window: calls to operations the newest release
+/// deprecates or no longer provides first (the callers that hold up a removal), then the most calls; at most
+/// <see cref="MaxCallers"/> rows.</param>
+/// <param name="CallerCount">How many (operation, client app, version) rows there are in all.</param>
 public sealed record DashboardView(
     DateTimeOffset At,
     bool Leader,
@@ -18,7 +22,17 @@ public sealed record DashboardView(
     IReadOnlyList<DashboardDataChange> DataChanges,
     IReadOnlyList<Refusal> Refusals,
     IReadOnlyList<Alert> Alerts,
-    IReadOnlyList<EventView> Events);
+    IReadOnlyList<EventView> Events,
+    IReadOnlyList<DashboardCaller> Callers,
+    int CallerCount)
+{
+    public const int MaxCallers = 100;
+}
+
+/// <summary>One client app version's calls to one operation.</summary>
+/// <param name="Standing">What the service's newest release does to the operation: <c>provided</c>, <c>deprecated</c> or <c>removed</c>.</param>
+/// <param name="Share">Share of the operation's calls, 0 to 1.</param>
+public sealed record DashboardCaller(string Service, string Operation, string Standing, string App, string Version, long Calls, double Share, DateTimeOffset LastSeen);
 
 /// <summary>One service's fleet.</summary>
 /// <param name="Window">The releases the version window (G1) allows now: the current one, or a rollout's from and to.</param>

@@ -134,6 +134,7 @@ async function connect() {
 // ---- rendering ----
 
 function render(next) {
+  const first = view === null;
   view = next;
   setStatus(`live · ${next.leader ? 'leader' : 'replica'} · ${time(next.at)}`);
   replace('#fleet', fleet(next.services));
@@ -141,7 +142,9 @@ function render(next) {
   replace('#data', dataChanges(next.dataChanges));
   replace('#refusals', refusals(next.refusals, next.events));
   replace('#alerts', alerts(next.alerts));
+  replace('#callers', callers(next.callers, next.callerCount));
   replace('#timeline', timeline(next.events));
+  if (first) performance.mark('stepwise-first-render'); // read by bench/Stepwise.DashboardBench
 }
 
 function replace(section, content) {
@@ -323,6 +326,18 @@ function alerts(list) {
     el('thead', {}, el('tr', {}, ['severity', 'guarantee', 'alert', 'since'].map(h => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, list.map(a => el('tr', { 'data-alert': a.key },
       el('td', {}, state(a.severity)), el('td', {}, a.guarantee ?? ''), el('td', {}, a.message), el('td', {}, time(a.since))))));
+}
+
+function callers(list, total) {
+  if (!list.length) return el('p', { class: 'muted' }, 'No client telemetry in the window.');
+  const tone = { provided: 'ok', deprecated: 'warn', removed: 'bad' };
+  return el('div', {},
+    el('p', { class: 'muted' }, `Calls to operations the newest release deprecates or removes come first: those clients hold up a removal (G8).${total > list.length ? ` ${list.length} of ${total} rows.` : ''}`),
+    el('table', {},
+      el('thead', {}, el('tr', {}, ['service', 'operation', 'newest release', 'client', 'calls', 'share', 'last seen'].map(h => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, list.map(c => el('tr', {},
+        el('td', {}, c.service), el('td', {}, el('code', {}, c.operation)), el('td', {}, el('span', { class: `state ${tone[c.standing] ?? 'idle'}` }, c.standing)),
+        el('td', {}, `${c.app} ${c.version}`), el('td', {}, c.calls), el('td', {}, `${Math.round(100 * c.share)}%`), el('td', {}, time(c.lastSeen)))))));
 }
 
 function timeline(events) {

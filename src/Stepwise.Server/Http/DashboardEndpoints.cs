@@ -68,8 +68,20 @@ public sealed class DashboardFeed(ServerRuntime rt, Reconciler reconciler)
             : rt.Planner.WhatIf(config, control, now, [], await rt.OtherReplicasSamplesAsync(cancellationToken),
                 await rt.Store.LoadClientCallsAsync(now - config.Policy.Retention.ClientTelemetry, null, null, cancellationToken)).Refusals;
         var events = await rt.Store.LatestEventsAsync(EventCount, cancellationToken);
-        return new DashboardView(now, rt.IsLeader, services, rollouts, changes, refusals, control.Alerts, events);
+        var calls = await rt.Store.LoadClientCallsAsync(now - config.Policy.Retention.ClientTelemetry, null, null, cancellationToken);
+        var callers = ClientsEndpoints.View(calls)
+            .Select(c => new DashboardCaller(c.Service, c.Operation, Standing(config, c.Service, c.Operation), c.App, c.Version, c.Calls, c.Share, c.LastSeen))
+            .OrderBy(c => c.Standing == "provided")
+            .ThenByDescending(c => c.Calls)
+            .Take(DashboardView.MaxCallers).ToList();
+        return new DashboardView(now, rt.IsLeader, services, rollouts, changes, refusals, control.Alerts, events, callers, calls.Count);
     }
+
+    /// <summary>What the service's newest release does to an operation: provided, deprecated or removed.</summary>
+    private static string Standing(StepwiseConfig config, string service, string operation) =>
+        config.FindService(service)?.Releases is { Count: > 0 } releases && releases[^1] is var newest
+            ? newest.Deprecates.Contains(operation) ? "deprecated" : newest.Provides.Contains(operation) || newest.Provides.Count == 0 ? "provided" : "removed"
+            : "provided";
 
     private static DashboardService Service(ServiceSummary summary, Rollout? inFlight, IReadOnlyList<Node> nodes)
     {

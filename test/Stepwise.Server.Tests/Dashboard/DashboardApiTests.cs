@@ -72,6 +72,25 @@ public partial class DashboardApiTests
     }
 
     [Fact]
+    public async Task callers_of_an_operation_the_newest_release_deprecates_or_removes_come_first()
+    {
+        var (server, agent) = await ClientTelemetryTests.StartAsync();
+        await using var _ = server;
+        using var response = await agent.PostAsJsonAsync(Routes.ClientTelemetry,
+            ClientTelemetryTests.Body("orders", ("web", "9.0.0", "GET /orders", 500), ("old-client", "1.2.0", "DELETE /orders/{id}", 3), ("batch", "2.0.0", "POST /orders/{id}/cancel", 1)));
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        var view = (await server.Admin.GetFromJsonAsync<DashboardView>(Routes.Dashboard.TrimStart('/'), SnapshotJson.Options))!;
+        view.CallerCount.ShouldBe(3);
+        view.Callers.Select(c => (c.Operation, c.Standing, c.App)).ShouldBe([
+            ("DELETE /orders/{id}", "deprecated", "old-client"),
+            ("POST /orders/{id}/cancel", "removed", "batch"),
+            ("GET /orders", "provided", "web"),
+        ]);
+        view.Callers[0].Share.ShouldBe(1.0);
+    }
+
+    [Fact]
     public async Task the_view_does_not_grow_with_the_fleet()
     {
         await using var server = await TestServer.StartAsync(loop: false);
