@@ -19,8 +19,12 @@ public sealed class DashboardFeed(ServerRuntime rt, Reconciler reconciler)
     /// <summary>How often a quiet stream sends a comment line, so proxies keep it open.</summary>
     public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
+    /// <summary>How often a replica that does not lead works out the refusals in force itself.</summary>
+    public static readonly TimeSpan FollowerRefusalsEvery = TimeSpan.FromSeconds(10);
+
     private readonly SemaphoreSlim gate = new(1, 1);
     private Built? last;
+    private (DateTimeOffset At, IReadOnlyList<Core.Decisions.Refusal> Refusals)? followerRefusals;
 
     /// <summary>The view, its JSON and its content without the time it was built (what a stream compares).</summary>
     public sealed record Built(DashboardView View, string Json, string Content, long Stamp);
@@ -62,11 +66,7 @@ public sealed class DashboardFeed(ServerRuntime rt, Reconciler reconciler)
             return new DashboardDataChange(c.Id, c.Stores, c.Phases.ToList(), states,
                 declared == 0 ? 0 : Math.Min(1.0, states.Count(s => s.State == DataPhaseState.Complete) / (double)declared));
         }).ToList();
-        // The leader's last decisions hold the refusals in force; a replica that does not lead asks Decide itself.
-        var refusals = rt.IsLeader && reconciler.LastDecisions is { } decided
-            ? decided.Refusals
-            : rt.Planner.WhatIf(config, control, now, [], await rt.OtherReplicasSamplesAsync(cancellationToken),
-                await rt.Store.LoadClientCallsAsync(now - config.Policy.Retention.ClientTelemetry, null, null, cancellationToken)).Refusals;
+        var refusals = await RefusalsAsync(config, control, now, cancellationToken);
         var events = await rt.Store.LatestEventsAsync(EventCount, cancellationToken);
         var calls = await rt.Store.LoadClientCallsAsync(now - config.Policy.Retention.ClientTelemetry, null, null, cancellationToken);
         var callers = ClientsEndpoints.View(calls)
@@ -82,6 +82,27 @@ public sealed class DashboardFeed(ServerRuntime rt, Reconciler reconciler)
         config.FindService(service)?.Releases is { Count: > 0 } releases && releases[^1] is var newest
             ? newest.Deprecates.Contains(operation) ? "deprecated" : newest.Provides.Contains(operation) || newest.Provides.Count == 0 ? "provided" : "removed"
             : "provided";
+
+    /// <summary>
+    /// The refusals in force: the leader's last decisions hold them. A replica that does not lead asks Decide itself
+    /// (a what-if over the whole fleet), at most once per <see cref="FollowerRefusalsEvery"/>, since at 100,000 nodes that
+    /// costs about as much as a tick.
+    /// </summary>
+    private async Task<IReadOnlyList<Core.Decisions.Refusal>> RefusalsAsync(StepwiseConfig config, Core.Reconciling.ControlState control, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (rt.IsLeader && reconciler.LastDecisions is { } decided)
+        {
+            return decided.Refusals;
+        }
+        if (followerRefusals is { } cached && now - cached.At < FollowerRefusalsEvery && now >= cached.At)
+        {
+            return cached.Refusals;
+        }
+        var asked = rt.Planner.WhatIf(config, control, now, [], await rt.OtherReplicasSamplesAsync(cancellationToken),
+            await rt.Store.LoadClientCallsAsync(now - config.Policy.Retention.ClientTelemetry, null, null, cancellationToken)).Refusals;
+        followerRefusals = (now, asked);
+        return asked;
+    }
 
     private static DashboardService Service(ServiceSummary summary, Rollout? inFlight, IReadOnlyList<Node> nodes)
     {

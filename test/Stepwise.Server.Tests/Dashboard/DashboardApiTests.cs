@@ -91,6 +91,18 @@ public partial class DashboardApiTests
     }
 
     [Fact]
+    public async Task a_replica_that_does_not_lead_answers_with_the_refusals_it_works_out_and_says_it_does_not_lead()
+    {
+        // No tick has run, so this server has not taken the lead: it works the refusals out with a what-if (none here).
+        await using var server = await TestServer.StartAsync(loop: false);
+        server.Host.Runtime.Nodes.Report("n1", "orders", "1.0.0", NodeHealth.Healthy, server.Host.Runtime.Time.GetUtcNow());
+        var view = (await server.Admin.GetFromJsonAsync<DashboardView>(Routes.Dashboard.TrimStart('/'), SnapshotJson.Options))!;
+        view.Leader.ShouldBeFalse();
+        view.Refusals.ShouldBeEmpty();
+        view.Services.Single().NodesByRelease["1.0.0"].ShouldBe(1);
+    }
+
+    [Fact]
     public async Task the_view_does_not_grow_with_the_fleet()
     {
         await using var server = await TestServer.StartAsync(loop: false);
