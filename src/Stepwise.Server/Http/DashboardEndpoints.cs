@@ -131,10 +131,14 @@ internal static class DashboardEndpoints
     public static async Task<IResult> Get(DashboardFeed feed, CancellationToken cancellationToken) =>
         Results.Content((await feed.CurrentAsync(cancellationToken)).Json, "application/json");
 
-    /// <summary>Server-sent events: "dashboard" with the view when it changes, a comment line when quiet.</summary>
-    public static async Task Stream(HttpContext context, DashboardFeed feed, ServerRuntime rt)
+    /// <summary>
+    /// Server-sent events: "dashboard" with the view when it changes, a comment line when quiet. The stream ends when
+    /// the browser goes or the server stops (a stopping server does not wait for open dashboards).
+    /// </summary>
+    public static async Task Stream(HttpContext context, DashboardFeed feed, ServerRuntime rt, IHostApplicationLifetime lifetime)
     {
-        var ct = context.RequestAborted;
+        using var ends = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var ct = ends.Token;
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers["X-Accel-Buffering"] = "no";
@@ -162,7 +166,7 @@ internal static class DashboardEndpoints
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // The browser went away.
+            // The browser went away, or the server stops.
         }
     }
 }

@@ -151,6 +151,34 @@ public partial class DashboardApiTests
         next.Services.Single().NodesByRelease["1.0.0"].ShouldBe(1);
     }
 
+    [Fact]
+    public async Task a_stopping_server_ends_an_open_stream_instead_of_waiting_for_the_browser()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var reader = server.Client(TestServer.AdminSecret);
+        using var response = await reader.SendAsync(new HttpRequestMessage(HttpMethod.Get, Routes.DashboardStream.TrimStart('/')), HttpCompletionOption.ResponseHeadersRead);
+        using var body = new StreamReader(await response.Content.ReadAsStreamAsync());
+        await NextViewAsync(body);
+
+        var stopping = server.Host.StopAsync();
+        // The host would otherwise wait its whole shutdown timeout (30 s) for the open request.
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await Should.NotThrowAsync(async () =>
+        {
+            try
+            {
+                while (await body.ReadLineAsync(bound.Token) is not null)
+                {
+                }
+            }
+            catch (IOException)
+            {
+                // The connection closed under the read: the stream ended too.
+            }
+        });
+        await stopping.WaitAsync(bound.Token);
+    }
+
     private static async Task<DashboardView> NextViewAsync(StreamReader body)
     {
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
