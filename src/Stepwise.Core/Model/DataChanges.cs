@@ -67,6 +67,16 @@ public sealed record DataChange(
         }
     }
 
+    /// <summary>
+    /// Share of this change's phases, on every store it runs on, that <paramref name="states"/> (its phase states) has
+    /// complete: 0 to 1, and 0 for a change that declares no phase.
+    /// </summary>
+    public double ProgressOf(IEnumerable<DataPhaseStatus> states)
+    {
+        var declared = Phases.Count() * Stores.Count;
+        return declared == 0 ? 0 : Math.Min(1.0, states.Count(s => s.Change == Id && s.State == DataPhaseState.Complete) / (double)declared);
+    }
+
     public bool Declares(DataPhaseKind phase) => phase switch
     {
         DataPhaseKind.Expand => Expand is not null,

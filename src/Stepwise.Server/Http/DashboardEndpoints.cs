@@ -62,9 +62,7 @@ public sealed class DashboardFeed(ServerRuntime rt, Reconciler reconciler)
         var changes = config.DataChanges.Select(c =>
         {
             var states = control.DataPhases.Where(p => p.Change == c.Id).ToList();
-            var declared = c.Phases.Count() * c.Stores.Count;
-            return new DashboardDataChange(c.Id, c.Stores, c.Phases.ToList(), states,
-                declared == 0 ? 0 : Math.Min(1.0, states.Count(s => s.State == DataPhaseState.Complete) / (double)declared));
+            return new DashboardDataChange(c.Id, c.Stores, c.Phases.ToList(), states, c.ProgressOf(states));
         }).ToList();
         var refusals = await RefusalsAsync(config, control, now, cancellationToken);
         var events = await rt.Store.LatestEventsAsync(EventCount, cancellationToken);

@@ -104,12 +104,11 @@ internal sealed class StateGauges
         foreach (var change in config.DataChanges)
         {
             var states = control.DataPhases.Where(p => p.Change == change.Id).ToList();
-            var declared = change.Phases.Count() * change.Stores.Count;
             foreach (var status in states)
             {
                 dataPhase.Set(1, status.Change, Names.Of(status.Phase), status.Store, Names.Of(status.State));
             }
-            dataProgress.Set(declared == 0 ? 0 : Math.Min(1.0, states.Count(s => s.State == DataPhaseState.Complete) / (double)declared), change.Id);
+            dataProgress.Set(change.ProgressOf(states), change.Id);
         }
         foreach (var series in new[] { nodes, offCurrent, current, releases, span, phase, wave, phaseStarted, overrides, alerts, dataPhase, dataProgress })
         {
