@@ -13,7 +13,10 @@ using Stepwise.Server.Store;
 // Heartbeat ingestion on SQLite: NODES agents, each sending a heartbeat every INTERVAL seconds (open loop: each
 // heartbeat has a scheduled time; latency is measured from that time, so a stalled server cannot hide its queue),
 // over CONNECTIONS concurrent connections, against a real `stepwise server` process on loopback.
-// Usage: dotnet run -c Release --project bench/Stepwise.HeartbeatBench -- [nodes] [interval-s] [seconds] [warmup-s] [connections]
+// Usage: dotnet run -c Release --project bench/Stepwise.HeartbeatBench -- [nodes] [interval-s] [seconds] [warmup-s] [connections] [http|https]
+// With https the server listens with a certificate made for the run (ECDSA P-256, PEM files) and the client accepts
+// only that certificate. The per-token rate limit is on in both modes; the per-address one is off (every agent here
+// shares one address).
 //        dotnet run -c Release --project bench/Stepwise.HeartbeatBench -- rollback   (see RollbackTiming)
 if (args.Length > 0 && args[0] == "rollback")
 {
@@ -25,6 +28,9 @@ var interval = Arg(1, 10);
 var seconds = Arg(2, 60);
 var warmup = Arg(3, 15);
 var connections = Arg(4, 256);
+var tls = args.Length > 5 && args[5] == "https";
+const string BenchAdmin = "sw_bench-admin-secret-0123456789abcdef"; // the server refuses admin tokens shorter than 24 characters
+var scheme = tls ? "https" : "http";
 var rate = (double)nodes / interval;
 
 var directory = Directory.CreateTempSubdirectory("stepwise-heartbeat-bench-").FullName;
@@ -71,19 +77,45 @@ await using (var store = await StateStore.OpenAsync(StoreUrl.Parse("sqlite:" + d
 }
 
 var port = FreePort();
-var server = Process.Start(new ProcessStartInfo("dotnet")
+string? thumbprint = null;
+var serverArguments = new List<string> { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", "sqlite:" + database, "--urls", $"{scheme}://127.0.0.1:{port}", "--config", config, "--tick", "1s",
+    // Every simulated agent shares 127.0.0.1 here, so the per-address limit (meant for one client) is off; the per-token limit stays on.
+    "--rate-limit-address", "0" };
+if (tls)
 {
-    ArgumentList = { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", "sqlite:" + database, "--urls", $"http://127.0.0.1:{port}", "--config", config, "--tick", "1s" },
+    using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+    var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+    var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+    names.AddIpAddress(IPAddress.Loopback);
+    request.CertificateExtensions.Add(names.Build());
+    using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+    thumbprint = certificate.GetCertHashString();
+    await File.WriteAllTextAsync(Path.Combine(directory, "server.crt"), certificate.ExportCertificatePem());
+    await File.WriteAllTextAsync(Path.Combine(directory, "server.key"), key.ExportPkcs8PrivateKeyPem());
+    serverArguments.AddRange(["--tls-cert", Path.Combine(directory, "server.crt"), "--tls-key", Path.Combine(directory, "server.key")]);
+}
+var start = new ProcessStartInfo("dotnet")
+{
     UseShellExecute = false,
     RedirectStandardOutput = true,
-    Environment = { ["STEPWISE_ADMIN_TOKEN"] = "bench-admin", ["DOTNET_gcServer"] = "0" },
-})!;
+    Environment = { ["STEPWISE_ADMIN_TOKEN"] = BenchAdmin, ["DOTNET_gcServer"] = "0" },
+};
+foreach (var argument in serverArguments)
+{
+    start.ArgumentList.Add(argument);
+}
+var server = Process.Start(start)!;
 server.OutputDataReceived += (_, _) => { };
 server.BeginOutputReadLine();
 try
 {
     using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseCookies = false };
-    using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
+    if (thumbprint is not null)
+    {
+        // The client trusts exactly the run's certificate (as an agent given --ca-file trusts its CA).
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == thumbprint;
+    }
+    using var http = new HttpClient(handler) { BaseAddress = new Uri($"{scheme}://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
     for (var attempt = 0; ; attempt++)
     {
         try
@@ -104,7 +136,7 @@ try
         bodies[i] = JsonSerializer.SerializeToUtf8Bytes(new Heartbeat($"n{i:D6}", "orders", "1.0.0", NodeHealth.Healthy, true, 120, 0, [12.5, 14.1, 9.8, 11.0, 13.3]), SnapshotJson.Options);
     }
 
-    Console.WriteLine($"load: {nodes:N0} nodes every {interval} s = {rate:N0} heartbeats/s over {connections} connections; warm-up {warmup} s, measured {seconds} s");
+    Console.WriteLine($"load: {nodes:N0} nodes every {interval} s = {rate:N0} heartbeats/s over {connections} {scheme} connections; warm-up {warmup} s, measured {seconds} s");
     var total = (long)(rate * (warmup + seconds));
     var latencies = new double[total];
     var statuses = new int[total];
@@ -171,7 +203,7 @@ try
     var elapsed = clock.Elapsed.TotalSeconds;
     using (var metricsRequest = new HttpRequestMessage(HttpMethod.Get, "metrics"))
     {
-        metricsRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "bench-admin");
+        metricsRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", BenchAdmin);
         using var metricsResponse = await http.SendAsync(metricsRequest);
         foreach (var line in (await metricsResponse.Content.ReadAsStringAsync()).Split('\n').Where(l => l.StartsWith("stepwise_", StringComparison.Ordinal) && l.Contains("seconds", StringComparison.Ordinal)))
         {
@@ -190,6 +222,7 @@ try
     var achieved = measured.Length / (elapsed - warmup);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"measured {measured.Length:N0} heartbeats in {elapsed - warmup:0.0} s = {achieved:N0}/s (target {rate:N0}/s); 200 OK: {ok:N0}; errors: {measured.Length - ok:N0}"));
+    Console.WriteLine("answers: " + string.Join(", ", statuses[(int)first..].GroupBy(s => s).OrderByDescending(g => g.Count()).Select(g => $"{(g.Key < 0 ? "no answer" : g.Key.ToString(CultureInfo.InvariantCulture))} x{g.Count():N0}")));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"latency from scheduled time (ms): p50 {P(0.50):0.0}  p90 {P(0.90):0.0}  p99 {P(0.99):0.0}  p99.9 {P(0.999):0.0}  max {measured[^1]:0.0}"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

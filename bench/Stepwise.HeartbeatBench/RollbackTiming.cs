@@ -14,7 +14,7 @@ using Stepwise.Core.Model;
 /// </summary>
 internal static class RollbackTiming
 {
-    private const string Admin = "bench-admin";
+    private const string Admin = "sw_bench-admin-secret-0123456789abcdef"; // at least 24 characters, as the server requires
     private static readonly TimeSpan AnalysisInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(2);
 
