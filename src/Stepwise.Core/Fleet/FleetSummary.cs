@@ -31,20 +31,24 @@ public static class FleetSummary
     public static IReadOnlyList<ServiceSummary> Of(StepwiseConfig config, ControlState control, IReadOnlyList<Node> fleet)
     {
         var currentOf = control.Services.ToDictionary(s => s.Service, s => s.Current, StringComparer.Ordinal);
-        // Before its first completed rollout, a service's current release is what most of its nodes run (as Decide has it).
-        foreach (var service in config.Services.Where(s => !currentOf.ContainsKey(s.Name)))
+        // Before its first completed rollout, a service's current release is what most of its nodes run (as Decide has
+        // it): one pass over the fleet counts the releases of every such service.
+        var unsettled = config.Services.Where(s => !currentOf.ContainsKey(s.Name)).ToDictionary(s => s.Name, s => (Service: s, ByOrdinal: new int[s.Releases.Count]), StringComparer.Ordinal);
+        if (unsettled.Count > 0)
         {
-            var byOrdinal = new int[service.Releases.Count];
             foreach (var node in fleet)
             {
-                if (node.Service == service.Name && node.Counts && service.OrdinalOf(node.ActualRelease) is var ordinal and >= 0)
+                if (node.Counts && unsettled.TryGetValue(node.Service, out var u) && u.Service.OrdinalOf(node.ActualRelease) is var ordinal and >= 0)
                 {
-                    byOrdinal[ordinal]++;
+                    u.ByOrdinal[ordinal]++;
                 }
             }
-            if (CurrentRelease.MostCommon(service, byOrdinal) is { } common)
+            foreach (var (name, (service, byOrdinal)) in unsettled)
             {
-                currentOf[service.Name] = common.Version;
+                if (CurrentRelease.MostCommon(service, byOrdinal) is { } common)
+                {
+                    currentOf[name] = common.Version;
+                }
             }
         }
         var targetOf = control.Rollouts.Where(r => r.InFlight).GroupBy(r => r.Service).ToDictionary(g => g.Key, g => g.Last().To, StringComparer.Ordinal);

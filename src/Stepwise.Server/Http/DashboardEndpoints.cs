@@ -55,7 +55,8 @@ public sealed class DashboardFeed(ServerRuntime rt, Reconciler reconciler)
         var control = await rt.Store.LoadControlStateAsync(cancellationToken);
         var nodes = rt.Nodes.All();
         var rolloutOf = control.Rollouts.Where(r => r.InFlight).GroupBy(r => r.Service).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
-        var services = FleetSummary.Of(config, control, nodes).Select(s => Service(s, rolloutOf.GetValueOrDefault(s.Service), nodes)).ToList();
+        var unwell = nodes.Where(n => n.State is NodeState.Quarantined or NodeState.Offline).ToLookup(n => n.Service, StringComparer.Ordinal);
+        var services = FleetSummary.Of(config, control, nodes).Select(s => Service(s, rolloutOf.GetValueOrDefault(s.Service), unwell[s.Service])).ToList();
         var rollouts = control.Rollouts.Where(r => r.InFlight)
             .Concat(control.Rollouts.Where(r => !r.InFlight).Reverse().Take(PastRollouts))
             .Select(r => Views.Rollout(r, nodes, rt)).ToList();
@@ -102,7 +103,8 @@ public sealed class DashboardFeed(ServerRuntime rt, Reconciler reconciler)
         return asked;
     }
 
-    private static DashboardService Service(ServiceSummary summary, Rollout? inFlight, IReadOnlyList<Node> nodes)
+    /// <param name="unwell">The service's quarantined and offline nodes.</param>
+    private static DashboardService Service(ServiceSummary summary, Rollout? inFlight, IEnumerable<Node> unwell)
     {
         var window = inFlight is not null ? new[] { inFlight.From, inFlight.To } : summary.Current is { } current ? [current] : [];
         var byRelease = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -117,7 +119,7 @@ public sealed class DashboardFeed(ServerRuntime rt, Reconciler reconciler)
         }
         // Nodes that need a look: off the current release first, then quarantined or offline ones.
         var off = summary.OffCurrent.Select(o => o.Node);
-        var attention = off.Concat(nodes.Where(n => n.Service == summary.Service && n.State is NodeState.Quarantined or NodeState.Offline))
+        var attention = off.Concat(unwell)
             .DistinctBy(n => n.Id).ToList();
         return new DashboardService(summary.Service, summary.Current, inFlight?.Id, window, summary.Span, byRelease, byState,
             attention.Take(DashboardService.MaxAttention).Select(Views.Node).ToList(), attention.Count);
