@@ -39,8 +39,9 @@ public static class ServerCommand
                 stderr.WriteLine($"error: --tick {parse.GetValue(tick)}: write a duration from 10ms to 10m, e.g. 1s or 500ms");
                 return ExitCodes.BadInput;
             }
+            static bool HttpUrl(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? url) => Uri.TryCreate(text, UriKind.Absolute, out url) && url.Scheme is "http" or "https";
             Uri? alertUri = null;
-            if (parse.GetValue(webhook) is { } hook && (!Uri.TryCreate(hook, UriKind.Absolute, out alertUri) || alertUri.Scheme is not ("http" or "https")))
+            if (parse.GetValue(webhook) is { } hook && !HttpUrl(hook, out alertUri))
             {
                 stderr.WriteLine($"error: --alert-webhook {hook}: write an absolute http(s) URL");
                 return ExitCodes.BadInput;
@@ -48,7 +49,7 @@ public static class ServerCommand
             var managers = new List<Uri>();
             foreach (var manager in parse.GetValue(alertmanagers) ?? [])
             {
-                if (!Uri.TryCreate(manager, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+                if (!HttpUrl(manager, out var uri) || uri.Query.Length > 0 || uri.Fragment.Length > 0)
                 {
                     stderr.WriteLine($"error: --alertmanager {manager}: write the absolute http(s) base URL of an Alertmanager, e.g. http://alertmanager:9093");
                     return ExitCodes.BadInput;
