@@ -14,6 +14,7 @@ namespace Stepwise.Agent;
 /// <param name="Policy">What this agent agrees to run (null: any command; placeholders never reach a shell).</param>
 /// <param name="Handler">How the agent reaches the controller (TLS settings); null: the default handler.</param>
 /// <param name="InitialRelease">The release the node was provisioned with: what the agent reports on its first start, before the controller has moved it anywhere.</param>
+/// <param name="Metrics">Which of the app's Prometheus series the agent reads (null: <see cref="AppMetricsSpec.Default"/>).</param>
 public sealed record AgentOptions(
     Uri Controller,
     string Token,
@@ -29,8 +30,10 @@ public sealed record AgentOptions(
     Stepwise.Api.Artifact? LocalArtifact = null,
     TimeSpan? MaxHeartbeat = null,
     AgentPolicy? Policy = null,
-    System.Net.Http.HttpMessageHandler? Handler = null)
+    System.Net.Http.HttpMessageHandler? Handler = null,
+    AppMetricsSpec? Metrics = null)
 {
+    public AppMetricsSpec MetricsOrDefault => Metrics ?? AppMetricsSpec.Default;
     public AgentPolicy PolicyOrDefault => Policy ?? AgentPolicy.AllowAll;
     public TimeSpan HealthTimeoutOrDefault => HealthTimeout ?? TimeSpan.FromSeconds(30);
     public TimeSpan RequestTimeoutOrDefault => RequestTimeout ?? TimeSpan.FromSeconds(5);

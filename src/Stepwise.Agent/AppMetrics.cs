@@ -1,7 +1,8 @@
 namespace Stepwise.Agent;
 
 /// <summary>
-/// The metrics an app exposes for Stepwise, by name (Prometheus text at the artifact's metrics path):
+/// The metrics an app exposes for Stepwise by default, by name (Prometheus text at the artifact's metrics path;
+/// <see cref="AppMetricsSpec"/> reads other series):
 /// <list type="bullet">
 /// <item><c>http_requests_total</c>: counter of requests served (summed over all labels);</item>
 /// <item><c>http_request_errors_total</c>: counter of failed (5xx) requests (summed over all labels);</item>
@@ -15,28 +16,36 @@ public static class AppMetricNames
     public const string LatencyHistogram = "http_request_duration_ms";
 }
 
-/// <summary>Counter readings of one scrape: totals and the cumulative latency histogram (upper bound → count).</summary>
+/// <summary>Counter readings of one scrape: totals and the cumulative latency histogram (upper bound in ms → count).</summary>
 public sealed record MetricReading(double Requests, double Errors, IReadOnlyList<(double UpperBound, double Count)> LatencyBuckets)
 {
     public static MetricReading Zero { get; } = new(0, 0, []);
 
-    public static MetricReading From(IReadOnlyList<PrometheusSample> samples)
+    /// <summary>
+    /// The reading the <paramref name="spec"/> selects from one scrape (null: <see cref="AppMetricsSpec.Default"/>).
+    /// A regex matcher that runs too long is a <see cref="FormatException"/>, as a malformed scrape is.
+    /// </summary>
+    public static MetricReading From(IReadOnlyList<PrometheusSample> samples, AppMetricsSpec? spec = null)
     {
+        spec ??= AppMetricsSpec.Default;
+        var bucketName = spec.Latency.Name + MetricSelector.Bucket;
         double requests = 0, errors = 0;
         var buckets = new SortedDictionary<double, double>();
         foreach (var s in samples)
         {
-            if (s.Name == AppMetricNames.Requests)
+            // Not else-if: the requests and the errors may be read from one counter with different matchers.
+            if (s.Name == spec.Requests.Name && spec.Requests.Matches(s.Labels))
             {
                 requests += s.Value;
             }
-            else if (s.Name == AppMetricNames.Errors)
+            if (s.Name == spec.Errors.Name && spec.Errors.Matches(s.Labels))
             {
                 errors += s.Value;
             }
-            else if (s.Name == AppMetricNames.LatencyHistogram + "_bucket" && s.Labels.TryGetValue("le", out var le) && PrometheusText.TryParseValue(le, out var bound))
+            if (s.Name == bucketName && s.Labels.TryGetValue("le", out var le) && PrometheusText.TryParseValue(le, out var bound) && spec.Latency.Matches(s.Labels))
             {
-                buckets[bound] = buckets.GetValueOrDefault(bound) + s.Value;
+                var ms = spec.ToMilliseconds(bound);
+                buckets[ms] = buckets.GetValueOrDefault(ms) + s.Value;
             }
         }
         return new MetricReading(requests, errors, [.. buckets.Select(b => (b.Key, b.Value))]);
@@ -55,12 +64,14 @@ public sealed record MetricDelta(long Requests, long Errors, IReadOnlyList<doubl
     /// The change from <paramref name="previous"/> to <paramref name="current"/>. A counter that went down means the
     /// app restarted: the whole current value is new (Prometheus counter-reset semantics). Latency samples are rebuilt
     /// from the histogram: each observation in a bucket counts as the bucket's midpoint (the lower bound for +Inf),
-    /// thinned evenly to at most <see cref="MaxLatencySamples"/>.
+    /// thinned evenly to at most <see cref="MaxLatencySamples"/>. Errors are at most the requests.
     /// </summary>
     public static MetricDelta Between(MetricReading previous, MetricReading current)
     {
         var requests = Counter(previous.Requests, current.Requests);
-        var errors = Counter(previous.Errors, current.Errors);
+        // The API refuses a heartbeat with more errors than requests; errors read from a series the requests
+        // selector does not cover must not get every heartbeat refused.
+        var errors = Math.Min(Counter(previous.Errors, current.Errors), requests);
         var reset = current.Requests < previous.Requests;
         var before = reset ? [] : previous.LatencyBuckets.ToDictionary(b => b.UpperBound, b => b.Count);
         var perBucket = new List<(double Value, long Count)>();

@@ -147,8 +147,11 @@ public sealed class AppProcess : IDisposable
         }
     }
 
-    /// <summary>The app's metrics now, or null when they cannot be read or parsed.</summary>
-    public async Task<MetricReading?> ScrapeAsync(CancellationToken cancellationToken)
+    /// <summary>Why the last scrape's text could not be read (malformed, or a selector's regex ran too long); null after a good one.</summary>
+    public string? ScrapeError { get; private set; }
+
+    /// <summary>The series <paramref name="spec"/> selects from the app's metrics now, or null when they cannot be read or parsed.</summary>
+    public async Task<MetricReading?> ScrapeAsync(AppMetricsSpec spec, CancellationToken cancellationToken)
     {
         if (Exited)
         {
@@ -157,9 +160,16 @@ public sealed class AppProcess : IDisposable
         try
         {
             var text = await http.GetStringAsync(Artifact.MetricsPath, cancellationToken);
-            return MetricReading.From(PrometheusText.Parse(text));
+            var reading = MetricReading.From(PrometheusText.Parse(text), spec);
+            ScrapeError = null;
+            return reading;
         }
-        catch (Exception e) when (e is HttpRequestException or FormatException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (FormatException e)
+        {
+            ScrapeError = e.Message;
+            return null;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return null;
         }

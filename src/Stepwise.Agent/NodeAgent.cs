@@ -40,6 +40,8 @@ public sealed class NodeAgent : IAsyncDisposable
     /// <summary>The release and artifact the agent last refused to run, and why: reported as a failed install, not retried.</summary>
     private (string Release, string Artifact, string Reason)? refused;
     private int? clampedInterval;
+    /// <summary>The last scrape error logged, so a lasting one is logged once.</summary>
+    private string? scrapeError;
 
     public NodeAgent(AgentOptions options, Action<string> log, TimeProvider? time = null, HttpMessageHandler? handler = null)
     {
@@ -107,6 +109,7 @@ public sealed class NodeAgent : IAsyncDisposable
         // Nothing serves until the controller answers.
         Save(state with { Sanctioned = false, AppPid = null, AppStartedAt = null, AppGroup = false });
         log($"runs {options.PolicyOrDefault}{(options.PolicyOrDefault.AllowShellPlaceholders ? "; shell scripts may hold placeholders" : "")}");
+        log($"reads the app's {options.MetricsOrDefault}");
         log($"node {options.Node} ({options.Service}): installed release {state.Release ?? "none"}, app port {state.AppPort}; waiting for the controller at {options.Controller}");
     }
 
@@ -205,7 +208,16 @@ public sealed class NodeAgent : IAsyncDisposable
         if (await app.HealthyAsync(cancellationToken))
         {
             app.Probes.Record(passed: true);
-            return (NodeHealth.Healthy, await app.ScrapeAsync(cancellationToken));
+            var reading = await app.ScrapeAsync(options.MetricsOrDefault, cancellationToken);
+            if (app.ScrapeError != scrapeError)
+            {
+                scrapeError = app.ScrapeError;
+                if (scrapeError is not null)
+                {
+                    log($"could not read the app's metrics at {app.Artifact.MetricsPath}: {scrapeError}; heartbeats carry no request figures until it can");
+                }
+            }
+            return (NodeHealth.Healthy, reading);
         }
         if (app.Probes.Record(passed: false))
         {

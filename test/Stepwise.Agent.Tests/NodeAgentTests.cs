@@ -23,10 +23,10 @@ public sealed class NodeAgentTests : IAsyncLifetime
         await controller.DisposeAsync();
     }
 
-    private NodeAgent NewAgent(string node = "n1")
+    private NodeAgent NewAgent(string node = "n1", AppMetricsSpec? metrics = null)
     {
         var options = new AgentOptions(controller.Address, "agent-token", node, "orders", Path.Combine(dir, node),
-            RequestTimeout: TimeSpan.FromSeconds(1), MaxBackoff: TimeSpan.FromMilliseconds(200), HealthTimeout: TimeSpan.FromSeconds(30));
+            RequestTimeout: TimeSpan.FromSeconds(1), MaxBackoff: TimeSpan.FromMilliseconds(200), HealthTimeout: TimeSpan.FromSeconds(30), Metrics: metrics);
         var agent = new NodeAgent(options, line => { lock (log) { log.Add(line); } });
         agents.Add(agent);
         agent.Start();
@@ -60,9 +60,9 @@ public sealed class NodeAgentTests : IAsyncLifetime
         }
     }
 
-    private async Task<NodeAgent> ServingAgent(string release = "1.1.0")
+    private async Task<NodeAgent> ServingAgent(string release = "1.1.0", AppMetricsSpec? metrics = null)
     {
-        var agent = NewAgent();
+        var agent = NewAgent(metrics: metrics);
         Sanction(release);
         await TestApp.StepUntil(agent, () => controller.Last is { Serving: true } hb && hb.Release == release, $"node serving {release}", Diagnostics);
         return agent;
@@ -115,6 +115,29 @@ public sealed class NodeAgentTests : IAsyncLifetime
         hb.LatencyMs.Count.ShouldBe(7);
         await agent.StepAsync(TestContext.Current.CancellationToken);
         controller.Last!.Requests.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task the_agent_reads_the_series_its_metrics_spec_names()
+    {
+        // Errors read from the requests counter and a histogram filtered to no series: figures the defaults never give.
+        var metrics = AppMetricsSpec.Create(null, $"{AppMetricNames.Requests}{{node=\"n1\"}}", $"{AppMetricNames.LatencyHistogram}{{node=\"elsewhere\"}}", null);
+        var agent = await ServingAgent(metrics: metrics);
+        using var http = new HttpClient();
+        for (var i = 0; i < 5; i++)
+        {
+            (await http.GetAsync($"http://127.0.0.1:{agent.AppPort}/orders", TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        }
+        var before = controller.Received.Count;
+        await agent.StepAsync(TestContext.Current.CancellationToken);
+        var hb = controller.Received.Skip(before).Single();
+        hb.Requests.ShouldBe(5);
+        hb.Errors.ShouldBe(hb.Requests);
+        hb.LatencyMs.ShouldBeEmpty();
+        lock (log)
+        {
+            log.ShouldContain($"reads the app's {metrics}");
+        }
     }
 
     [Fact]

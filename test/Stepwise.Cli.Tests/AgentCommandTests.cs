@@ -19,6 +19,29 @@ public sealed class AgentCommandTests
         err.ShouldContain(option == "--allow-command" ? "absolute path" : option == "--run" ? "placeholder" : value);
     }
 
+    [Theory]
+    [InlineData("--metric-requests", "", "empty")]
+    [InlineData("--metric-errors", "http_requests_received_total{code=~\"5..}", "never closed")]
+    [InlineData("--metric-errors", "http_requests_received_total{code==\"500\"}", "unknown operator")]
+    [InlineData("--metric-latency", "http_request_duration_seconds_bucket", "without _bucket")]
+    [InlineData("--metric-latency", "http_request_duration", "--latency-unit")]
+    public void a_bad_metric_selector_is_bad_input_naming_the_option(string option, string value, string expected)
+    {
+        var (exit, _, err) = Agent(option, value);
+        exit.ShouldBe(ExitCodes.BadInput);
+        err.ShouldStartWith($"error: {option}");
+        err.ShouldContain(expected);
+    }
+
+    [Fact]
+    public void an_unknown_latency_unit_is_bad_input_listing_the_units()
+    {
+        var (exit, _, err) = Agent("--latency-unit", "minutes");
+        exit.ShouldBe(ExitCodes.BadInput);
+        err.ShouldContain("minutes");
+        Stepwise.Agent.AppMetricsSpec.UnitNames.ShouldAllBe(unit => err.Contains(unit));
+    }
+
     [Fact]
     public void an_allow_list_line_that_is_not_an_absolute_path_is_bad_input_at_file_and_line()
     {

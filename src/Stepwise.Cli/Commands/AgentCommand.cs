@@ -4,7 +4,8 @@ using Stepwise.Agent;
 namespace Stepwise.Cli.Commands;
 
 /// <summary>
-/// <c>stepwise agent --controller URL --token T --node ID --service S [--state-dir DIR] [--app-port P]</c>:
+/// <c>stepwise agent --controller URL --token T --node ID --service S [--state-dir DIR] [--app-port P]
+/// [--metric-requests SELECTOR] [--metric-errors SELECTOR] [--metric-latency SELECTOR] [--latency-unit seconds|milliseconds]</c>:
 /// runs the node agent until stopped (Ctrl+C / SIGTERM stops the app and exits 0).
 /// </summary>
 public static class AgentCommand
@@ -27,9 +28,15 @@ public static class AgentCommand
         var allowCommand = new Option<string[]>("--allow-command") { Description = "Run only this program (an absolute path; a folder ending in / allows what is below it). Repeatable; default: any program.", AllowMultipleArgumentsPerToken = false };
         var allowList = new Option<string?>("--allow-list") { Description = "A file of allowed programs, one absolute path a line ('#' comments), added to --allow-command." };
         var allowShell = new Option<bool>("--allow-shell-placeholders") { Description = "Let a shell's -c script hold {version}, {port} or {node} (refused by default: placeholders never reach a shell)." };
+        var metricRequests = new Option<string?>(AppMetricsSpec.RequestsOption) { Description = $"The app's requests counter: a metric name, optionally with label matchers (=, !=, =~, !~), e.g. http_requests_received_total; matching samples are summed (default: {AppMetricNames.Requests})." };
+        var metricErrors = new Option<string?>(AppMetricsSpec.ErrorsOption) { Description = $"The app's failed-requests counter, e.g. http_requests_received_total{{code=~\"5..\"}}; matching samples are summed (default: {AppMetricNames.Errors})." };
+        var metricLatency = new Option<string?>(AppMetricsSpec.LatencyOption) { Description = $"The app's request-latency histogram, named without _bucket, optionally with label matchers, e.g. http_request_duration_seconds (default: {AppMetricNames.LatencyHistogram})." };
+        var latencyUnit = new Option<string?>(AppMetricsSpec.LatencyUnitOption) { Description = "The unit of the latency histogram's buckets; default: from its name (_seconds, _ms or _milliseconds)." };
+        latencyUnit.AcceptOnlyFromAmong([.. AppMetricsSpec.UnitNames]);
         var command = new Command("agent", "Run the node agent: runs the release the controller sanctions, health-checks it, sends heartbeats.")
         {
             controller, token, tokenFile, caFile, clientCert, clientKey, node, service, stateDir, release, run, heartbeat, appPort, allowCommand, allowList, allowShell,
+            metricRequests, metricErrors, metricLatency, latencyUnit,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -58,6 +65,16 @@ public static class AgentCommand
             if (port is < 0 or > 65535)
             {
                 stderr.WriteLine($"error: --app-port {port}: give a TCP port between 1 and 65535 (or 0 for a free one)");
+                return ExitCodes.BadInput;
+            }
+            AppMetricsSpec metrics;
+            try
+            {
+                metrics = AppMetricsSpec.Create(parse.GetValue(metricRequests), parse.GetValue(metricErrors), parse.GetValue(metricLatency), parse.GetValue(latencyUnit));
+            }
+            catch (FormatException e)
+            {
+                stderr.WriteLine($"error: {e.Message}");
                 return ExitCodes.BadInput;
             }
             Api.Artifact? local = null;
@@ -120,7 +137,7 @@ public static class AgentCommand
                 return ExitCodes.BadInput;
             }
             var id = parse.GetValue(node)!;
-            var options = new AgentOptions(uri, secret, id, parse.GetValue(service)!, parse.GetValue(stateDir) ?? Path.Combine(".stepwise-agent", id), port, InitialRelease: parse.GetValue(release), LocalArtifact: local, MaxHeartbeat: every, Policy: policy, Handler: handler);
+            var options = new AgentOptions(uri, secret, id, parse.GetValue(service)!, parse.GetValue(stateDir) ?? Path.Combine(".stepwise-agent", id), port, InitialRelease: parse.GetValue(release), LocalArtifact: local, MaxHeartbeat: every, Policy: policy, Handler: handler, Metrics: metrics);
             var output = parse.InvocationConfiguration.Output;
             void Log(string line)
             {
