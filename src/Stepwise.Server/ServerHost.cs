@@ -143,10 +143,13 @@ public sealed class ServerHost : IAsyncDisposable
             builder.Services.AddSingleton<IDataPhaseRunner>(dataRunner ?? new DataLibraryRunner());
             builder.Services.AddSingleton(sp => new AlertWebhook(options.AlertWebhook, new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<ILogger<AlertWebhook>>()));
             builder.Services.AddSingleton(sp => new AlertmanagerClient(options.Alertmanagers, new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<ILogger<AlertmanagerClient>>()));
+            builder.Services.AddSingleton(sp => new Analysis.PrometheusSampler(runtime, new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<ILogger<Analysis.PrometheusSampler>>()));
             builder.Services.AddSingleton<Reconciler>();
             builder.Services.AddSingleton<Http.DashboardFeed>();
 
             var app = builder.Build();
+            var sampler = app.Services.GetRequiredService<Analysis.PrometheusSampler>();
+            planner.Queried = sampler.Current;
             app.UseExceptionHandler();
             app.UseStatusCodePages();
             app.UseRouting();
@@ -165,7 +168,7 @@ public sealed class ServerHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts listening and the loops (reconciler, alert webhook, Alertmanagers).</summary>
+    /// <summary>Starts listening and the loops (reconciler, alert webhook, Alertmanagers, Prometheus queries).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await app.StartAsync(cancellationToken);
@@ -173,7 +176,8 @@ public sealed class ServerHost : IAsyncDisposable
         var alertmanager = app.Services.GetRequiredService<AlertmanagerClient>();
         loops = Task.WhenAll(Runtime.Options.RunReconcilerLoop ? Reconciler.RunAsync(stopping.Token) : Task.CompletedTask,
             webhook.RunAsync(stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default),
-            alertmanager.RunAsync(stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+            alertmanager.RunAsync(stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default),
+            app.Services.GetRequiredService<Analysis.PrometheusSampler>().RunAsync(stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default));
     }
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled (or the host is stopped by a signal).</summary>

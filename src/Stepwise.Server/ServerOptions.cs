@@ -36,6 +36,9 @@ public sealed record ServerOptions
     /// <summary>Alertmanagers (base URLs, each ending in '/') that get the leader's alerts through their v2 API.</summary>
     public IReadOnlyList<Uri> Alertmanagers { get; init; } = [];
 
+    /// <summary>The Prometheus the canary analysis queries for metrics with PromQL templates (its base URL); null: none.</summary>
+    public Uri? Prometheus { get; init; }
+
     /// <summary>Connection URLs of the data stores data changes run on, by store id.</summary>
     public IReadOnlyDictionary<string, string> DataStores { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 

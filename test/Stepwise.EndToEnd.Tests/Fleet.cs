@@ -33,7 +33,8 @@ public sealed class Fleet : IAsyncDisposable
     /// Starts the server and <paramref name="nodeCount"/> orders nodes (n1, n2...), plus <paramref name="otherNodes"/>
     /// of other services, with the orders sample's stepwise.yaml or <paramref name="configYaml"/>, and traffic on every node.
     /// </summary>
-    public static async Task<Fleet> StartAsync(int nodeCount, string? configYaml = null, IReadOnlyList<(string Id, string Service)>? otherNodes = null)
+    public static async Task<Fleet> StartAsync(int nodeCount, string? configYaml = null, IReadOnlyList<(string Id, string Service)>? otherNodes = null,
+        IReadOnlyList<string>? serverArguments = null)
     {
         var dir = Stepwise.Testing.Scratch.Directory("stepwise-e2e-");
         var config = Path.Combine(RepoRoot(), "samples", "orders", "stepwise.yaml");
@@ -42,12 +43,15 @@ public sealed class Fleet : IAsyncDisposable
             config = Path.Combine(dir, "stepwise.yaml");
             await File.WriteAllTextAsync(config, configYaml);
         }
-        var local = await Run(() => LocalFleet.StartAsync(new LocalFleetOptions(StepwiseDll, OrdersDll, config, dir), nodeCount, otherNodes));
+        var local = await Run(() => LocalFleet.StartAsync(new LocalFleetOptions(StepwiseDll, OrdersDll, config, dir, ServerArguments: serverArguments), nodeCount, otherNodes));
         local.StartTraffic();
         return new Fleet(local);
     }
 
     public Task StartServerAsync() => Run(() => local.StartServerAsync());
+
+    /// <summary>The loopback port the app of node <paramref name="id"/> listens on.</summary>
+    public int AppPort(string id) => local.AppPort(id);
 
     /// <summary>SIGKILL the server: no shutdown, no flush.</summary>
     public void KillServer() => local.KillServer();

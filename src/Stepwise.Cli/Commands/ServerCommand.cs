@@ -23,12 +23,13 @@ public static class ServerCommand
         var tick = new Option<string>("--tick") { Description = "How often the reconciler decides and heartbeats are flushed (e.g. 1s, 500ms).", DefaultValueFactory = _ => "1s" };
         var webhook = new Option<string?>("--alert-webhook") { Description = "POST alerts as JSON to this URL (retried), besides the event log." };
         var alertmanagers = new Option<string[]>("--alertmanager") { Description = "Send alerts to this Alertmanager (its base URL, e.g. http://alertmanager:9093) through its v2 API; repeat for each member of a cluster." };
+        var prometheus = new Option<string?>("--prometheus") { Description = "The Prometheus the canary analysis queries for metrics with PromQL templates (its base URL, e.g. http://prometheus:9090)." };
         var dataStores = new Option<string[]>("--data-store") { Description = "ID=URL of a data store data changes run on (repeatable)." };
         var perToken = new Option<int>("--rate-limit-token") { Description = "Requests a second one token may make (bursts of twice that); 0 turns the limit off.", DefaultValueFactory = _ => Stepwise.Server.Http.RateLimits.DefaultPerToken };
         var perAddress = new Option<int>("--rate-limit-address") { Description = "Requests a second one client address may make (bursts of twice that); 0 turns the limit off (behind a proxy every request shares its address).", DefaultValueFactory = _ => Stepwise.Server.Http.RateLimits.DefaultPerAddress };
         var command = new Command("server", "Run the Stepwise server: the /api/v1 HTTP API, the store and the reconciler.")
         {
-            store, urls, tlsCert, tlsKey, clientCa, config, tokenFile, tick, webhook, alertmanagers, dataStores, perToken, perAddress,
+            store, urls, tlsCert, tlsKey, clientCa, config, tokenFile, tick, webhook, alertmanagers, prometheus, dataStores, perToken, perAddress,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -55,6 +56,12 @@ public static class ServerCommand
                     return ExitCodes.BadInput;
                 }
                 managers.Add(uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri + "/"));
+            }
+            Uri? prometheusUri = null;
+            if (parse.GetValue(prometheus) is { } prom && (!HttpUrl(prom, out prometheusUri) || prometheusUri.Query.Length > 0 || prometheusUri.Fragment.Length > 0))
+            {
+                stderr.WriteLine($"error: --prometheus {prom}: write the absolute http(s) base URL of a Prometheus, e.g. http://prometheus:9090");
+                return ExitCodes.BadInput;
             }
             foreach (var (option, value) in new[] { (perToken, parse.GetValue(perToken)), (perAddress, parse.GetValue(perAddress)) })
             {
@@ -88,6 +95,7 @@ public static class ServerCommand
                 Tick = interval,
                 AlertWebhook = alertUri,
                 Alertmanagers = managers,
+                Prometheus = prometheusUri,
                 DataStores = stores,
                 RateLimitPerToken = parse.GetValue(perToken),
                 RateLimitPerAddress = parse.GetValue(perAddress),

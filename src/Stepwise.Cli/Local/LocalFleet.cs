@@ -18,6 +18,7 @@ public sealed class LocalFleetException(string message) : Exception(message);
 /// <param name="Directory">Where the stores, agent states and logs go (a new temporary folder when null).</param>
 /// <param name="WaitLimit">How long any one wait may take before it fails with the logs.</param>
 /// <param name="Keep">Keep the folder after disposal (for a look at the logs).</param>
+/// <param name="ServerArguments">More arguments for <c>stepwise server</c> (e.g. <c>--prometheus URL</c>).</param>
 public sealed record LocalFleetOptions(
     string StepwiseDll,
     string SampleDll,
@@ -26,7 +27,8 @@ public sealed record LocalFleetOptions(
     TimeSpan? WaitLimit = null,
     bool Keep = false,
     string Tick = "250ms",
-    string Heartbeat = "500ms");
+    string Heartbeat = "500ms",
+    IReadOnlyList<string>? ServerArguments = null);
 
 /// <summary>
 /// A real fleet on loopback, shared by <c>stepwise demo</c> and the end-to-end tests: a <c>stepwise server</c> process
@@ -67,6 +69,9 @@ public sealed partial class LocalFleet : IAsyncDisposable
 
     public IReadOnlyCollection<string> NodeIds => nodes.Keys;
 
+    /// <summary>The loopback port the app of node <paramref name="id"/> listens on (where its /metrics is scraped).</summary>
+    public int AppPort(string id) => nodes[id].Port;
+
     /// <summary>Starts the server, <paramref name="nodeCount"/> orders nodes (n1, n2...) and <paramref name="otherNodes"/>, and waits until all serve 1.0.0.</summary>
     public static async Task<LocalFleet> StartAsync(LocalFleetOptions options, int nodeCount, IReadOnlyList<(string Id, string Service)>? otherNodes = null, CancellationToken ct = default)
     {
@@ -104,7 +109,7 @@ public sealed partial class LocalFleet : IAsyncDisposable
             serverPort = FreePort();
         }
         server = Spawn("server", ["server", "--store", $"sqlite:{StoreFile}", "--urls", $"http://127.0.0.1:{serverPort}",
-            "--config", options.ConfigPath, "--tick", options.Tick, "--data-store", $"orders-db=sqlite:{OrdersDb}"], new() { ["STEPWISE_ADMIN_TOKEN"] = admin });
+            "--config", options.ConfigPath, "--tick", options.Tick, "--data-store", $"orders-db=sqlite:{OrdersDb}", .. options.ServerArguments ?? []], new() { ["STEPWISE_ADMIN_TOKEN"] = admin });
         Api ??= new ApiClient(new Uri($"http://127.0.0.1:{serverPort}"), admin, TimeSpan.FromSeconds(20));
         await WaitAsync("the server to listen", async () =>
         {

@@ -94,6 +94,7 @@ public enum FailOn
 /// </param>
 /// <param name="MaxRate">Rate: absolute ceiling in [0, 1] for the canary rate (0.01 = 1%), or null. Exceeding it fails whatever FailOn says.</param>
 /// <param name="MinSamples">Distribution: fewer sample points than this on either side gives NoData. Rate: a Total below this on either side gives NoData. At least 1.</param>
+/// <param name="Prometheus">Where the samples come from when not from the agents' heartbeats: PromQL templates (null: heartbeats).</param>
 public sealed record MetricSpec(
     string Name,
     MetricKind Kind,
@@ -102,12 +103,14 @@ public sealed record MetricSpec(
     bool Critical = false,
     double Tolerance = 0.10,
     double? MaxRate = null,
-    int MinSamples = 10);
+    int MinSamples = 10,
+    MetricQuery? Prometheus = null);
 
 /// <summary>
 /// Samples of one metric. Distribution: finite values in Canary/Baseline, counts left at 0.
 /// Rate: the Events/Total counts per side (0 &lt;= Events &lt;= Total), value lists empty.
-/// A configured metric without samples is NoData.
+/// A configured metric without samples is NoData. <paramref name="Problem"/> says why a source gave nothing (a failed
+/// Prometheus query): the metric's NoData reason shows it.
 /// </summary>
 public sealed record MetricSamples(
     string Name,
@@ -116,7 +119,8 @@ public sealed record MetricSamples(
     long CanaryEvents = 0,
     long CanaryTotal = 0,
     long BaselineEvents = 0,
-    long BaselineTotal = 0);
+    long BaselineTotal = 0,
+    string? Problem = null);
 
 /// <summary>Score thresholds on a 0-100 scale, 0 &lt;= Marginal &lt;= Pass &lt;= 100: score ≥ Pass → Pass; ≥ Marginal → Marginal; below → Fail.</summary>
 public sealed record ScoreThresholds(double Pass = 95, double Marginal = 75)

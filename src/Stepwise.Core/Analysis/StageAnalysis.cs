@@ -37,6 +37,37 @@ public static class StageAnalysis
                 BaselineTotal = Math.Max(Math.Max(0, s.BaselineEvents), s.BaselineTotal),
             })
             .ToList();
-        return CanaryJudge.Judge(new AnalysisInput(analysis.Metrics, relevant, analysis.Thresholds, analysis.Confidence));
+        var result = CanaryJudge.Judge(new AnalysisInput(analysis.Metrics, relevant, analysis.Thresholds, analysis.Confidence));
+        var problems = relevant.Where(s => s.Problem is not null).ToDictionary(s => s.Name, s => s.Problem!, StringComparer.Ordinal);
+        return problems.Count == 0 ? result : result with
+        {
+            Metrics = result.Metrics.Select(m => m.Verdict == MetricVerdict.NoData && problems.TryGetValue(m.Name, out var problem)
+                ? m with { Reason = $"{problem}; {m.Reason}" }
+                : m).ToList(),
+        };
+    }
+
+    /// <summary>
+    /// The samples of every stage as the judge reads them: what the agents' heartbeats gave (<paramref name="collected"/>),
+    /// except for the metrics the policy reads from Prometheus, whose samples are <paramref name="queried"/> (for the
+    /// same rollout and stage) or none yet. A heartbeat metric of the same name never stands in for a query.
+    /// </summary>
+    public static List<RolloutSamples> Combine(AnalysisPolicy analysis, IReadOnlyList<RolloutSamples> collected, IReadOnlyList<RolloutSamples>? queried)
+    {
+        var fromQueries = analysis.Metrics.Where(m => m.Prometheus is not null).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        if (fromQueries.Count == 0)
+        {
+            return [.. collected];
+        }
+        var combined = new List<RolloutSamples>(collected.Count);
+        foreach (var stage in collected)
+        {
+            var extra = queried?.FirstOrDefault(q => q.Rollout == stage.Rollout && q.Stage == stage.Stage)?.Samples ?? [];
+            combined.Add(stage with
+            {
+                Samples = [.. stage.Samples.Where(s => !fromQueries.Contains(s.Name)), .. extra.Where(s => fromQueries.Contains(s.Name))],
+            });
+        }
+        return combined;
     }
 }

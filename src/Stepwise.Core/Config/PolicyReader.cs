@@ -193,7 +193,7 @@ internal static class PolicyReader
                 var names = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var item in seq.Children)
                 {
-                    var mm = y.Map(item, "a metric", "name", "kind", "failOn", "weight", "critical", "tolerance", "maxRate", "minSamples");
+                    var mm = y.Map(item, "a metric", "name", "kind", "failOn", "weight", "critical", "tolerance", "maxRate", "minSamples", "prometheus");
                     if (mm is null)
                     {
                         continue;
@@ -214,6 +214,7 @@ internal static class PolicyReader
                         y.Error(item, $"metric '{name}' has no kind", "add 'kind: rate' or 'kind: distribution'");
                         continue;
                     }
+                    var query = mm.TryGetValue("prometheus", out var promNode) ? ReadQuery(y, promNode, name, kind ?? MetricKind.Distribution) : null;
                     list.Add(new MetricSpec(
                         name,
                         kind ?? MetricKind.Distribution,
@@ -222,7 +223,8 @@ internal static class PolicyReader
                         y.Bool(mm.GetValueOrDefault("critical"), "critical") ?? false,
                         y.Number(mm.GetValueOrDefault("tolerance"), "tolerance", 0) ?? 0.10,
                         y.Number(mm.GetValueOrDefault("maxRate"), "maxRate", 0, 1),
-                        y.Int(mm.GetValueOrDefault("minSamples"), "minSamples", 1) ?? 10));
+                        y.Int(mm.GetValueOrDefault("minSamples"), "minSamples", 1) ?? 10,
+                        query));
                 }
                 metrics = list;
             }
@@ -234,5 +236,27 @@ internal static class PolicyReader
             y.Duration(m.GetValueOrDefault("timeout"), "policy.analysis.timeout") ?? d.Timeout,
             y.Enum<MarginalAction>(m.GetValueOrDefault("marginal"), "policy.analysis.marginal") ?? d.Marginal,
             y.Number(m.GetValueOrDefault("confidence"), "policy.analysis.confidence", 0.5, 0.9999) ?? d.Confidence);
+    }
+
+    /// <summary>A metric's PromQL templates (<see cref="MetricQuery"/>), checked for its kind and placeholders.</summary>
+    private static MetricQuery? ReadQuery(YamlNodes y, YamlNode node, string metric, MetricKind kind)
+    {
+        var what = $"metric '{metric}'s prometheus";
+        var q = y.Map(node, what, "query", "events", "total", "step");
+        if (q is null)
+        {
+            return null;
+        }
+        var query = new MetricQuery(
+            y.Str(q.GetValueOrDefault("query"), $"{what}.query"),
+            y.Str(q.GetValueOrDefault("events"), $"{what}.events"),
+            y.Str(q.GetValueOrDefault("total"), $"{what}.total"),
+            y.Duration(q.GetValueOrDefault("step"), $"{what}.step"));
+        var problems = query.Problems(kind);
+        foreach (var (problem, fix) in problems)
+        {
+            y.Error(node, $"metric '{metric}': {problem}", fix);
+        }
+        return problems.Count == 0 ? query : null;
     }
 }

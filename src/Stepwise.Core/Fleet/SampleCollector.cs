@@ -9,6 +9,13 @@ public sealed record SideSamples(long Requests, long Errors, IReadOnlyList<doubl
     public static SideSamples Empty { get; } = new(0, 0, []);
 }
 
+/// <summary>The two sides of a stage's analysis.</summary>
+public enum AnalysisSide
+{
+    Canary = 0,
+    Baseline = 1,
+}
+
 /// <summary>
 /// The samples one replica collected for one rollout stage. Every replica flushes its own to the store; the leader
 /// judges them all together (<see cref="SampleCollector.Snapshot"/>).
@@ -113,17 +120,64 @@ public sealed class SampleCollector
             {
                 return true;
             }
-            // A canary counts only while it runs the release it should (a canary that crashed back onto an old build
-            // measures nothing); a baseline node only on N.
-            var side = stage.Canaries.Contains(node)
-                ? release == stage.Rollout.CanaryRelease ? stage.Canary : null
-                : release == stage.Rollout.From ? stage.Baseline : null;
+            var side = SideOf(stage.Rollout, stage.Canaries, node, release) switch
+            {
+                AnalysisSide.Canary => stage.Canary,
+                AnalysisSide.Baseline => stage.Baseline,
+                _ => null,
+            };
             if (side is not null)
             {
                 Append(side, node, requests, errors, latencyMs);
                 Interlocked.Increment(ref version);
             }
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Which side of <paramref name="rollout"/>'s analysis a node of its service running <paramref name="release"/>
+    /// measures: a canary only while it runs the release it should (a canary that crashed back onto an old build
+    /// measures nothing), any other node only on N (From). One rule for heartbeats and Prometheus queries.
+    /// </summary>
+    public static AnalysisSide? SideOf(Rollout rollout, IReadOnlySet<string> canaries, string node, string? release) =>
+        canaries.Contains(node)
+            ? release == rollout.CanaryRelease ? AnalysisSide.Canary : null
+            : release == rollout.From ? AnalysisSide.Baseline : null;
+
+    /// <summary>
+    /// The nodes on each side of <paramref name="rollout"/>'s analysis among <paramref name="nodes"/> (its service's,
+    /// by <see cref="SideOf"/>; offline and decommissioned nodes report nothing and are left out).
+    /// </summary>
+    public static (List<string> Canary, List<string> Baseline) Sides(Rollout rollout, IEnumerable<Node> nodes)
+    {
+        var canaries = new HashSet<string>(rollout.CanaryNodes, StringComparer.Ordinal);
+        var (canary, baseline) = (new List<string>(), new List<string>());
+        foreach (var node in nodes)
+        {
+            if (node.Service != rollout.Service || node.State is NodeState.Offline or NodeState.Decommissioned)
+            {
+                continue;
+            }
+            switch (SideOf(rollout, canaries, node.Id, node.ActualRelease))
+            {
+                case AnalysisSide.Canary:
+                    canary.Add(node.Id);
+                    break;
+                case AnalysisSide.Baseline:
+                    baseline.Add(node.Id);
+                    break;
+            }
+        }
+        return (canary, baseline);
+    }
+
+    /// <summary>The rollouts whose current stage is being collected (one per service).</summary>
+    public List<Rollout> Tracked()
+    {
+        lock (gate)
+        {
+            return byService.Values.Select(s => s.Rollout).ToList();
         }
     }
 

@@ -32,6 +32,12 @@ public sealed class TickPlanner(NodeTable nodes, SampleCollector samples, Decide
     /// <summary>The guarantees this planner decides with.</summary>
     public Guarantees.GuaranteeSet Guarantees => decider.Guarantees;
 
+    /// <summary>
+    /// The samples of the metrics the policy reads from Prometheus, for the stages in flight (the server's queries, the
+    /// simulator's model); null: none, and such metrics have no data.
+    /// </summary>
+    public Func<IReadOnlyList<RolloutSamples>>? Queried { get; set; }
+
     /// <summary>When this controller started listening to heartbeats (set on start and on taking over the leadership).</summary>
     public DateTimeOffset? LivenessFrom { get; set; }
 
@@ -95,7 +101,14 @@ public sealed class TickPlanner(NodeTable nodes, SampleCollector samples, Decide
     private Snapshot SnapshotOf(StepwiseConfig config, ControlState control, IReadOnlyList<OperatorRequest> requests,
         IEnumerable<StageSamples>? otherSamples, IReadOnlyList<ClientCalls>? clients) =>
         new(config, Nodes.All(), control.Services, control.Rollouts, control.DataPhases, control.Plans,
-            requests, control.Overrides, control.Alerts, Samples.Snapshot(otherSamples), LivenessFrom, clients);
+            requests, control.Overrides, control.Alerts, AnalysisSamples(config, otherSamples), LivenessFrom, clients);
+
+    /// <summary>
+    /// The samples the judge reads for every stage in analysis: the heartbeats' (this replica's and
+    /// <paramref name="otherSamples"/>) and, for the metrics the policy reads from Prometheus, <see cref="Queried"/>.
+    /// </summary>
+    public List<RolloutSamples> AnalysisSamples(StepwiseConfig config, IEnumerable<StageSamples>? otherSamples) =>
+        Analysis.StageAnalysis.Combine(config.Policy.Analysis, Samples.Snapshot(otherSamples), Queried?.Invoke());
 
     /// <summary>The batch is durable: its node transitions become what heartbeats see, and the new stages are collected.</summary>
     public void Committed(TickPlan plan)

@@ -21,7 +21,7 @@ internal static class Views
         AnalysisView? analysis = null;
         if (r.InFlight && RolloutPhases.Analysed(r.Phase))
         {
-            var result = StageAnalysis.Judge(rt.Config.Config.Policy.Analysis, rt.Samples.Snapshot(), r.Id, r.Phase);
+            var result = StageAnalysis.Judge(rt.Config.Config.Policy.Analysis, rt.Planner.AnalysisSamples(rt.Config.Config, null), r.Id, r.Phase);
             analysis = new AnalysisView(r.Phase, result.Verdict, result.Score, result.Summary, result.Metrics);
         }
         return new RolloutView(r.Id, r.Service, r.From, r.To, r.Phase, r.Wave, r.PhaseSince, r.CanaryNodes, r.Reason, r.Plan,

@@ -17,6 +17,7 @@ public static class MetricNames
     public const string RolloutPhaseStarted = "stepwise_rollout_phase_started_timestamp_seconds";
     public const string AnalysisScore = "stepwise_analysis_score";
     public const string AnalysisVerdicts = "stepwise_analysis_verdicts_total";
+    public const string AnalysisQueries = "stepwise_analysis_queries_total";
     public const string Refusals = "stepwise_refusals_total";
     public const string RefusalsStanding = "stepwise_refusals_standing";
     public const string Overrides = "stepwise_overrides";

@@ -34,6 +34,9 @@ public sealed class ServerMetrics
         OverridesUsed = Factory.CreateCounter(MetricNames.OverridesUsed, "Refusals set aside by a recorded override, by guarantee.", ["guarantee"]);
         AnalysisVerdicts = Factory.CreateCounter(MetricNames.AnalysisVerdicts, "Recorded canary analyses, by service, stage and verdict.", ["service", "stage", "verdict"]);
         AnalysisScore = Factory.CreateGauge(MetricNames.AnalysisScore, "Score (0-100) of the last recorded analysis of each in-flight rollout stage.", ["rollout", "service", "stage", "verdict"]);
+        AnalysisQueries = Factory.CreateCounter(MetricNames.AnalysisQueries, "Prometheus queries of the canary analysis, by outcome (ok, error).", ["outcome"]);
+        AnalysisQueries.WithLabels("ok");
+        AnalysisQueries.WithLabels("error");
         foreach (var guarantee in Enum.GetValues<GuaranteeId>())
         {
             // Every guarantee is present from the start, so rate() and absent() read the same on a fresh server.
@@ -53,6 +56,7 @@ public sealed class ServerMetrics
     internal IMetricFactory Factory { get; }
 
     public Counter Heartbeats { get; }
+    public Counter AnalysisQueries { get; }
     public Counter Ticks { get; }
     public Counter TickFailures { get; }
     public Counter DecisionBatches { get; }
