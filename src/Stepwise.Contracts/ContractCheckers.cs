@@ -16,7 +16,8 @@ public enum SchemaRole
 /// <summary>Options a checker may need beyond the two paths.</summary>
 /// <param name="Role">JSON Schema only: what the release does with the data.</param>
 /// <param name="Limits">Size and expansion caps for reading contract files; <see cref="ContractLimits.Default"/> when null.</param>
-public sealed record CheckerOptions(SchemaRole Role = SchemaRole.Reader, ContractLimits? Limits = null);
+/// <param name="Clock">Today's date where a contract names dates (<c>x-sunset</c>); null: the system clock.</param>
+public sealed record CheckerOptions(SchemaRole Role = SchemaRole.Reader, ContractLimits? Limits = null, TimeProvider? Clock = null);
 
 /// <summary>A contract kind and how to construct its checker.</summary>
 public sealed record CheckerRegistration(ContractKind Kind, Func<CheckerOptions, IContractChecker> Create);
@@ -26,7 +27,7 @@ public static class ContractCheckers
 {
     public static readonly IReadOnlyList<CheckerRegistration> Registered =
     [
-        new(ContractKind.OpenApi, options => new OpenApiChecker(options.Limits)),
+        new(ContractKind.OpenApi, options => new OpenApiChecker(options.Limits, options.Clock)),
         new(ContractKind.Protobuf, options => new Protobuf.ProtobufChecker { Limits = options.Limits ?? ContractLimits.Default }),
         new(ContractKind.JsonSchema, options => new JsonSchemaChecker(options.Role, options.Limits)),
     ];

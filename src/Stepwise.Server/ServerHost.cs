@@ -131,7 +131,7 @@ public sealed class ServerHost : IAsyncDisposable
             // Heartbeats answered before the first tick see the stored node state, not a blank node.
             var nodes = new NodeTable();
             nodes.Load(await store.LoadNodesAsync(cancellationToken));
-            var comparer = new ContractsComparer(checkers ?? ContractCheckers.Registered.Select(r => r.Create(new CheckerOptions())).ToArray());
+            var comparer = new ContractsComparer(checkers ?? ContractCheckers.Registered.Select(r => r.Create(new CheckerOptions(Clock: options.Time))).ToArray());
             var planner = new TickPlanner(nodes, new SampleCollector(), new Decider(GuaranteeSet.With(comparer))) { LivenessFrom = now };
             var runtime = new ServerRuntime(options, store, planner);
             runtime.Metrics.Watch(runtime);

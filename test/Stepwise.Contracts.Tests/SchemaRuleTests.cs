@@ -29,6 +29,8 @@ public sealed class SchemaRuleTests
         new("nullable-added", StringType, """{"type": ["string", "null"]}""", Breaks.OldReader),
         new("enum-value-removed", """{"type": "string", "enum": ["a", "b"]}""", """{"type": "string", "enum": ["a"]}""", Breaks.NewReader),
         new("enum-value-added", """{"type": "string", "enum": ["a"]}""", """{"type": "string", "enum": ["a", "b"]}""", Breaks.OldReader),
+        new("extensible-enum-value-removed", """{"type": "string", "x-extensible-enum": ["a", "b"]}""", """{"type": "string", "x-extensible-enum": ["a"]}""", Breaks.NewReader),
+        new("extensible-enum-value-added", """{"type": "string", "x-extensible-enum": ["a"]}""", """{"type": "string", "x-extensible-enum": ["a", "b"]}""", Breaks.OldReader),
         new("enum-constraint-added", StringType, """{"type": "string", "enum": ["a"]}""", Breaks.NewReader),
         new("enum-constraint-removed", """{"type": "string", "enum": ["a"]}""", StringType, Breaks.OldReader),
         new("property-required-added", """{"type": "object", "properties": {"a": {"type": "string"}}}""", """{"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}""", Breaks.NewReader),

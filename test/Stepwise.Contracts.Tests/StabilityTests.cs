@@ -155,6 +155,15 @@ public sealed class StabilityTests
         "schema-keyword-changed",
         "schema-discriminator-changed",
         "schema-default-changed",
+        "deprecated-operation-removed-before-sunset",
+        "operation-sunset-moved-earlier",
+        "operation-sunset-invalid",
+        "request-extensible-enum-value-removed",
+        "request-extensible-enum-value-added",
+        "response-extensible-enum-value-removed",
+        "response-extensible-enum-value-added",
+        "schema-extensible-enum-value-removed",
+        "schema-extensible-enum-value-added",
     ];
 
     [Fact]

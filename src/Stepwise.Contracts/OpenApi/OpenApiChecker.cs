@@ -9,7 +9,8 @@ namespace Stepwise.Contracts.OpenApi;
 /// method and path template with parameter names ignored; parameters, request bodies, responses, media types,
 /// headers, security and schemas are compared in the direction the data flows.
 /// </summary>
-public sealed partial class OpenApiChecker(ContractLimits? limits = null) : IContractChecker
+/// <param name="clock">Today's date for <c>x-sunset</c> (null: the system clock).</param>
+public sealed partial class OpenApiChecker(ContractLimits? limits = null, TimeProvider? clock = null) : IContractChecker
 {
     private static readonly string[] Methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
@@ -39,7 +40,8 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null) : ICon
         cancellationToken.ThrowIfCancellationRequested();
         var findings = new FindingCollector();
         var schemas = new SchemaComparer(oldSide.Views, newSide.Views, findings);
-        new Comparison(oldSide, newSide, findings, schemas, cancellationToken).Run();
+        var today = DateOnly.FromDateTime((clock ?? TimeProvider.System).GetUtcNow().UtcDateTime);
+        new Comparison(oldSide, newSide, findings, schemas, today, cancellationToken).Run();
         return findings.Build();
     }
 
@@ -177,7 +179,7 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null) : ICon
         return normalized.Length > 1 ? normalized.TrimEnd('/') : normalized;
     }
 
-    private sealed partial class Comparison(Side oldSide, Side newSide, FindingCollector findings, SchemaComparer schemas, CancellationToken cancellationToken)
+    private sealed partial class Comparison(Side oldSide, Side newSide, FindingCollector findings, SchemaComparer schemas, DateOnly today, CancellationToken cancellationToken)
     {
         private readonly DeepEquality _identical = new(oldSide.Documents, newSide.Documents);
 
@@ -196,6 +198,7 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null) : ICon
                     {
                         findings.Add("deprecated-operation-removed", Direction.Backward, oldOp.Node,
                             $"{oldOp.Display} was removed; it was deprecated, so this is safe only if no caller has used it within the retention window (G6): check the recorded client calls before releasing.");
+                        Sunset.CheckRemoval(findings, oldOp.Node, oldOp.Display, today);
                     }
                     else
                     {
@@ -239,6 +242,7 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null) : ICon
             {
                 findings.Add("operation-deprecated", Direction.Backward, n.Node, $"{op} is now deprecated: tell its callers; remove it in a later release once none calls it.");
             }
+            Sunset.CheckChange(findings, o.Node, n.Node, op);
             CompareParameters(o, n, op);
             CompareRequestBody(o, n, op);
             CompareResponses(o, n, op);

@@ -33,6 +33,34 @@ internal sealed partial class SchemaComparer
         }
     }
 
+    /// <summary>
+    /// <c>x-extensible-enum</c>: an open list. A value the server reads (request data) and no longer lists is no longer
+    /// supported: callers that send it break. Callers reading (response data) must accept values they do not know, so a
+    /// value added or dropped there breaks no one; nor does a value the server newly supports (callers may send it only
+    /// once every server runs the new release, which G5 enforces for declared calls).
+    /// </summary>
+    private static void CompareExtensibleEnums(SchemaView o, SchemaView n, Ctx ctx)
+    {
+        if (o.ExtensibleEnum is null || n.ExtensibleEnum is null)
+        {
+            return; // adding or dropping the list itself restricts nothing: the schema's type still governs
+        }
+        var serverReads = ctx.Channel.Scope == "request";
+        var removed = o.ExtensibleEnum.Where(v => !n.ExtensibleEnum.Contains(v)).ToList();
+        var added = n.ExtensibleEnum.Where(v => !o.ExtensibleEnum.Contains(v)).ToList();
+        if (removed.Count > 0)
+        {
+            ctx.Emit("extensible-enum-value-removed", Pairing.NewReadsOld,
+                $"x-extensible-enum value{Plural(removed)} {string.Join(", ", removed)} removed" + (serverReads ? "" : " (readers accept unknown values)"),
+                serverReads ? null : Severity.Info);
+        }
+        if (added.Count > 0)
+        {
+            ctx.Emit("extensible-enum-value-added", Pairing.OldReadsNew,
+                $"x-extensible-enum value{Plural(added)} {string.Join(", ", added)} added" + (serverReads ? "" : " (readers accept unknown values)"));
+        }
+    }
+
     private static string Plural<T>(ICollection<T> items) => items.Count == 1 ? "" : "s";
 
     private static void CompareRanges(SchemaView o, SchemaView n, Ctx ctx)

@@ -43,6 +43,7 @@ internal sealed partial class SchemaComparer(SchemaView.Builder oldViews, Schema
             return; // unrelated types: the keywords below no longer describe the same thing
         }
         CompareEnums(o, n, ctx);
+        CompareExtensibleEnums(o, n, ctx);
         CompareRanges(o, n, ctx);
         CompareStrings(o, n, ctx);
         CompareProperties(o, n, ctx);

@@ -47,6 +47,17 @@ internal sealed partial class SchemaView
                     view.Enum.Add(CanonicalValue(v));
                 }
             }
+            if (e.TryGetProperty("x-extensible-enum", out var extensible) && extensible.ValueKind == JsonValueKind.Array)
+            {
+                view.ExtensibleEnum = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var v in extensible.EnumerateArray())
+                {
+                    if (v.ValueKind != JsonValueKind.Null)
+                    {
+                        view.ExtensibleEnum.Add(CanonicalValue(v));
+                    }
+                }
+            }
             if (e.TryGetProperty("const", out var constant))
             {
                 if (constant.ValueKind == JsonValueKind.Null)

@@ -34,6 +34,7 @@ internal sealed partial class SchemaView
                 into.Types = into.Types is { } it ? Intersect(it, ft) : ft;
             }
             into.Enum ??= from.Enum;
+            into.ExtensibleEnum ??= from.ExtensibleEnum;
             into.Minimum = into.Minimum is null ? from.Minimum : from.Minimum is null ? into.Minimum : Tighter(into.Minimum.Value, from.Minimum.Value, true);
             into.Maximum = into.Maximum is null ? from.Maximum : from.Maximum is null ? into.Maximum : Tighter(into.Maximum.Value, from.Maximum.Value, false);
             into.MinLength = Max(into.MinLength, from.MinLength);

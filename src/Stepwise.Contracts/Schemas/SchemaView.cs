@@ -49,6 +49,12 @@ internal sealed partial class SchemaView
     public SchemaTypes? Types { get; set; }
     public bool Nullable { get; set; }
     public HashSet<string>? Enum { get; set; }
+
+    /// <summary>
+    /// <c>x-extensible-enum</c> (Zalando's guidelines, as oasdiff reads it): the values the API knows today, not a
+    /// restriction. Readers on the client side must accept values they do not know; the server supports exactly these.
+    /// </summary>
+    public HashSet<string>? ExtensibleEnum { get; set; }
     public Bound? Minimum { get; set; }
     public Bound? Maximum { get; set; }
     public decimal? MinLength { get; set; }
