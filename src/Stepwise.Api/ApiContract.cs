@@ -130,6 +130,8 @@ public enum TokenKind
 {
     Admin = 0,
     Read = 1,
+    /// <summary>A node's agent (<c>node</c>): heartbeats and client telemetry for that node's service; or, with
+    /// <c>service</c> instead, a service's own reporter: client telemetry for that service only (no heartbeats).</summary>
     Agent = 2,
 }
 
@@ -244,12 +246,14 @@ public sealed record CancelledDataPhase(DataPhaseKind Phase, string Store);
 
 public sealed record OverrideBody(GuaranteeId Guarantee, string Subject, string Reason);
 
-public sealed record TokenBody(TokenKind Kind, string Name, string? Node = null);
+/// <param name="Node">An agent token's node.</param>
+/// <param name="Service">Instead of a node: the service an agent token reports client telemetry for (a service token).</param>
+public sealed record TokenBody(TokenKind Kind, string Name, string? Node = null, string? Service = null);
 
-public sealed record TokenCreated(string Name, TokenKind Kind, string? Node, string Token);
+public sealed record TokenCreated(string Name, TokenKind Kind, string? Node, string Token, string? Service = null);
 
 /// <summary>A token as listed: never its secret (only its hash is stored).</summary>
-public sealed record TokenView(string Name, TokenKind Kind, string? Node, DateTimeOffset? CreatedAt, DateTimeOffset? RevokedAt);
+public sealed record TokenView(string Name, TokenKind Kind, string? Node, DateTimeOffset? CreatedAt, DateTimeOffset? RevokedAt, string? Service = null);
 
 /// <summary>What became of an operator request: accepted (with the rollout it started, when one) or refused (409 problem instead).</summary>
 public sealed record RequestOutcome(string Request, bool Accepted, string Message, string? Rollout = null);

@@ -45,6 +45,21 @@ public sealed class OperatorCommandsTests
     }
 
     [Fact]
+    public async Task a_service_token_is_created_listed_with_its_service_and_reads_nothing()
+    {
+        await using var server = await CliServer.StartAsync();
+        var (exit, output, err) = server.AsAdmin("token", "create", "orders-telemetry", "--kind", "agent", "--service", "orders");
+        exit.ShouldBe(0, err);
+        output.ShouldContain("(agent, service orders)");
+        var secret = output.Trim().Split('\n')[^1].Trim();
+        server.AsAdmin("token", "list").Out.ShouldContain("service orders");
+        var refused = server.Run(secret, "fleet");
+        refused.Exit.ShouldBe(2);
+        refused.Err.ShouldContain("403");
+        server.AsAdmin("token", "create", "both", "--kind", "agent", "--service", "orders", "--node", "n1").Exit.ShouldBe(ExitCodes.BadInput);
+    }
+
+    [Fact]
     public async Task a_read_token_may_not_create_tokens()
     {
         await using var server = await CliServer.StartAsync();

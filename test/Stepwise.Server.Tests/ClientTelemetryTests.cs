@@ -162,6 +162,59 @@ public sealed class ClientTelemetryTests
     }
 
     [Fact]
+    public async Task a_service_token_reports_for_its_service_only_and_never_as_a_node()
+    {
+        var (server, _) = await StartAsync();
+        await using var __ = server;
+        var reporter = server.Client(await server.TokenAsync(TokenKind.Agent, "orders-telemetry", service: "orders"));
+
+        // Its own service, with no node of it known: taken.
+        using var own = await reporter.PostAsJsonAsync(Routes.ClientTelemetry, Body("orders", ("ios-app", "4.2.1", "GET /orders", 3)));
+        own.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        using var policy = await reporter.GetAsync(Routes.ClientPolicy.TrimStart('/') + "?service=orders");
+        policy.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var otherService = await reporter.PostAsJsonAsync(Routes.ClientTelemetry, Body("payments", ("a", "1.0.0", "GET /x", 1)));
+        otherService.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await TestServer.ProblemAsync(otherService)).GetProperty("detail").GetString()!.ShouldContain("reports for service 'orders', not for service 'payments'");
+        using var heartbeat = await reporter.PostAsJsonAsync(Routes.Heartbeat, new Heartbeat("n1", "orders", "1.1.0", NodeHealth.Healthy, true, 1, 0, []), SnapshotJson.Options);
+        heartbeat.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await TestServer.ProblemAsync(heartbeat)).GetProperty("detail").GetString()!.ShouldContain("client telemetry for service 'orders' only");
+        using var fleet = await reporter.GetAsync(Routes.Nodes.TrimStart('/'));
+        fleet.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await server.Host.Runtime.Store.ClientCallRowsAsync(CancellationToken.None)).ShouldBe(1);
+
+        // Listed with its service; a rotation keeps it; a revocation holds at once.
+        var listed = await server.GetAsync<List<TokenView>>(Routes.Tokens);
+        listed.Single(t => t.Name == "orders-telemetry").ShouldSatisfyAllConditions(t => t.Service.ShouldBe("orders"), t => t.Node.ShouldBeNull());
+        using var rotate = await server.Admin.PostAsync(Routes.Tokens.TrimStart('/') + "/orders-telemetry/rotate", null);
+        var rotated = (await rotate.Content.ReadFromJsonAsync<TokenCreated>(SnapshotJson.Options))!;
+        rotated.Service.ShouldBe("orders");
+        var again = server.Client(rotated.Token);
+        using (var accepted = await again.PostAsJsonAsync(Routes.ClientTelemetry, Body("orders", ("ios-app", "4.2.1", "GET /orders", 1))))
+        {
+            accepted.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        }
+        (await server.Admin.PostAsync(Routes.Tokens.TrimStart('/') + "/orders-telemetry/revoke", null)).EnsureSuccessStatusCode();
+        using var revoked = await again.PostAsJsonAsync(Routes.ClientTelemetry, Body("orders", ("ios-app", "4.2.1", "GET /orders", 1)));
+        revoked.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Theory]
+    [InlineData("""{"kind":"agent","name":"t1"}""", "exactly one")]
+    [InlineData("""{"kind":"agent","name":"t1","node":"n1","service":"orders"}""", "exactly one")]
+    [InlineData("""{"kind":"read","name":"t1","service":"orders"}""", "only agent tokens")]
+    [InlineData("""{"kind":"agent","name":"t1","service":"bad service"}""", "'service'")]
+    public async Task a_token_for_a_service_is_checked_when_created(string body, string expected)
+    {
+        await using var server = await TestServer.StartAsync(Yaml);
+        using var response = await server.Admin.PostAsync(Routes.Tokens.TrimStart('/'), new StringContent(body, Encoding.UTF8, "application/json"));
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await TestServer.ProblemAsync(response)).GetProperty("detail").GetString()!.ShouldContain(expected);
+        (await server.GetAsync<List<TokenView>>(Routes.Tokens)).ShouldNotContain(t => t.Name == "t1");
+    }
+
+    [Fact]
     public async Task a_row_saturates_instead_of_overflowing()
     {
         var (server, _) = await StartAsync();

@@ -98,9 +98,9 @@ public sealed class TestServer : IAsyncDisposable
         return client;
     }
 
-    public async Task<string> TokenAsync(TokenKind kind, string name, string? node = null)
+    public async Task<string> TokenAsync(TokenKind kind, string name, string? node = null, string? service = null)
     {
-        using var response = await Admin.PostAsJsonAsync(Routes.Tokens, new TokenBody(kind, name, node), SnapshotJson.Options);
+        using var response = await Admin.PostAsJsonAsync(Routes.Tokens, new TokenBody(kind, name, node, service), SnapshotJson.Options);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<TokenCreated>(SnapshotJson.Options))!.Token;
     }

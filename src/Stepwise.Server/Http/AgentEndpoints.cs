@@ -24,7 +24,9 @@ internal static class AgentEndpoints
         if (!string.Equals(token.Node, hb!.Node, StringComparison.Ordinal))
         {
             return Problems.Of(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "forbidden",
-                $"token '{token.Name}' reports for node '{token.Node}' only, not for '{hb.Node}'");
+                token.Node is null
+                    ? $"token '{token.Name}' reports client telemetry for service '{token.Service}' only; a node's heartbeats need an agent token for that node"
+                    : $"token '{token.Name}' reports for node '{token.Node}' only, not for '{hb.Node}'");
         }
         var config = rt.Config;
         if (config.Config.FindService(hb.Service) is null)

@@ -18,7 +18,10 @@ internal static class ClientsEndpoints
     public const long MaxDropped = 1_000_000_000_000;
     public const int MaxTelemetryBytes = 1 << 20;
 
-    /// <summary>POST telemetry: validated like a heartbeat (size, grammar, sane counts), for the agent's own service only, then summed by day.</summary>
+    /// <summary>
+    /// POST telemetry: validated like a heartbeat (size, grammar, sane counts), then summed by day; only for the service
+    /// the token reports for (a service token's service, or the service of an agent token's node).
+    /// </summary>
     public static async Task<IResult> Telemetry(HttpContext context, ServerRuntime rt)
     {
         var (body, error) = await Bodies.ReadJsonAsync<ClientTelemetryBody>(context, Math.Min(MaxTelemetryBytes, rt.Options.MaxBodyBytes));
@@ -38,8 +41,15 @@ internal static class ClientsEndpoints
             return Problems.BadRequest($"telemetry: service '{body.Service}' is not declared; declare it in stepwise.yaml (PUT {Routes.Config})");
         }
         var token = AccessMiddleware.TokenOf(context);
-        var node = token.Node is null ? null : rt.Nodes.Find(token.Node);
-        if (node is null || node.Service != service.Name)
+        if (token.Service is not null)
+        {
+            if (token.Service != service.Name)
+            {
+                return Problems.Of(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "forbidden",
+                    $"token '{token.Name}' reports for service '{token.Service}', not for service '{service.Name}'");
+            }
+        }
+        else if ((token.Node is null ? null : rt.Nodes.Find(token.Node)) is var node && (node is null || node.Service != service.Name))
         {
             return Problems.Of(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "forbidden",
                 node is null

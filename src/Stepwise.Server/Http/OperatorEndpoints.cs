@@ -57,15 +57,23 @@ internal static class OperatorEndpoints
         {
             return Problems.BadRequest("a token needs a kind (admin, read or agent) and a name (1 to 128 ASCII letters, digits, '.', '_' or '-')");
         }
-        if (body.Kind == TokenKind.Agent && Identifiers.CheckId(body.Node, "node") is { } badNode)
+        if (body.Kind == TokenKind.Agent && (body.Node is null) == (body.Service is null))
         {
-            return Problems.BadRequest($"an agent token needs the node it reports for ('node'): {badNode}");
+            return Problems.BadRequest("an agent token reports for one node ('node': heartbeats and telemetry) or for one service ('service': client telemetry only); give exactly one of them");
         }
-        if (body.Kind != TokenKind.Agent && body.Node is not null)
+        if (body.Kind == TokenKind.Agent && body.Node is not null && Identifiers.CheckId(body.Node, "node") is { } badNode)
         {
-            return Problems.BadRequest("only agent tokens belong to a node; leave 'node' out");
+            return Problems.BadRequest($"an agent token's node ('node'): {badNode}");
         }
-        var created = await tokens.CreateAsync(body.Kind, body.Name, body.Node, rt.Time.GetUtcNow(), context.RequestAborted);
+        if (body.Kind == TokenKind.Agent && body.Service is not null && Identifiers.CheckId(body.Service, "service") is { } badService)
+        {
+            return Problems.BadRequest($"an agent token's service ('service'): {badService}");
+        }
+        if (body.Kind != TokenKind.Agent && (body.Node is not null || body.Service is not null))
+        {
+            return Problems.BadRequest("only agent tokens belong to a node or a service; leave 'node' and 'service' out");
+        }
+        var created = await tokens.CreateAsync(body.Kind, body.Name, body.Node, body.Service, rt.Time.GetUtcNow(), context.RequestAborted);
         return created is null
             ? Problems.Conflict($"a live token is already named '{body.Name}'; revoke or rotate it ({Routes.Tokens}/{body.Name}/revoke), or choose another name")
             : Results.Json(created, SnapshotJson.Options, statusCode: StatusCodes.Status201Created);
@@ -91,5 +99,5 @@ internal static class OperatorEndpoints
         }
     }
 
-    private static TokenView TokenView(Store.TokenRecord t) => new(t.Name, t.Kind, t.Node, t.CreatedAt, t.RevokedAt);
+    private static TokenView TokenView(Store.TokenRecord t) => new(t.Name, t.Kind, t.Node, t.CreatedAt, t.RevokedAt, t.Service);
 }

@@ -74,12 +74,13 @@ public sealed class Tokens(StateStore store)
     }
 
     /// <summary>Creates a token; null when a live token already has that name.</summary>
-    public async Task<TokenCreated?> CreateAsync(TokenKind kind, string name, string? node, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<TokenCreated?> CreateAsync(TokenKind kind, string name, string? node, string? service, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var secret = NewSecret();
-        var record = new TokenRecord(Hash(secret), name, kind, node);
-        var created = await store.InsertTokenAsync(record, at, new NewEvent("token-created", $"{Names.Of(kind)} token '{name}' created" + (node is null ? "" : $" for node {node}"), name), cancellationToken);
-        return created ? new TokenCreated(name, kind, node, secret) : null;
+        var record = new TokenRecord(Hash(secret), name, kind, node, Service: service);
+        var scope = node is not null ? $" for node {node}" : service is not null ? $" for service {service}" : "";
+        var created = await store.InsertTokenAsync(record, at, new NewEvent("token-created", $"{Names.Of(kind)} token '{name}' created{scope}", name), cancellationToken);
+        return created ? new TokenCreated(name, kind, node, secret, service) : null;
     }
 
     /// <summary>Revokes the live token named <paramref name="name"/>; null when there is none.</summary>
@@ -99,10 +100,10 @@ public sealed class Tokens(StateStore store)
         {
             return null;
         }
-        var replacement = new TokenRecord(Hash(secret), name, current.Kind, current.Node);
+        var replacement = new TokenRecord(Hash(secret), name, current.Kind, current.Node, Service: current.Service);
         var revoked = await store.RevokeTokenAsync(name, replacement, at, new NewEvent("token-rotated", $"token '{name}' rotated by '{by}': the previous secret no longer works", name), cancellationToken);
         agents.Clear();
-        return revoked is null ? null : new TokenCreated(name, current.Kind, current.Node, secret);
+        return revoked is null ? null : new TokenCreated(name, current.Kind, current.Node, secret, current.Service);
     }
 
     /// <summary>

@@ -82,6 +82,12 @@ public static class Migrations
             [
                 "ALTER TABLE rollouts ADD COLUMN analysed_at_ticks BIGINT NULL",
             ]),
+            // Expand: an agent token may report for a service instead of a node (client telemetry only). A previous
+            // server ignores the column and never creates such tokens.
+            new Migration(7, "service-scoped agent tokens", MigrationKind.Expand,
+            [
+                "ALTER TABLE tokens ADD COLUMN service TEXT NULL",
+            ]),
         ];
     }
 }

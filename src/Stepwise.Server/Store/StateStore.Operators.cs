@@ -61,8 +61,8 @@ public sealed partial class StateStore
             {
                 return;
             }
-            await Command(connection, tx, "INSERT INTO tokens (hash, name, kind, node, created_at) VALUES (@h, @n, @k, @node, @at) ON CONFLICT (hash) DO NOTHING",
-                ("h", token.Hash), ("n", token.Name), ("k", (int)token.Kind), ("node", token.Node), ("at", at.ToUnixTimeMilliseconds())).ExecuteNonQueryAsync(cancellationToken);
+            await Command(connection, tx, "INSERT INTO tokens (hash, name, kind, node, service, created_at) VALUES (@h, @n, @k, @node, @service, @at) ON CONFLICT (hash) DO NOTHING",
+                ("h", token.Hash), ("n", token.Name), ("k", (int)token.Kind), ("node", token.Node), ("service", token.Service), ("at", at.ToUnixTimeMilliseconds())).ExecuteNonQueryAsync(cancellationToken);
             if (evt is not null)
             {
                 await AppendEventsAsync(connection, tx, at, [evt], cancellationToken);
@@ -89,8 +89,8 @@ public sealed partial class StateStore
             await Command(connection, tx, "UPDATE tokens SET revoked_at = @at WHERE hash = @h", ("at", at.ToUnixTimeMilliseconds()), ("h", revoked.Hash)).ExecuteNonQueryAsync(cancellationToken);
             if (replacement is not null)
             {
-                await Command(connection, tx, "INSERT INTO tokens (hash, name, kind, node, created_at) VALUES (@h, @n, @k, @node, @at)",
-                    ("h", replacement.Hash), ("n", replacement.Name), ("k", (int)replacement.Kind), ("node", replacement.Node), ("at", at.ToUnixTimeMilliseconds())).ExecuteNonQueryAsync(cancellationToken);
+                await Command(connection, tx, "INSERT INTO tokens (hash, name, kind, node, service, created_at) VALUES (@h, @n, @k, @node, @service, @at)",
+                    ("h", replacement.Hash), ("n", replacement.Name), ("k", (int)replacement.Kind), ("node", replacement.Node), ("service", replacement.Service), ("at", at.ToUnixTimeMilliseconds())).ExecuteNonQueryAsync(cancellationToken);
             }
             await AppendEventsAsync(connection, tx, at, [evt], cancellationToken);
             revoked = revoked with { RevokedAt = at };
@@ -124,7 +124,7 @@ public sealed partial class StateStore
         return Convert.ToInt64(await Command(connection, null, "SELECT COUNT(*) + COUNT(revoked_at) FROM tokens").ExecuteScalarAsync(cancellationToken));
     }
 
-    private const string TokenColumns = "SELECT hash, name, kind, node, created_at, revoked_at FROM tokens";
+    private const string TokenColumns = "SELECT hash, name, kind, node, created_at, revoked_at, service FROM tokens";
 
     private static async Task<TokenRecord?> ReadTokenAsync(DbConnection connection, DbTransaction? tx, string where, string value, CancellationToken cancellationToken)
     {
@@ -134,5 +134,5 @@ public sealed partial class StateStore
 
     private static TokenRecord ReadToken(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), (TokenKind)Convert.ToInt32(reader.GetValue(2)), reader.IsDBNull(3) ? null : reader.GetString(3),
-        FromMs(reader.GetValue(4)), FromMs(reader.GetValue(5)));
+        FromMs(reader.GetValue(4)), FromMs(reader.GetValue(5)), reader.IsDBNull(6) ? null : reader.GetString(6));
 }

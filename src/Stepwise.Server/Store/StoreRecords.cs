@@ -14,7 +14,7 @@ namespace Stepwise.Server.Store;
 public sealed record RegisteredRelease(string Service, ReleaseRegistration Registration, DateTimeOffset RegisteredAt);
 
 /// <summary>A stored token: only the SHA-256 of the secret is kept. A revoked token authenticates nothing.</summary>
-public sealed record TokenRecord(string Hash, string Name, TokenKind Kind, string? Node, DateTimeOffset? CreatedAt = null, DateTimeOffset? RevokedAt = null)
+public sealed record TokenRecord(string Hash, string Name, TokenKind Kind, string? Node, DateTimeOffset? CreatedAt = null, DateTimeOffset? RevokedAt = null, string? Service = null)
 {
     public bool Revoked => RevokedAt is not null;
 }

@@ -21,10 +21,11 @@ public static class TokenCommand
     private static Command CreateToken()
     {
         var name = new Argument<string>("NAME") { Description = "The token's name (letters, digits, '.', '_' or '-'); recorded with everything it does." };
-        var kind = new Option<string>("--kind") { Description = "admin (operators), read (dashboards) or agent (one node).", HelpName = "admin|read|agent", DefaultValueFactory = _ => "read" };
-        var node = new Option<string?>("--node") { Description = "The node an agent token reports for (agent tokens only)." };
+        var kind = new Option<string>("--kind") { Description = "admin (operators), read (dashboards) or agent (one node, or one service's client telemetry).", HelpName = "admin|read|agent", DefaultValueFactory = _ => "read" };
+        var node = new Option<string?>("--node") { Description = "The node an agent token reports for: its heartbeats and client telemetry (agent tokens only)." };
+        var service = new Option<string?>("--service") { Description = "Instead of --node: the service an agent token reports client telemetry for, from an app that runs without a Stepwise agent (agent tokens only)." };
         var server = new ServerCall();
-        var command = new Command("create", "Create a token and print its secret (shown once; the server keeps only its hash).") { name, kind, node };
+        var command = new Command("create", "Create a token and print its secret (shown once; the server keeps only its hash).") { name, kind, node, service };
         server.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -34,18 +35,18 @@ public static class TokenCommand
                 stderr.WriteLine($"error: --kind {parse.GetValue(kind)}: write admin, read or agent");
                 return ExitCodes.BadInput;
             }
-            if (tokenKind == TokenKind.Agent && parse.GetValue(node) is null)
+            if (tokenKind == TokenKind.Agent && (parse.GetValue(node) is null) == (parse.GetValue(service) is null))
             {
-                stderr.WriteLine("error: --node is missing: an agent token reports for one node; give --node NODE");
+                stderr.WriteLine("error: an agent token reports for one node (--node NODE: heartbeats and telemetry) or one service (--service SERVICE: client telemetry only); give exactly one");
                 return ExitCodes.BadInput;
             }
-            if (tokenKind != TokenKind.Agent && parse.GetValue(node) is not null)
+            if (tokenKind != TokenKind.Agent && (parse.GetValue(node) is not null || parse.GetValue(service) is not null))
             {
-                stderr.WriteLine("error: --node: only agent tokens belong to a node; leave --node out or use --kind agent");
+                stderr.WriteLine("error: --node and --service belong to agent tokens only; leave them out or use --kind agent");
                 return ExitCodes.BadInput;
             }
             return await server.RunAsync(parse,
-                c => c.PostAsync<TokenCreated>(Routes.Tokens, new TokenBody(tokenKind, parse.GetValue(name)!, parse.GetValue(node)), ct),
+                c => c.PostAsync<TokenCreated>(Routes.Tokens, new TokenBody(tokenKind, parse.GetValue(name)!, parse.GetValue(node), parse.GetValue(service)), ct),
                 (console, created) => Created(parse.InvocationConfiguration.Output, created));
         });
         return command;
@@ -55,7 +56,7 @@ public static class TokenCommand
     {
         var all = new Option<bool>("--all") { Description = "Revoked tokens too." };
         var server = new ServerCall();
-        var command = new Command("list", "List tokens: name, kind, node, created, revoked (never their secrets).") { all };
+        var command = new Command("list", "List tokens: name, kind, node or service, created, revoked (never their secrets).") { all };
         server.AddTo(command);
         command.SetAction(async (parse, ct) =>
             await server.RunAsync(parse,
@@ -67,13 +68,13 @@ public static class TokenCommand
                 (console, tokens) =>
                 {
                     var table = new Table().Border(TableBorder.Simple);
-                    foreach (var column in new[] { "name", "kind", "node", "created", "revoked" })
+                    foreach (var column in new[] { "name", "kind", "for", "created", "revoked" })
                     {
                         table.AddColumn(column);
                     }
                     foreach (var t in tokens.OrderBy(t => t.Name, StringComparer.Ordinal))
                     {
-                        table.AddRow(CliOutput.Esc(t.Name), Kind(t.Kind), CliOutput.Esc(t.Node ?? "-"), When(t.CreatedAt), When(t.RevokedAt));
+                        table.AddRow(CliOutput.Esc(t.Name), Kind(t.Kind), CliOutput.Esc(Scope(t.Node, t.Service)), When(t.CreatedAt), When(t.RevokedAt));
                     }
                     console.Write(table);
                 }));
@@ -100,7 +101,8 @@ public static class TokenCommand
 
     private static void Created(TextWriter stdout, TokenCreated created)
     {
-        stdout.WriteLine($"token '{created.Name}' ({Kind(created.Kind)}{(created.Node is { } n ? $", node {n}" : "")}); its secret, shown only now:");
+        var scope = Scope(created.Node, created.Service);
+        stdout.WriteLine($"token '{created.Name}' ({Kind(created.Kind)}{(scope == "-" ? "" : $", {scope}")}); its secret, shown only now:");
         stdout.WriteLine(created.Token);
     }
 
@@ -111,6 +113,9 @@ public static class TokenCommand
     }
 
     private static string Kind(TokenKind kind) => kind.ToString().ToLowerInvariant();
+
+    /// <summary>What an agent token reports for: "node N", "service S", or "-".</summary>
+    private static string Scope(string? node, string? service) => node is not null ? $"node {node}" : service is not null ? $"service {service}" : "-";
 
     private static string When(DateTimeOffset? at) => at?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-";
 }
