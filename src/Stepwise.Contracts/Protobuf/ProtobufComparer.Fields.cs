@@ -43,7 +43,8 @@ internal sealed partial class ProtobufComparer
                 $"Old JSON readers reject '{newField.JsonName}' that new writers send.");
         }
 
-        if (!oldField.IsExtension && oldField.OneofName != newField.OneofName)
+        // A oneof's name is on neither the wire nor in ProtoJSON: what counts is which fields share it.
+        if (!oldField.IsExtension && !SameOneofMembers(oldField, newField))
         {
             var from = oldField.OneofName is null ? "outside any oneof" : $"oneof '{oldField.OneofName}'";
             var to = newField.OneofName is null ? "outside any oneof" : $"oneof '{newField.OneofName}'";
@@ -85,9 +86,76 @@ internal sealed partial class ProtobufComparer
         {
             return true;
         }
+        if (newKind is FieldType.Message or FieldType.Group && SameShape(oldField.TypeName, newField.TypeName, []))
+        {
+            return true; // renamed or moved, with the same fields: neither the wire nor ProtoJSON names a message type
+        }
         ReportBoth(ProtobufRules.FieldWireJsonCompatibleType, newField.FullName,
             $"{label} changed type from {oldField.TypeName} to {newField.TypeName}.", typeAt);
         return false;
+    }
+
+    /// <summary>The field numbers of the oneof a field belongs to (null outside any real oneof).</summary>
+    private static HashSet<int>? OneofMembers(ProtoField field)
+    {
+        if (field.OneofName is null || field.Owner is null)
+        {
+            return null;
+        }
+        var index = field.Proto.OneofIndex;
+        return field.Owner.Proto.Field.Where(f => f.HasOneofIndex && f.OneofIndex == index && !f.Proto3Optional).Select(f => f.Number).ToHashSet();
+    }
+
+    /// <summary>
+    /// Whether a field shares its oneof with the same fields on both sides, among the fields both sides have: a field
+    /// new to the message may join the oneof (old data never sets it), and a deleted one is reported as deleted.
+    /// </summary>
+    private static bool SameOneofMembers(ProtoField oldField, ProtoField newField)
+    {
+        var (o, n) = (OneofMembers(oldField), OneofMembers(newField));
+        if (o is null || n is null)
+        {
+            return o is null && n is null;
+        }
+        var common = oldField.Owner!.FieldsByNumber.Keys.Where(newField.Owner!.FieldsByNumber.ContainsKey).ToHashSet();
+        return o.Where(common.Contains).ToHashSet().SetEquals(n.Where(common.Contains));
+    }
+
+    /// <summary>
+    /// Whether two message types encode alike on the wire and in ProtoJSON: the same field numbers, each with the same
+    /// kind, cardinality, JSON name and oneof members, and message-typed fields of the same shape in turn (a pair
+    /// already being compared counts as alike, which ends cycles). Names of types and oneofs do not matter.
+    /// </summary>
+    private bool SameShape(string oldName, string newName, HashSet<(string, string)> comparing)
+    {
+        if (oldName == newName || !comparing.Add((oldName, newName)))
+        {
+            return true;
+        }
+        if (!old.Messages.TryGetValue(oldName, out var o) || !@new.Messages.TryGetValue(newName, out var n) ||
+            o.FieldsByNumber.Count != n.FieldsByNumber.Count || o.IsMapEntry != n.IsMapEntry)
+        {
+            return false;
+        }
+        foreach (var (number, of) in o.FieldsByNumber)
+        {
+            if (!n.FieldsByNumber.TryGetValue(number, out var nf) || ProtoTypes.Kind(of) != ProtoTypes.Kind(nf) ||
+                ProtoTypes.CardinalityOf(of, old) != ProtoTypes.CardinalityOf(nf, @new) || of.JsonName != nf.JsonName ||
+                !SameOneofMembers(of, nf) || !SameDefault(of, nf))
+            {
+                return false;
+            }
+            var kind = ProtoTypes.Kind(of);
+            if (kind == FieldType.Enum && of.TypeName != nf.TypeName && !EnumCompatible(of.TypeName, nf.TypeName))
+            {
+                return false;
+            }
+            if (kind is FieldType.Message or FieldType.Group && !SameShape(of.TypeName, nf.TypeName, comparing))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>Another enum is the same type for the encodings when it has the same short name and keeps every old value (number and name).</summary>
@@ -101,22 +169,24 @@ internal sealed partial class ProtobufComparer
         return oldEnum.Proto.Value.All(v => newValues.Contains((v.Number, v.Name)));
     }
 
-    private void CompareDefault(ProtoField oldField, ProtoField newField, string label)
+    /// <summary>Whether an unset field reads the same on both sides (always, but for scalars with a declared default).</summary>
+    private bool SameDefault(ProtoField oldField, ProtoField newField)
     {
         var kind = ProtoTypes.Kind(newField);
         if (kind is FieldType.Message or FieldType.Group || newField.Proto.Label == FieldDescriptorProto.Types.Label.Repeated ||
-            oldField.Proto.Label == FieldDescriptorProto.Types.Label.Repeated)
+            oldField.Proto.Label == FieldDescriptorProto.Types.Label.Repeated ||
+            (!oldField.Proto.HasDefaultValue && !newField.Proto.HasDefaultValue))
         {
-            return;
+            return true;
         }
-        if (!oldField.Proto.HasDefaultValue && !newField.Proto.HasDefaultValue)
+        return DefaultsEqual(kind, DefaultValue(oldField, old), DefaultValue(newField, @new));
+    }
+
+    private void CompareDefault(ProtoField oldField, ProtoField newField, string label)
+    {
+        if (!SameDefault(oldField, newField))
         {
-            return;
-        }
-        var oldValue = DefaultValue(oldField, old);
-        var newValue = DefaultValue(newField, @new);
-        if (!DefaultsEqual(kind, oldValue, newValue))
-        {
+            var (oldValue, newValue) = (DefaultValue(oldField, old), DefaultValue(newField, @new));
             ReportBoth(ProtobufRules.FieldSameDefault, newField.FullName,
                 $"{label} changed its default from '{oldValue}' to '{newValue}'.",
                 newField.File.Position([.. newField.Path, ProtoContract.FieldDefault]),
