@@ -16,7 +16,10 @@ namespace Stepwise.Agent;
 /// <param name="AppPid">The app process the agent runs (null: none), so a restarted agent can stop what its predecessor left running.</param>
 /// <param name="AppStartedAt">That process's start time (a recycled pid is not the app).</param>
 /// <param name="AppGroup">The app leads its own process group (its pid is the group id): a restarted agent stops the group.</param>
-public sealed record AgentState(string? Release, Artifact? Artifact, int AppPort, bool Sanctioned, DateTimeOffset? UpdatedAt, int? AppPid = null, DateTimeOffset? AppStartedAt = null, bool AppGroup = false)
+/// <param name="App">The health and metrics paths the controller last gave for the service (stepwise.yaml's <c>app:</c>),
+/// used with the agent's own <c>--run</c> command when the controller gives no artifact.</param>
+public sealed record AgentState(string? Release, Artifact? Artifact, int AppPort, bool Sanctioned, DateTimeOffset? UpdatedAt, int? AppPid = null, DateTimeOffset? AppStartedAt = null, bool AppGroup = false,
+    AppPaths? App = null)
 {
     public static AgentState Empty(int port) => new(null, null, port, false, null);
 }

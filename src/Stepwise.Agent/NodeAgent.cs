@@ -250,6 +250,10 @@ public sealed class NodeAgent : IAsyncDisposable
         {
             Save(state with { Artifact = reply.Artifact });
         }
+        if (reply.App is not null && reply.App != state.App)
+        {
+            Save(state with { App = reply.App }); // used from the next start of an app run with --run
+        }
         if (!reply.MayServe)
         {
             if (state.Sanctioned || app is not null)
@@ -304,7 +308,10 @@ public sealed class NodeAgent : IAsyncDisposable
         }
     }
 
-    private Artifact? ArtifactToRun => state.Artifact ?? options.LocalArtifact;
+    /// <summary>The controller's artifact; else the agent's own --run command, probed where stepwise.yaml's app: says.</summary>
+    private Artifact? ArtifactToRun => state.Artifact ?? (options.LocalArtifact is { } local && state.App is { } app
+        ? local with { HealthPath = app.Health, MetricsPath = app.Metrics }
+        : options.LocalArtifact);
 
     private void StartApp()
     {

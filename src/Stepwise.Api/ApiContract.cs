@@ -157,7 +157,9 @@ public sealed record Heartbeat(
 /// <param name="MayServe">False while the node is quarantined or runs a release the controller has not sanctioned.</param>
 /// <param name="Artifact">How to run the release the node is to run: <paramref name="DesiredRelease"/>, or when that is null the release the heartbeat reported (a node provisioned with a release, or restarted, needs it to start its app once it may serve).</param>
 /// <param name="HeartbeatSeconds">When to send the next heartbeat.</param>
-public sealed record HeartbeatReply(string Node, string? DesiredRelease, bool MayServe, NodeState State, Artifact? Artifact, int HeartbeatSeconds);
+/// <param name="App">Where the service's app answers health probes and serves metrics (stepwise.yaml's <c>app:</c>), for
+/// an agent that runs a release with its own <c>--run</c> command because <paramref name="Artifact"/> is null.</param>
+public sealed record HeartbeatReply(string Node, string? DesiredRelease, bool MayServe, NodeState State, Artifact? Artifact, int HeartbeatSeconds, AppPaths? App = null);
 
 /// <summary>
 /// How an agent runs a release: a command template. "{version}", "{port}" and "{node}" are replaced;

@@ -69,6 +69,25 @@ public sealed class NodeAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task without_an_artifact_the_local_run_command_is_probed_where_the_controller_says()
+    {
+        // The agent's own --run command names paths the app does not serve; stepwise.yaml's app: (in the reply) does.
+        var local = TestApp.Artifact(Db) with { HealthPath = "/not-served", MetricsPath = "/not-served-either" };
+        var options = new AgentOptions(controller.Address, "agent-token", "n1", "orders", Path.Combine(dir, "n1"),
+            RequestTimeout: TimeSpan.FromSeconds(1), MaxBackoff: TimeSpan.FromMilliseconds(200), HealthTimeout: TimeSpan.FromSeconds(30), LocalArtifact: local);
+        var agent = new NodeAgent(options, line => { lock (log) { log.Add(line); } });
+        agents.Add(agent);
+        agent.Start();
+        var paths = new AppPaths("/healthz", "/metrics");
+        controller.Reply = hb => new HeartbeatReply(hb.Node, "1.1.0", true, NodeState.Active, null, 1, paths);
+        await TestApp.StepUntil(agent, () => controller.Last is { Serving: true, Health: NodeHealth.Healthy } hb && hb.Release == "1.1.0", "node serving 1.1.0", Diagnostics);
+        agent.State.App.ShouldBe(paths);
+        agent.State.Artifact.ShouldBeNull();
+        // Kept across restarts: the state file holds the paths the controller gave.
+        new AgentStateFile(Path.Combine(dir, "n1")).Load()!.App.ShouldBe(paths);
+    }
+
+    [Fact]
     public async Task app_is_not_started_while_the_controller_has_never_answered()
     {
         var agent = NewAgent();

@@ -188,4 +188,16 @@ public sealed class RolloutTests
         reply.DesiredRelease.ShouldBeNull();
         reply.Artifact.ShouldNotBeNull().Arguments.ShouldBe(["--version", "{version}"]);
     }
+
+    [Fact]
+    public async Task the_heartbeat_reply_carries_where_the_services_app_answers_probes_from_stepwise_yaml()
+    {
+        var yaml = TestServer.ThreeStepYaml.Replace("  - name: orders\n", "  - name: orders\n    app: { healthPath: /ready, metricsPath: /internal/metrics }\n", StringComparison.Ordinal);
+        yaml.ShouldContain("/ready");
+        await using var server = await TestServer.StartAsync(yaml);
+        var token = await server.TokenAsync(TokenKind.Agent, "agent-n1", "n1");
+        var reply = await server.BeatAsync(token, "n1", "1.0.0");
+        reply.Artifact.ShouldBeNull(); // declared in stepwise.yaml: the agent runs it with its own --run command
+        reply.App.ShouldBe(new AppPaths("/ready", "/internal/metrics"));
+    }
 }

@@ -171,7 +171,7 @@ public static class ConfigLinker
             seen[r.Version] = r.At;
             releases.Add(LinkRelease(errors, s.Name, r, releases.Count, deps, depNames, serviceNames, changeIds, fromChanges));
         }
-        return new Service(s.Name, deps, releases);
+        return new Service(s.Name, deps, releases, s.App);
     }
 
     private static Release LinkRelease(LinkErrors errors, string service, ReleaseDeclaration r, int ordinal, List<ServiceDependency> deps, HashSet<string> depNames,

@@ -21,7 +21,7 @@ internal static class ServiceReader
         }
         foreach (var item in seq.Children)
         {
-            var m = y.Map(item, "a service", "name", "dependsOn", "releases");
+            var m = y.Map(item, "a service", "name", "dependsOn", "releases", "app");
             if (m is null)
             {
                 continue;
@@ -108,9 +108,30 @@ internal static class ServiceReader
                     Ids(y, rm.GetValueOrDefault("usesOldShapeOf"), "usesOldShapeOf"),
                     y.Pos(rm["version"])));
             }
-            result.Add(new ServiceDeclaration(name, deps, releases, y.Pos(m["name"])));
+            result.Add(new ServiceDeclaration(name, deps, releases, y.Pos(m["name"]), ReadApp(y, m.GetValueOrDefault("app"), name)));
         }
         return result;
+    }
+
+    /// <summary>A service's <c>app: { healthPath, metricsPath }</c>: where its app answers probes and serves metrics.</summary>
+    private static AppPaths? ReadApp(YamlNodes y, YamlNode? node, string service)
+    {
+        var m = y.Map(node, $"app of service '{service}'", "healthPath", "metricsPath");
+        if (m is null)
+        {
+            return null;
+        }
+        string Path(string key, string fallback)
+        {
+            var value = y.Str(m.GetValueOrDefault(key), $"{key} of service '{service}'");
+            if (value is not null && AppPaths.Problem(value) is { } problem)
+            {
+                y.Error(m[key], $"{key} of service '{service}' is '{(value.Length > 60 ? value[..60] + "…" : value)}': {problem}", $"write an absolute path such as {fallback}");
+                return fallback;
+            }
+            return value ?? fallback;
+        }
+        return new AppPaths(Path("healthPath", AppPaths.DefaultHealth), Path("metricsPath", AppPaths.DefaultMetrics));
     }
 
     /// <summary>A list of ids, each with where it was written.</summary>

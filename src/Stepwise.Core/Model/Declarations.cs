@@ -46,7 +46,8 @@ public sealed record ReleaseDeclaration(
 public sealed record DependencyDeclaration(string Service, IReadOnlyList<string> Calls, SourcePos? At = null);
 
 /// <summary>One service as declared, with its releases oldest first.</summary>
-public sealed record ServiceDeclaration(string Name, IReadOnlyList<DependencyDeclaration> DependsOn, IReadOnlyList<ReleaseDeclaration> Releases, SourcePos? At = null);
+/// <param name="App">Where its app answers health probes and serves its metrics (null: <see cref="AppPaths.Default"/>).</param>
+public sealed record ServiceDeclaration(string Name, IReadOnlyList<DependencyDeclaration> DependsOn, IReadOnlyList<ReleaseDeclaration> Releases, SourcePos? At = null, AppPaths? App = null);
 
 /// <summary>
 /// A data change as declared. <paramref name="NeededBy"/> and <paramref name="OldShapeUsedBy"/> ("service@version") are the

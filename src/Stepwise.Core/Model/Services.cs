@@ -57,19 +57,50 @@ public sealed record Release(
 /// A service, the services it depends on and its ordered releases, as linked. Built only by
 /// <see cref="Config.ConfigLinker"/>; immutable, with its index built once here (never copied along with a record).
 /// </summary>
+/// <summary>
+/// Where a service's app answers GET with 2xx when healthy (<paramref name="Health"/>) and serves Prometheus text
+/// (<paramref name="Metrics"/>): absolute paths on the app's port, as stepwise.yaml's <c>app:</c> gives them.
+/// </summary>
+public sealed record AppPaths(string Health = AppPaths.DefaultHealth, string Metrics = AppPaths.DefaultMetrics)
+{
+    public const string DefaultHealth = "/healthz";
+    public const string DefaultMetrics = "/metrics";
+    public const int MaxLength = 512;
+
+    public static AppPaths Default { get; } = new();
+
+    /// <summary>What is wrong with a path for an app (null: nothing): absolute, printable, no scheme or host, bounded.</summary>
+    public static string? Problem(string path)
+    {
+        if (path.Length is 0 or > MaxLength)
+        {
+            return $"it must be 1 to {MaxLength} characters long";
+        }
+        if (path[0] != '/' || path.StartsWith("//", StringComparison.Ordinal))
+        {
+            return "it must be an absolute path on the app's port, starting with one '/', e.g. /healthz";
+        }
+        return path.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c == '#') ? "it holds spaces, control characters or '#'" : null;
+    }
+}
+
 public sealed class Service
 {
     private readonly Dictionary<string, Release> byVersion;
 
-    internal Service(string name, IReadOnlyList<ServiceDependency> dependsOn, IReadOnlyList<Release> releases)
+    internal Service(string name, IReadOnlyList<ServiceDependency> dependsOn, IReadOnlyList<Release> releases, AppPaths? app = null)
     {
         Name = name;
         DependsOn = dependsOn;
         Releases = releases;
+        App = app ?? AppPaths.Default;
         byVersion = releases.ToDictionary(r => r.Version, StringComparer.Ordinal);
     }
 
     public string Name { get; }
+
+    /// <summary>Where the service's app answers health probes and serves its metrics, for releases whose artifact does not say.</summary>
+    public AppPaths App { get; }
 
     public IReadOnlyList<ServiceDependency> DependsOn { get; }
 

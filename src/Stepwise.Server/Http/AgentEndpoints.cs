@@ -46,7 +46,8 @@ internal static class AgentEndpoints
         }
         Interlocked.Increment(ref rt.Counters.Heartbeats);
         rt.Metrics.Heartbeats.WithLabels(hb.Service).Inc();
-        var reply = new HeartbeatReply(node.Id, node.DesiredRelease, mayServe, node.State, config.ArtifactOf(node.Service, node.DesiredRelease ?? node.ActualRelease), rt.Options.HeartbeatSeconds);
+        var reply = new HeartbeatReply(node.Id, node.DesiredRelease, mayServe, node.State, config.ArtifactOf(node.Service, node.DesiredRelease ?? node.ActualRelease), rt.Options.HeartbeatSeconds,
+            config.Config.FindService(node.Service)?.App);
         return Results.Json(reply, SnapshotJson.Options);
     }
 

@@ -44,6 +44,24 @@ public class ConfigLoaderTests
     }
 
     [Fact]
+    public void a_service_app_says_where_it_answers_probes_and_serves_metrics()
+    {
+        const string yaml = "version: 1\nservices:\n  - name: orders\n    app: { healthPath: /ready, metricsPath: /internal/metrics }\n    releases:\n      - version: 1.0.0\n  - name: payments\n    releases:\n      - version: 1.0.0\n";
+        var config = ConfigLoader.Parse(yaml, "stepwise.yaml");
+        config.FindService("orders")!.App.ShouldBe(new AppPaths("/ready", "/internal/metrics"));
+        config.FindService("payments")!.App.ShouldBe(AppPaths.Default);
+
+        foreach (var bad in new[] { "ready", "//evil.example/x", "/a b", "http://x/ready" })
+        {
+            var error = SingleError(yaml.Replace("/ready", bad, StringComparison.Ordinal));
+            error.Line.ShouldBe(4);
+            error.Message.ShouldContain("healthPath of service 'orders'");
+            error.Fix.ShouldContain("absolute path");
+        }
+        SingleError(yaml.Replace("healthPath", "health", StringComparison.Ordinal)).Message.ShouldContain("unknown key 'health'");
+    }
+
+    [Fact]
     public void unknown_service_in_a_dependency_names_the_line_and_the_fix()
     {
         var error = SingleError("""
