@@ -13,10 +13,10 @@ using Stepwise.Server.Store;
 // Heartbeat ingestion on SQLite: NODES agents, each sending a heartbeat every INTERVAL seconds (open loop: each
 // heartbeat has a scheduled time; latency is measured from that time, so a stalled server cannot hide its queue),
 // over CONNECTIONS concurrent connections, against a real `stepwise server` process on loopback.
-// Usage: dotnet run -c Release --project bench/Stepwise.HeartbeatBench -- [nodes] [interval-s] [seconds] [warmup-s] [connections] [http|https]
+// Usage: dotnet run -c Release --project bench/Stepwise.HeartbeatBench -- [nodes] [interval-s] [seconds] [warmup-s] [connections] [http|https] [token-limit|no-token-limit]
 // With https the server listens with a certificate made for the run (ECDSA P-256, PEM files) and the client accepts
 // only that certificate. The per-token rate limit is on in both modes; the per-address one is off (every agent here
-// shares one address).
+// shares one address); no-token-limit turns the per-token one off too, to measure what the limiter costs.
 //        dotnet run -c Release --project bench/Stepwise.HeartbeatBench -- rollback   (see RollbackTiming)
 if (args.Length > 0 && args[0] == "rollback")
 {
@@ -29,6 +29,7 @@ var seconds = Arg(2, 60);
 var warmup = Arg(3, 15);
 var connections = Arg(4, 256);
 var tls = args.Length > 5 && args[5] == "https";
+var tokenLimit = !(args.Length > 6 && args[6] == "no-token-limit");
 const string BenchAdmin = "sw_bench-admin-secret-0123456789abcdef"; // the server refuses admin tokens shorter than 24 characters
 var scheme = tls ? "https" : "http";
 var rate = (double)nodes / interval;
@@ -81,6 +82,10 @@ string? thumbprint = null;
 var serverArguments = new List<string> { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", "sqlite:" + database, "--urls", $"{scheme}://127.0.0.1:{port}", "--config", config, "--tick", "1s",
     // Every simulated agent shares 127.0.0.1 here, so the per-address limit (meant for one client) is off; the per-token limit stays on.
     "--rate-limit-address", "0" };
+if (!tokenLimit)
+{
+    serverArguments.AddRange(["--rate-limit-token", "0"]);
+}
 if (tls)
 {
     using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
