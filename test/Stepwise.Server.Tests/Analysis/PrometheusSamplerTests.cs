@@ -43,55 +43,32 @@ public sealed class PrometheusSamplerTests
     /// <summary>Answers /api/v1/query like Prometheus: failing until <see cref="Healthy"/>, then 20% errors on 1.1.0.</summary>
     private sealed class FakePrometheus : IDisposable
     {
-        private readonly HttpListener listener = new();
+        private readonly LoopbackListener listener;
 
-        public FakePrometheus()
-        {
-            Url = new Uri($"http://127.0.0.1:{Stepwise.Testing.Scratch.FreePort()}/");
-            listener.Prefixes.Add(Url.ToString());
-            listener.Start();
-            _ = Task.Run(LoopAsync);
-        }
+        public FakePrometheus() => listener = new LoopbackListener("/", Answer);
 
-        public Uri Url { get; }
+        public Uri Url => listener.Url;
 
         public volatile bool Healthy;
 
         public ConcurrentQueue<string> Queries { get; } = new();
 
-        private async Task LoopAsync()
+        private (int, string?) Answer(string path, string body)
         {
-            while (listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await listener.GetContextAsync();
-                }
-                catch (Exception)
-                {
-                    return;
-                }
-                using var reader = new StreamReader(context.Request.InputStream);
-                var form = System.Web.HttpUtility.ParseQueryString(await reader.ReadToEndAsync());
-                var query = form["query"] ?? "";
-                Queries.Enqueue(query);
-                var bad = query.Contains("release=\"1.1.0\"", StringComparison.Ordinal);
-                var value = query.StartsWith("sum(increase(errors_total", StringComparison.Ordinal) ? (bad ? 200 : 0) : 1000;
-                var body = context.Request.Url!.AbsolutePath != "/api/v1/query" || form["time"] is null
-                    ? """{"status":"error","errorType":"bad_data","error":"not an instant query"}"""
-                    : Healthy
-                        ? $$$"""{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"{{{value}}}"]}]}}"""
-                        : """{"status":"error","errorType":"execution","error":"query timed out in expression evaluation"}""";
-                context.Response.StatusCode = body.Contains("\"error\"", StringComparison.Ordinal) ? 422 : 200;
-                var bytes = Encoding.UTF8.GetBytes(body);
-                context.Response.ContentType = "application/json";
-                await context.Response.OutputStream.WriteAsync(bytes);
-                context.Response.Close();
-            }
+            var form = System.Web.HttpUtility.ParseQueryString(body);
+            var query = form["query"] ?? "";
+            Queries.Enqueue(query);
+            var bad = query.Contains("release=\"1.1.0\"", StringComparison.Ordinal);
+            var value = query.StartsWith("sum(increase(errors_total", StringComparison.Ordinal) ? (bad ? 200 : 0) : 1000;
+            var json = path != "/api/v1/query" || form["time"] is null
+                ? """{"status":"error","errorType":"bad_data","error":"not an instant query"}"""
+                : Healthy
+                    ? $$$"""{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"{{{value}}}"]}]}}"""
+                    : """{"status":"error","errorType":"execution","error":"query timed out in expression evaluation"}""";
+            return (json.Contains("\"error\"", StringComparison.Ordinal) ? 422 : 200, json);
         }
 
-        public void Dispose() => listener.Close();
+        public void Dispose() => listener.Dispose();
     }
 
     [Fact]
