@@ -35,7 +35,7 @@ public sealed record MetricQuery(string? Query = null, string? Events = null, st
     public TimeSpan StepOrDefault => Step ?? DefaultStep;
 
     /// <summary>The templates this query runs for one side, by role ("query", or "events" and "total").</summary>
-    public IEnumerable<(string Role, string Template)> Templates()
+    private IEnumerable<(string Role, string Template)> Templates()
     {
         if (Query is not null)
         {

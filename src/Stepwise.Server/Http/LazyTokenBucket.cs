@@ -41,8 +41,8 @@ public sealed class LazyTokenBucket(int tokenLimit, double tokensPerSecond, Time
             {
                 CurrentAvailablePermits = (long)tokens,
                 CurrentQueuedCount = 0,
-                TotalSuccessfulLeases = Interlocked.Read(ref successful),
-                TotalFailedLeases = Interlocked.Read(ref failed),
+                TotalSuccessfulLeases = successful,
+                TotalFailedLeases = failed,
             };
         }
     }
@@ -61,10 +61,10 @@ public sealed class LazyTokenBucket(int tokenLimit, double tokensPerSecond, Time
             if (tokens >= permitCount)
             {
                 tokens -= permitCount;
-                Interlocked.Increment(ref successful);
+                successful++;
                 return Lease.Acquired;
             }
-            Interlocked.Increment(ref failed);
+            failed++;
             return new Lease(false, TimeSpan.FromSeconds((permitCount - tokens) / tokensPerSecond));
         }
     }
