@@ -5,6 +5,11 @@ using Stepwise.Samples.Orders;
 
 // Usage: Stepwise.Samples.Orders --release VERSION --port PORT --db PATH [--node ID]
 //        [--stepwise-server URL --stepwise-token-file PATH]   (or STEPWISE_SERVER and STEPWISE_CLIENT_TOKEN)
+//    or: Stepwise.Samples.Orders old-client --client APP/VERSION --target URL [--target URL ...]
+if (args is ["old-client", .. var clientArgs])
+{
+    return await OldClient.RunAsync(clientArgs);
+}
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
 {

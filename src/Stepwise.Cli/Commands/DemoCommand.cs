@@ -7,7 +7,8 @@ namespace Stepwise.Cli.Commands;
 /// <c>stepwise demo [--non-interactive]</c>: a real server on a temporary SQLite file, six agents running the orders
 /// sample on loopback ports over one SQLite database, traffic on every node, and the whole story: a safe release with
 /// its rollback rehearsal, an N+2 attempt refused, a node taken offline during a push and quarantined when it
-/// returns, expand → code → contract, a bad canary rolled back by itself, a breaking contract refused at registration.
+/// returns, expand → code → contract, a bad canary rolled back by itself, a breaking contract refused at registration,
+/// and an old client that holds back the removal of an operation it still calls until it is told to upgrade (G8).
 /// Exit 0 when every act ends as it should.
 /// </summary>
 public static class DemoCommand
@@ -17,9 +18,10 @@ public static class DemoCommand
         var nonInteractive = new Option<bool>("--non-interactive") { Description = "Plain progress lines (for scripts and CI) instead of the live display." };
         var sample = new Option<string?>("--sample") { Description = "The built orders sample (Stepwise.Samples.Orders.dll); default: the one the installed tool carries, or the source tree's build." };
         var keep = new Option<bool>("--keep") { Description = "Keep the temporary directory (databases, logs) for a look afterwards." };
+        var dashboard = new Option<bool>("--dashboard") { Description = "Print the dashboard's address and a token to sign in with, and hold each rollout before its waves until you approve it there." };
         var command = new Command("demo", "Run the Stepwise story end to end on this machine: server, six agents, the orders sample (about a minute).")
         {
-            nonInteractive, sample, keep,
+            nonInteractive, sample, keep, dashboard,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -32,7 +34,7 @@ public static class DemoCommand
                 return ExitCodes.BadInput;
             }
             var interactive = !parse.GetValue(nonInteractive) && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
-            await using var demo = new DemoRun(dll, stdout, parse.GetValue(keep));
+            await using var demo = new DemoRun(dll, stdout, parse.GetValue(keep), parse.GetValue(dashboard));
             try
             {
                 if (interactive)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Stepwise.Api;
 using Stepwise.Cli.Local;
+using Stepwise.Core;
 using Stepwise.Core.Model;
 
 namespace Stepwise.Cli.Commands;
@@ -11,14 +12,15 @@ internal sealed partial class DemoRun
     private ReleaseRegistration Registration(string version)
     {
         var provides = new List<string> { "GET /orders/{id}", "GET /orders", "POST /orders" };
-        if (version != "1.4.0")
+        if (version is not ("1.4.0" or "1.6.0"))
         {
-            provides.Add("DELETE /orders/{id}");
+            provides.Add(Cancel);
         }
         var contract = File.ReadAllText(Path.Combine(SampleDir, "contracts", $"orders-{version}.json"));
         return new ReleaseRegistration(version,
             fleet.SampleArtifact,
             Provides: provides,
+            Deprecates: version == "1.5.0" ? [Cancel] : [],
             Needs: version == "1.1.0" ? [] : ["contact-email"],
             UsesOldShapeOf: version == "1.1.0" ? ["contact-email"] : [],
             Contracts: [new ContractDocument("openapi", contract)]);
@@ -65,6 +67,7 @@ internal sealed partial class DemoRun
         var phases = new List<RolloutPhase>();
         var last = "";
         var progress = "";
+        ApprovalGate? waiting = null;
         // A rollout on a loaded machine may be slow; it fails the act only when it stops moving: no phase, wave or
         // node count changed for a whole act timeout.
         var deadline = clock.Elapsed + ActTimeout;
@@ -93,9 +96,23 @@ internal sealed partial class DemoRun
                         }
                     }
                 }
-                if (RolloutPhases.IsTerminal(view.Phase) || view.Phase == RolloutPhase.Paused)
+                if (RolloutPhases.IsTerminal(view.Phase) || (view.Phase == RolloutPhase.Paused && view.WaitsFor is null))
                 {
                     return phases;
+                }
+                if (view.WaitsFor is { } gate)
+                {
+                    // A person decides here: waiting for them is no lack of progress.
+                    if (waiting != gate)
+                    {
+                        waiting = gate;
+                        Say($"  {id}: waits for approval ({Names.Of(gate)}): approve it in the dashboard, or run 'stepwise rollout approve {id}'");
+                    }
+                    deadline = clock.Elapsed + ApprovalTimeout;
+                }
+                else
+                {
+                    waiting = null;
                 }
             }
             await Task.Delay(200, ct);
@@ -129,6 +146,16 @@ internal sealed partial class DemoRun
         }, ct);
         Say($"contact-email {phase} on orders-db: {state}");
         return (state == "complete", state);
+    }
+
+    /// <summary>The configuration <paramref name="yaml"/> with <paramref name="lines"/> added at the top of its policy.</summary>
+    private static string WithPolicy(string yaml, string lines)
+    {
+        const string policy = "policy:\n";
+        var at = yaml.IndexOf(policy, StringComparison.Ordinal);
+        return at < 0
+            ? throw new DemoFailure("the sample's stepwise.yaml has no 'policy:' section")
+            : yaml.Insert(at + policy.Length, lines);
     }
 
     private async Task<T> WaitAsync<T>(string what, Func<Task<T?>> probe, CancellationToken ct)

@@ -9,13 +9,21 @@ using Stepwise.Core.Model;
 namespace Stepwise.Cli.Commands;
 
 /// <summary>The demo's story on a <see cref="LocalFleet"/>: each act, what it expects and what happened.</summary>
-internal sealed partial class DemoRun(string sampleDll, TextWriter output, bool keep) : IAsyncDisposable
+/// <param name="dashboard">
+/// Say where the dashboard is and with which token to sign in, and hold each rollout at a before-waves approval gate
+/// until someone approves it there (or with <c>stepwise rollout approve</c>).
+/// </param>
+internal sealed partial class DemoRun(string sampleDll, TextWriter output, bool keep, bool dashboard = false) : IAsyncDisposable
 {
+    /// <summary>How long a rollout may wait at its gate for a person to approve it.</summary>
+    private static readonly TimeSpan ApprovalTimeout = TimeSpan.FromMinutes(10);
+
     private const string Service = "orders";
     private const int NodeCount = 6;
     private static readonly TimeSpan ActTimeout = TimeSpan.FromSeconds(60);
 
     private readonly List<DemoAct> acts = [];
+    private string configPath = "";
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private LocalFleet fleet = null!;
 
@@ -39,12 +47,24 @@ internal sealed partial class DemoRun(string sampleDll, TextWriter output, bool 
 
     public async Task RunAsync(CancellationToken ct)
     {
-        fleet = await LocalFleet.StartAsync(new LocalFleetOptions(typeof(DemoCommand).Assembly.Location, sampleDll, Path.Combine(SampleDir, "stepwise.yaml"),
-            Directory.CreateTempSubdirectory("stepwise-demo-").FullName, ActTimeout, keep), NodeCount, ct: ct);
-        Say($"server up on 127.0.0.1:{fleet.ServerPort} (store {fleet.StoreFile}, policy from samples/orders/stepwise.yaml: bakes of seconds)");
+        var dir = Directory.CreateTempSubdirectory("stepwise-demo-").FullName;
+        configPath = Path.Combine(SampleDir, "stepwise.yaml");
+        if (dashboard)
+        {
+            var gated = Path.Combine(dir, "stepwise.yaml");
+            await File.WriteAllTextAsync(gated, WithPolicy(await File.ReadAllTextAsync(configPath, ct), "  approve: [before-waves]\n"), ct);
+            configPath = gated;
+        }
+        fleet = await LocalFleet.StartAsync(new LocalFleetOptions(typeof(DemoCommand).Assembly.Location, sampleDll, configPath, dir, ActTimeout, keep), NodeCount, ct: ct);
+        Say($"server up on 127.0.0.1:{fleet.ServerPort} (store {fleet.StoreFile}, policy from samples/orders/stepwise.yaml: bakes of seconds{(dashboard ? ", each rollout waits for approval before its waves" : "")})");
+        if (dashboard)
+        {
+            Say($"dashboard: {new Uri(Api.Server, Routes.Ui.TrimStart('/'))} (sign in with the admin token {fleet.AdminToken}; it lasts as long as the demo)");
+        }
         Say($"{NodeCount} agents up, each running orders 1.0.0 on its own port over one SQLite database");
         await RegisterAsync(ct);
         fleet.StartTraffic();
+        StartOldClient();
 
         // A safe release; n6 goes offline mid-push.
         var first = await StartRolloutAsync("1.1.0", ct);
@@ -139,6 +159,9 @@ internal sealed partial class DemoRun(string sampleDll, TextWriter output, bool 
         phases = await WatchRolloutAsync(bad, ct);
         Act("bad canary rolled back", "1.2.0 -> 1.3.0: the canary's errors and latency fail the analysis; rolled back by itself",
             phases.Last() == RolloutPhase.RolledBack, string.Join(" -> ", phases.Select(RolloutCommand.Phase)));
+
+        // Old clients: who still calls an operation, and a typed answer once they are cut off on purpose.
+        await OldClientActsAsync(ct);
     }
 
     private void Act(string name, string expected, bool passed, string outcome)

@@ -79,6 +79,7 @@ public sealed partial class LocalFleet : IAsyncDisposable
         try
         {
             await fleet.StartServerAsync(ct);
+            await fleet.CreateTelemetryTokenAsync(ct);
             for (var i = 1; i <= nodeCount; i++)
             {
                 await fleet.AddNodeAsync($"n{i}", "orders", ct);
@@ -156,11 +157,43 @@ public sealed partial class LocalFleet : IAsyncDisposable
             "--app-port", port.ToString(CultureInfo.InvariantCulture)], []);
     }
 
-    /// <summary>How agents run the sample: one command line, placeholders substituted per argument.</summary>
-    public string RunTemplate => $"dotnet \"{options.SampleDll}\" --release {{version}} --port {{port}} --node {{node}} --db \"{OrdersDb}\"";
+    /// <summary>
+    /// How agents run the sample: one command line, placeholders substituted per argument. The sample reports its
+    /// clients' calls to the server with the orders service token.
+    /// </summary>
+    public string RunTemplate => $"dotnet \"{options.SampleDll}\" --release {{version}} --port {{port}} --node {{node}} --db \"{OrdersDb}\" " +
+        $"--stepwise-server {Api.Server} --stepwise-token-file \"{TelemetryTokenFile}\"";
 
     /// <summary>The artifact a registration carries to run the sample (the same command as <see cref="RunTemplate"/>).</summary>
-    public Artifact SampleArtifact => new("dotnet", [options.SampleDll, "--release", "{version}", "--port", "{port}", "--node", "{node}", "--db", OrdersDb]);
+    public Artifact SampleArtifact => new("dotnet", [options.SampleDll, "--release", "{version}", "--port", "{port}", "--node", "{node}", "--db", OrdersDb,
+        "--stepwise-server", Api.Server.ToString(), "--stepwise-token-file", TelemetryTokenFile]);
+
+    /// <summary>The file holding the orders service token the sample sends its client telemetry with.</summary>
+    public string TelemetryTokenFile => Path.Combine(Dir, "orders-telemetry.token");
+
+    /// <summary>
+    /// Starts the sample's old client (<c>--client APP/VERSION</c>), calling every orders node in turn; its log says
+    /// each change of outcome (<see cref="OldClientLog"/>).
+    /// </summary>
+    public void StartOldClient(string client)
+    {
+        var targets = nodes.Where(n => n.Value.Service == "orders").OrderBy(n => n.Key, StringComparer.Ordinal)
+            .SelectMany(n => new[] { "--target", $"http://127.0.0.1:{n.Value.Port}" });
+        Spawn("old-client", options.SampleDll, ["old-client", "--client", client, .. targets], []);
+    }
+
+    /// <summary>What the old client has said so far.</summary>
+    public string OldClientLog() => ReadLog("old-client");
+
+    private async Task CreateTelemetryTokenAsync(CancellationToken ct)
+    {
+        var token = await Api.PostAsync<TokenCreated>(Routes.Tokens, new TokenBody(TokenKind.Agent, "orders-telemetry", Service: "orders"), ct);
+        if (!token.Ok)
+        {
+            throw new LocalFleetException($"creating the orders service token: {token.Problem}");
+        }
+        await File.WriteAllTextAsync(TelemetryTokenFile, token.Value!.Token, ct);
+    }
 
     /// <summary>SIGKILL a node's agent and its app, as a machine that loses power.</summary>
     public void KillNode(string id)
@@ -224,7 +257,7 @@ public sealed partial class LocalFleet : IAsyncDisposable
     /// <summary>Runs the stepwise CLI once against this fleet's server and returns its exit code and output.</summary>
     public async Task<(int Exit, string Out, string Err)> CliAsync(params string[] args)
     {
-        var info = DotnetInfo(args);
+        var info = DotnetInfo(options.StepwiseDll, args);
         info.Environment["STEPWISE_SERVER"] = Api.Server.ToString();
         info.Environment["STEPWISE_TOKEN"] = admin;
         using var process = Process.Start(info) ?? throw new LocalFleetException("could not start the stepwise CLI");
@@ -252,10 +285,10 @@ public sealed partial class LocalFleet : IAsyncDisposable
         }
     }
 
-    private ProcessStartInfo DotnetInfo(IReadOnlyList<string> args)
+    private ProcessStartInfo DotnetInfo(string dll, IReadOnlyList<string> args)
     {
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(options.StepwiseDll);
+        info.ArgumentList.Add(dll);
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);
@@ -263,9 +296,11 @@ public sealed partial class LocalFleet : IAsyncDisposable
         return info;
     }
 
-    private LoggedProcess Spawn(string name, IReadOnlyList<string> args, Dictionary<string, string> env)
+    private LoggedProcess Spawn(string name, IReadOnlyList<string> args, Dictionary<string, string> env) => Spawn(name, options.StepwiseDll, args, env);
+
+    private LoggedProcess Spawn(string name, string dll, IReadOnlyList<string> args, Dictionary<string, string> env)
     {
-        var info = DotnetInfo(args);
+        var info = DotnetInfo(dll, args);
         foreach (var (k, v) in env)
         {
             info.Environment[k] = v;
