@@ -94,7 +94,7 @@ public sealed class ReportFormatTests
         text.ShouldContain("operation-removed [backward]");
         text.ShouldContain("DELETE /pets/{id}");
         text.ShouldContain("fix: Deprecate it in N, remove it in N+1 once no caller uses it");
-        text.ShouldContain("old.json:1:");
+        text.ShouldContain("new.json:1:", customMessage: "a removal points into the new file, at the nearest parent that survives");
         text.TrimEnd().Split('\n').Last().ShouldContain("breaking");
     }
 

@@ -165,7 +165,7 @@ public sealed class SchemaRuleTests
         finding.RuleId.ShouldBe("response-property-removed");
         finding.Severity.ShouldBe(Severity.Error);
         finding.Direction.ShouldBe(Direction.Backward);
-        finding.File.ShouldNotBeNull().ShouldEndWith("old.json");
+        finding.File.ShouldNotBeNull().ShouldEndWith("new.json", customMessage: "a removed property points at its surviving parent in the new file");
     }
 
     [Fact]

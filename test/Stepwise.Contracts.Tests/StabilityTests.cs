@@ -212,6 +212,7 @@ public sealed class StabilityTests
         ((int)Reporting.ReportFormat.Json).ShouldBe(1);
         ((int)Reporting.ReportFormat.Sarif).ShouldBe(2);
         ((int)Reporting.ReportFormat.Markdown).ShouldBe(3);
+        ((int)Reporting.ReportFormat.GitHub).ShouldBe(4);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class JsonSchemaChecker(SchemaRole role = SchemaRole.Reader, Contr
         var comparer = new SchemaComparer(new SchemaView.Builder(oldDocs, openApi30: false), new SchemaView.Builder(newDocs, openApi30: false), findings);
         var channel = role == SchemaRole.Reader ? SchemaChannel.ReaderSchema : SchemaChannel.WriterSchema;
         comparer.Compare(oldDocs.RootNode, newDocs.RootNode, channel, "the schema");
-        return findings.Build();
+        return findings.Build(oldDocs, newDocs);
     }
 
     private JsonSource Load(string path)

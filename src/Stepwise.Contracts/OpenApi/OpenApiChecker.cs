@@ -42,7 +42,7 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null, TimePr
         var schemas = new SchemaComparer(oldSide.Views, newSide.Views, findings);
         var today = DateOnly.FromDateTime((clock ?? TimeProvider.System).GetUtcNow().UtcDateTime);
         new Comparison(oldSide, newSide, findings, schemas, today, cancellationToken).Run();
-        return findings.Build();
+        return findings.Build(oldSide.Documents, newSide.Documents);
     }
 
     private sealed record Operation(string Method, string PathTemplate, Node PathItem, Node Node)

@@ -11,9 +11,12 @@ public enum ReportFormat
     Json = 1,
     Sarif = 2,
     Markdown = 3,
+
+    /// <summary>GitHub Actions workflow commands: one annotation per finding on the new contract's file.</summary>
+    GitHub = 4,
 }
 
-/// <summary>Renders a <see cref="CompatReport"/> for people (text, Markdown), programs (JSON) and code-scanning tools (SARIF 2.1.0).</summary>
+/// <summary>Renders a <see cref="CompatReport"/> for people (text, Markdown), programs (JSON), code-scanning tools (SARIF 2.1.0) and GitHub Actions (workflow annotations).</summary>
 public static class CompatReportWriter
 {
     public const string SarifSchema = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -32,6 +35,10 @@ public static class CompatReportWriter
                 break;
             case ReportFormat.Markdown:
                 WriteMarkdown(report, failOn, output);
+                break;
+            case ReportFormat.GitHub:
+                GitHubAnnotations.Write(report, output);
+                output.WriteLine(Summary(report, failOn));
                 break;
             default:
                 WriteText(report, failOn, output);
