@@ -15,7 +15,10 @@ internal sealed partial class ProtobufComparer
             }
             if (!@new.Services.TryGetValue(name, out var newService))
             {
-                var was = oldService.File.Position(oldService.Path);
+                // Anchored in the new contract, the file under review: the file that held the service, when it survives.
+                var was = @new.FilesByName.TryGetValue(oldService.File.Proto.Name, out var survivor)
+                    ? survivor.Position([ProtoContract.FilePackage])
+                    : oldService.File.Position(oldService.Path);
                 if (oldService.Proto.Method.Count == 0)
                 {
                     Report(ProtobufRules.ServiceNoDelete, Direction.Backward, name,

@@ -51,7 +51,9 @@ public sealed class ProtobufServiceRuleTests : IDisposable
         removal.Severity.ShouldBe(Severity.Error);
         removal.Direction.ShouldBe(Direction.Backward);
         removal.Location.ShouldBe("shop.v1.Reports");
-        removal.File.ShouldBe(Path.Combine(workspace.OldDir, "contract.proto"));
+        // The service is gone; the file that held it survives: the finding points there, at its package line.
+        removal.File.ShouldBe(Path.Combine(workspace.NewDir, "contract.proto"));
+        removal.Line.ShouldBe(2);
         findings.OfRule("RPC_NO_DELETE").ShouldBeEmpty();
     }
 
