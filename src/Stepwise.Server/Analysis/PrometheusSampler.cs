@@ -7,7 +7,8 @@ namespace Stepwise.Server.Analysis;
 
 /// <summary>
 /// Queries Prometheus (<c>--prometheus</c>) for the analysis metrics the policy reads from it
-/// (<see cref="MetricSpec.Prometheus"/>), on the leader: for every stage in analysis, each side (canary and baseline,
+/// (<see cref="MetricSpec.Prometheus"/>), on every replica (the leader judges on the answers; the others show the same
+/// analysis in their views and dashboards, since every replica tracks the stages the leader runs): for every stage in analysis, each side (canary and baseline,
 /// by Core's <see cref="SampleCollector.Sides"/>) is queried over the whole stage so far, again every half analysis
 /// interval, so the judgement due each interval reads samples at most that old. The reconciler reads the last results
 /// (<see cref="Current"/>) without waiting on Prometheus: a slow or failing Prometheus delays data, never a tick. A
@@ -38,17 +39,14 @@ public sealed class PrometheusSampler(ServerRuntime runtime, HttpClient http, IL
             .ToList();
     }
 
-    /// <summary>Refreshes once a second while this replica leads, until cancelled.</summary>
+    /// <summary>Refreshes once a second, until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                if (runtime.IsLeader)
-                {
-                    await RefreshAsync(cancellationToken);
-                }
+                await RefreshAsync(cancellationToken);
                 await Task.Delay(TimeSpan.FromSeconds(1), runtime.Time, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -106,4 +106,34 @@ public sealed class PrometheusSamplerTests
         var events = await server.GetAsync<List<EventView>>(Routes.Events + "?limit=1000");
         events.ShouldContain(e => e.Kind == "record-analysis" && e.Data!.Value.GetProperty("verdict").GetString() == "fail");
     }
+
+    [Fact]
+    public async Task with_two_replicas_the_one_that_does_not_lead_shows_the_prometheus_metric_with_its_numbers()
+    {
+        using var prometheus = new FakePrometheus { Healthy = true };
+        var store = await Postgres.NewDatabaseUrlAsync();
+        // A long bake: the rollout stays in analysis while both replicas are asked.
+        var yaml = Yaml.Replace("bake: 4s", "bake: 10m", StringComparison.Ordinal).Replace("timeout: 60s", "timeout: 20m", StringComparison.Ordinal);
+        await using var a = await TestServer.StartAsync(yaml, store: store, tweak: o => o with { Prometheus = prometheus.Url });
+        await using var b = await TestServer.StartAsync(yaml, store: store, tweak: o => o with { Prometheus = prometheus.Url });
+        var leader = await TestServer.EventuallyAsync(() => Task.FromResult(a.Host.Leads ? a : b.Host.Leads ? b : null), s => s is not null, "a leader");
+        var follower = leader == a ? b : a;
+        var fleet = new FakeFleet(leader!) { Metrics = (_, _) => (100, 0, []) };
+        foreach (var n in new[] { "n1", "n2", "n3" })
+        {
+            await fleet.AddAsync(n, "1.0.0");
+        }
+        await fleet.RunUntilAsync(fleet.BeatAsync, replies => replies.All(r => r.MayServe), "admission");
+        (await leader!.RegisterAsync("1.1.0")).StatusCode.ShouldBe(HttpStatusCode.Created);
+        using var start = await leader.Admin.PostAsJsonAsync(Routes.Rollouts.TrimStart('/'), new StartRolloutBody("orders", "1.1.0"), SnapshotJson.Options);
+        var id = (await start.Content.ReadFromJsonAsync<RequestOutcome>(SnapshotJson.Options))!.Rollout!;
+
+        // The follower's own view judges the same answers: 20% errors on the canary against none on the baseline.
+        var seen = await fleet.RunUntilAsync(() => follower.GetAsync<RolloutView>($"api/v1/rollouts/{id}"),
+            r => r.Analysis?.Metrics.SingleOrDefault() is { Verdict: not Stepwise.Core.Analysis.MetricVerdict.NoData }, "the follower's analysis with data");
+        var metric = seen.Analysis!.Metrics.ShouldHaveSingleItem();
+        metric.CanaryValue.ShouldNotBeNull().ShouldBe(0.2, 1e-9);
+        metric.BaselineValue.ShouldNotBeNull().ShouldBe(0.0, 1e-9);
+        follower.Host.Leads.ShouldBeFalse();
+    }
 }
