@@ -92,13 +92,7 @@ public sealed class CompatAgainstGitTests : IDisposable
         }
     }
 
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = StepwiseCli.Run(["compat", .. args], stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Run(params string[] args) => Cli.Run(["compat", .. args]);
 
     private void Git(params string[] args)
     {
