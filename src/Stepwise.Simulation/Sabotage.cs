@@ -27,6 +27,9 @@ public enum SabotageRule
 
     /// <summary>G7: the rollback rehearsal is skipped and promotion is never refused.</summary>
     RollbackRehearsed = 7,
+
+    /// <summary>G8: removals (registrations and rollouts) and minimum-version raises are never refused for old clients.</summary>
+    OldClients = 8,
 }
 
 public static class SabotageRules
@@ -59,7 +62,8 @@ public static class SabotageRules
         rule == SabotageRule.ContractAfterCode ? new UncheckedContractAfterCode() : new G4ContractAfterCode(),
         rule == SabotageRule.OneChangeAtATime ? new UncheckedOneChangeAtATime() : new G5OneChangeAtATime(),
         new G6CompatibleContracts(),
-        rule == SabotageRule.RollbackRehearsed ? new UncheckedRollbackRehearsed() : new G7RollbackRehearsed());
+        rule == SabotageRule.RollbackRehearsed ? new UncheckedRollbackRehearsed() : new G7RollbackRehearsed(),
+        rule == SabotageRule.OldClients ? new UncheckedOldClients() : new G8OldClients());
 
     private sealed class UncheckedVersionWindow : G1VersionWindow
     {
@@ -95,5 +99,14 @@ public static class SabotageRules
         public override bool RequiresRehearsal(DecisionBuilder builder, Rollout rollout) => false;
 
         public override bool CheckPromote(DecisionBuilder builder, Rollout rollout, string? request) => false;
+    }
+
+    private sealed class UncheckedOldClients : G8OldClients
+    {
+        public override bool CheckRegistration(DecisionBuilder builder, RegistrationProposal proposal) => false;
+
+        public override bool CheckRollout(DecisionBuilder builder, RolloutProposal proposal) => false;
+
+        public override bool CheckMinimumVersions(DecisionBuilder builder, ClientPolicy before, ClientPolicy after, string? request = null) => false;
     }
 }

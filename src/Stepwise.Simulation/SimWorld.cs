@@ -16,6 +16,11 @@ namespace Stepwise.Simulation;
 /// <item>svc-1 also reads the old shape in 1.0.0, 1.1.0 and the hotfix 1.1.1, and stops in 1.1.2: the contract waits
 /// for it (G4).</item>
 /// <item>The last service has one more release whose canary is bad (used by the bad-canary fault).</item>
+/// <item>With client populations (<see cref="SimulationOptions.Clients"/>), svc-0 also serves the clients' operations
+/// (<see cref="Orders"/>, <see cref="Legacy"/>, <see cref="Export"/>): 1.1.0 deprecates <see cref="Legacy"/> and the plan's
+/// 1.3.0 removes it (G8 holds that step until no client calls it), the telemetry window is the population's, and
+/// <see cref="ClientRegistration"/> (2.0.0, which removes <see cref="Export"/> without a deprecation) is there for the
+/// operator to try to register.</item>
 /// </list>
 /// The hotfix, 1.1.2 and the bad release are registered through the API during the run, in <see cref="Registrations"/>
 /// order, the rest declared (stepwise.yaml), so G1 and G4 also hold over releases the controller learns late.
@@ -32,6 +37,14 @@ public sealed class SimWorld
     public const string Activate = "1.2.0";
     public const string ReadsNew = "1.3.0";
 
+    /// <summary>svc-0's release that drops <see cref="Export"/>, which no release deprecated (with client populations).</summary>
+    public const string DropExport = "2.0.0";
+
+    /// <summary>The operations client apps call on svc-0 (with client populations).</summary>
+    public const string Orders = "GET /svc-0/orders";
+    public const string Legacy = "GET /svc-0/legacy-search";
+    public const string Export = "GET /svc-0/export";
+
     public static readonly DataPhaseKind[] PhasesInOrder = [DataPhaseKind.Expand, DataPhaseKind.Backfill, DataPhaseKind.Contract];
 
     public static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -39,17 +52,24 @@ public sealed class SimWorld
     public SimWorld(SimulationOptions options)
     {
         ServiceCount = options.Services;
-        var (declared, registered) = Declare(options.Services, options.Analysis);
+        var clients = options.Clients is not null;
+        var (declared, registered) = Declare(options.Services, options.Analysis, clients);
         if (options.Approve.Count > 0)
         {
             declared = declared with { Policy = declared.Policy with { Approve = options.Approve } };
         }
+        if (options.Clients is { } population)
+        {
+            declared = declared with { Policy = declared.Policy with { Retention = declared.Policy.Retention with { ClientTelemetry = population.Window } } };
+        }
         // Bottom of the chain first (as the train goes); within a service, in release order.
         Registrations = registered.OrderByDescending(r => r.Service, StringComparer.Ordinal).ToList();
+        // Registered (if the operator gets it registered) after every other release of svc-0.
+        ClientRegistration = clients ? (ServiceName(0), ClientRelease(options.Services)) : null;
         Initial = ConfigLinker.Link(declared);
-        Config = ConfigLinker.Link(registered.Aggregate(declared, (d, r) => d.Register(r.Service, r.Release)));
+        Config = ConfigLinker.Link(registered.Concat(ClientRegistration is { } g8 ? [g8] : []).Aggregate(declared, (d, r) => d.Register(r.Service, r.Release)));
         var last = Config.Services[^1];
-        BadRelease = last.Releases[^1];
+        BadRelease = last.Find(options.Services == 1 ? SingleServiceBad : Activate)!;
         NodeService = new int[options.Nodes];
         NodeIds = new string[options.Nodes];
         var perService = new int[options.Services];
@@ -69,6 +89,12 @@ public sealed class SimWorld
 
     /// <summary>The releases registered through the API during the run, in order.</summary>
     public IReadOnlyList<(string Service, ReleaseDeclaration Release)> Registrations { get; }
+
+    /// <summary>
+    /// With client populations: svc-0@2.0.0, which removes <see cref="Export"/> (never deprecated, still called), for the
+    /// operator to try to register after <see cref="Registrations"/>; null without client populations.
+    /// </summary>
+    public (string Service, ReleaseDeclaration Release)? ClientRegistration { get; }
 
     public int ServiceCount { get; }
 
@@ -124,7 +150,15 @@ public sealed class SimWorld
 
     private static string Op(int service, int version) => $"GET /svc-{service}/v{version}";
 
-    private static (ConfigDeclaration Declared, List<(string Service, ReleaseDeclaration Release)> Registered) Declare(int count, bool analysis)
+    /// <summary>The bad release when there is one service (with more, the last service's <see cref="Activate"/>).</summary>
+    private const string SingleServiceBad = "1.4.0";
+
+    /// <summary>svc-0@2.0.0: reads the new shape, provides what 1.3.0 provides but <see cref="Export"/>.</summary>
+    private static ReleaseDeclaration ClientRelease(int count) =>
+        new(DropExport, [Op(0, 1), Orders], [], count > 1 ? [new(new OperationCall(ServiceName(1), Op(1, 1))), new(new OperationCall(ServiceName(1), Op(1, 2)))] : [],
+            [new(Change)], [], Origin: ReleaseOrigin.Registered);
+
+    private static (ConfigDeclaration Declared, List<(string Service, ReleaseDeclaration Release)> Registered) Declare(int count, bool analysis, bool clients)
     {
         var services = new List<ServiceDeclaration>();
         var registered = new List<(string Service, ReleaseDeclaration Release)>();
@@ -140,14 +174,17 @@ public sealed class SimWorld
                 new(version, provides, [], calls, needs.Select(n => new Located<string>(n)).ToList(), oldShape.Select(n => new Located<string>(n)).ToList());
             if (i == 0)
             {
-                declared.Add(Release(Base, [Op(0, 1)], CallsV1(), [], [Change]));
+                // With client populations svc-0 also serves the clients: 1.1.0 deprecates Legacy, 1.3.0 removes it.
+                string[] all = clients ? [Op(0, 1), Orders, Legacy, Export] : [Op(0, 1)];
+                string[] withoutLegacy = clients ? [Op(0, 1), Orders, Export] : [Op(0, 1)];
+                declared.Add(Release(Base, all, CallsV1(), [], [Change]));
                 // Prepare and activate read both shapes: they need the expand only, and still use the old shape.
-                declared.Add(Release(Prepare, [Op(0, 1)], CallsV2(), [Change + ":expand"], [Change]));
-                declared.Add(Release(Activate, [Op(0, 1)], CallsV2(), [Change + ":expand"], [Change]));
-                declared.Add(Release(ReadsNew, [Op(0, 1)], CallsV2(), [Change], []));
+                declared.Add(Release(Prepare, all, CallsV2(), [Change + ":expand"], [Change]) with { Deprecates = clients ? [Legacy] : [] });
+                declared.Add(Release(Activate, all, CallsV2(), [Change + ":expand"], [Change]));
+                declared.Add(Release(ReadsNew, withoutLegacy, CallsV2(), [Change], []));
                 if (count == 1)
                 {
-                    registered.Add((name, Release("1.4.0", [Op(0, 1)], CallsV2(), [Change], []) with { Origin = ReleaseOrigin.Registered }));
+                    registered.Add((name, Release(SingleServiceBad, withoutLegacy, CallsV2(), [Change], []) with { Origin = ReleaseOrigin.Registered }));
                 }
             }
             else

@@ -63,16 +63,14 @@ public sealed partial class Simulation
     {
         RefreshHeartbeats();
         planner.Nodes.TakeDirty(); // the flush: the store is this process's memory here
-        var plan = planner.Plan(control.Config, new ControlState(control.Services, control.Rollouts, control.DataPhases, control.Plans, control.Requests, control.Overrides, control.Alerts), now);
+        var plan = planner.Plan(control.Config, new ControlState(control.Services, control.Rollouts, control.DataPhases, control.Plans, control.Requests, control.Overrides, control.Alerts), now,
+            clients: ClientTelemetry());
         var decisions = plan.Decisions;
         decisionCount++;
         actionCount += decisions.Actions.Count;
         foreach (var refusal in decisions.Refusals)
         {
-            if (refusalKeys.Add(refusal.Key))
-            {
-                refusals[refusal.Guarantee.ToString()] = refusals.GetValueOrDefault(refusal.Guarantee.ToString()) + 1;
-            }
+            CountRefusal(refusal);
         }
         tape?.Invoke(new TapeTick(now, TapeTick.Lines(decisions)));
         control.Apply(decisions, now);
@@ -103,6 +101,25 @@ public sealed partial class Simulation
         }
         Schedule(now + options.Tick, new Event(Kind.Tick, A: tickGeneration));
         ObserveStale();
+    }
+
+    /// <summary>Counts a refusal once per (guarantee, subject, request or plan), by guarantee and, for G8, by what it refused.</summary>
+    private void CountRefusal(Refusal refusal)
+    {
+        if (!refusalKeys.Add(refusal.Key))
+        {
+            return;
+        }
+        refusals[refusal.Guarantee.ToString()] = refusals.GetValueOrDefault(refusal.Guarantee.ToString()) + 1;
+        if (refusal.Guarantee == GuaranteeId.G8)
+        {
+            Count(refusal.Subject.Split(' ')[0] switch
+            {
+                "release" => "G8 refused registrations",
+                "rollout" => "G8 refused rollouts",
+                _ => "G8 refused minimum-version raises",
+            });
+        }
     }
 
     /// <summary>Carries out the world side of the decisions: desired releases over the network, data phases on the store.</summary>
@@ -170,8 +187,11 @@ public sealed partial class Simulation
                 case RegisterRelease:
                     Count("releases registered through the API");
                     break;
+                case UseOverride:
+                    Count("overrides used");
+                    break;
                 case CompleteRequest a:
-                    op.Completed(a.Request, a.Accepted);
+                    op.Completed(a.Request, a.Accepted, [.. decisions.Refusals.Where(r => r.Request == a.Request)]);
                     break;
             }
         }
@@ -227,6 +247,8 @@ public sealed partial class Simulation
         {
             Reconnect(i);
         }
+        // The middleware held its counts while the controller was down; it ships them now.
+        ShipTelemetry();
         checker.Rebind(control, id => planner.Nodes.Find(id));
         tickGeneration++;
         Schedule(now, new Event(Kind.Tick, A: tickGeneration));

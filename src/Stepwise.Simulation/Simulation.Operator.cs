@@ -11,10 +11,10 @@ public sealed partial class Simulation
 
     /// <summary>
     /// The operator: registers the releases the API brings, starts the plan, rolls the rest of the chain forward
-    /// bottom-up, resumes what analysis paused, rolls out the bad canary once its service is ready, and (forbidden
-    /// profile) tries the moves the guarantees forbid.
+    /// bottom-up, resumes what analysis paused, rolls out the bad canary once its service is ready, (forbidden
+    /// profile) tries the moves the guarantees forbid, and (client populations) the moves G8 judges.
     /// </summary>
-    private sealed class Operator(Simulation sim)
+    private sealed partial class Operator(Simulation sim)
     {
         private readonly Queue<ReleaseRef> train = new(sim.world.Train());
         private readonly Dictionary<string, string> outstanding = new(StringComparer.Ordinal);
@@ -57,7 +57,8 @@ public sealed partial class Simulation
             Request("register", RequestKind.RegisterRelease, service, release.Version, release: release);
         }
 
-        public void Completed(string request, bool accepted)
+        /// <summary>A request completed, with the refusals that refused it.</summary>
+        public void Completed(string request, bool accepted, IReadOnlyList<Refusal> refused)
         {
             if (outstanding.Remove(request, out var purpose))
             {
@@ -65,6 +66,10 @@ public sealed partial class Simulation
                 if (purpose.StartsWith("forbidden", StringComparison.Ordinal))
                 {
                     sim.Count(accepted ? "forbidden moves accepted" : "forbidden moves refused");
+                }
+                if (purpose == ClientRegistrationPurpose)
+                {
+                    ClientRegistrationCompleted(accepted, refused);
                 }
             }
         }
@@ -127,6 +132,10 @@ public sealed partial class Simulation
                 Request("resume the plan", RequestKind.StartPlan, plan: SimWorld.PlanId);
             }
             EnableReturned();
+            if (sim.population is not null)
+            {
+                ClientMoves(elapsed);
+            }
             var planDone = plan is { State: PlanState.Complete };
             // The bad release goes out once its service has reached the release before it (with one service, that
             // is after the plan's reads-new): beside the rest of the plan where no dependency forbids it.
@@ -137,7 +146,7 @@ public sealed partial class Simulation
             {
                 BadCanary(last);
             }
-            if (planDone && train.Count == 0 && (badCanaryDone || !sim.options.Faults.HasFlag(FaultProfile.BadCanary)))
+            if (planDone && train.Count == 0 && (badCanaryDone || !sim.options.Faults.HasFlag(FaultProfile.BadCanary)) && ClientMovesDone)
             {
                 WindDown();
             }

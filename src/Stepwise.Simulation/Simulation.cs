@@ -15,8 +15,8 @@ public readonly record struct SimulationProgress(TimeSpan Simulated, int PlanSte
 /// Core's <see cref="TickPlanner"/> over a <see cref="NodeTable"/> and a <see cref="SampleCollector"/>, fed by
 /// heartbeats, deciding with the same <see cref="Decider"/> — with injected faults, and an independent checker after
 /// every event. One <see cref="Random"/> seeded from the options drives everything; events are ordered by (time,
-/// sequence), so a seed replays exactly. The parts: the event loop (here), the controller, the agents, the faults and
-/// the operator (each in its own file).
+/// sequence), so a seed replays exactly. The parts: the event loop (here), the controller, the agents, the faults, the
+/// client populations and the operator (each in its own file).
 /// </summary>
 public sealed partial class Simulation
 {
@@ -34,6 +34,8 @@ public sealed partial class Simulation
         Operator,
         CrashStorm,
         PartitionStorm,
+        ClientCalls,
+        ClientVersion,
     }
 
     private readonly record struct Event(Kind Kind, int Node = -1, int A = 0, int B = 0);
@@ -75,6 +77,7 @@ public sealed partial class Simulation
         decider = new Decider(SabotageRules.GuaranteesWith(options.Sabotage));
         versions = [.. world.Config.Services.Select(s => s.Releases.Select(r => r.Version).ToArray())];
         agents = new Agents(options.Nodes);
+        population = options.Clients is { } clients ? new ClientPopulationState(clients) : null;
         trail = new Trail(options.TrailLength);
         for (var i = 0; i < options.Nodes; i++)
         {
@@ -82,7 +85,7 @@ public sealed partial class Simulation
             agents.Desired[i] = 0;
         }
         StartController();
-        checker = new InvariantChecker(world, agents, store, control, id => planner.Nodes.Find(id)) { Trail = trail.Render, Now = now };
+        checker = new InvariantChecker(world, agents, store, control, id => planner.Nodes.Find(id), population) { Trail = trail.Render, Now = now };
         op = new Operator(this);
     }
 
@@ -102,6 +105,7 @@ public sealed partial class Simulation
     private SimulationResult Run()
     {
         ScheduleFaults();
+        ScheduleClients();
         Schedule(now, new Event(Kind.Tick, A: tickGeneration));
         Schedule(now + OperatorInterval, new Event(Kind.Operator));
         var limit = SimWorld.Epoch + options.MaxSimulatedTime;
@@ -208,6 +212,12 @@ public sealed partial class Simulation
                 break;
             case Kind.PartitionStorm:
                 PartitionStorm();
+                break;
+            case Kind.ClientCalls:
+                ClientCalls();
+                break;
+            case Kind.ClientVersion:
+                ClientVersion(ev.A);
                 break;
         }
     }

@@ -36,6 +36,12 @@ public sealed record SimulationOptions(
     /// <summary>How long the simulated operator watches a rollout waiting at a gate before approving it.</summary>
     public TimeSpan ApproveAfter { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Client populations (G8): client apps whose versions call svc-0 and age out, the operator's removals and minimum
+    /// version raises, and the checker's G8 rules. Null (the default): no clients, and the world has no client operations.
+    /// </summary>
+    public ClientPopulation? Clients { get; init; }
+
     /// <summary>Checks the options; returns an error message or null.</summary>
     public string? Validate()
     {
@@ -54,6 +60,14 @@ public sealed record SimulationOptions(
         if (ApproveAfter < TimeSpan.Zero)
         {
             return $"the approval delay must not be negative (got {ApproveAfter})";
+        }
+        if (Clients?.Validate() is { } clients)
+        {
+            return clients;
+        }
+        if (Sabotage == SabotageRule.OldClients && Clients is null)
+        {
+            return "--sabotage old-clients needs client populations (--clients): without clients there is nothing for G8 to keep";
         }
         return TrailLength < 1 ? "the trail length must be at least 1" : null;
     }

@@ -3,7 +3,7 @@ using Stepwise.Core.Model;
 namespace Stepwise.Simulation;
 
 /// <summary>One broken invariant, found by the independent checker.</summary>
-/// <param name="Guarantee">"G1".."G7", or "progress" when the run did not settle.</param>
+/// <param name="Guarantee">"G1".."G8", or "progress" when the run did not settle.</param>
 /// <param name="At">Simulated time of the check that found it.</param>
 /// <param name="Trail">The last events before it, oldest first.</param>
 public sealed record Violation(string Guarantee, string Name, DateTimeOffset At, string Message, IReadOnlyList<string> Trail)

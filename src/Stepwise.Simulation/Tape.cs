@@ -19,6 +19,15 @@ public sealed record TapeRequest(DateTimeOffset At, OperatorRequest Request) : T
 /// <summary>A data phase finished on the store.</summary>
 public sealed record TapePhaseDone(DateTimeOffset At, string Change, DataPhaseKind Phase) : TapeEntry(At);
 
+/// <summary>A batch of client telemetry (G8) that reached the controller from svc-0's middleware (each entry's LastSeen is <paramref name="At"/>).</summary>
+public sealed record TapeClientCalls(DateTimeOffset At, IReadOnlyList<ClientCalls> Calls) : TapeEntry(At);
+
+/// <summary>The operator's new client policy (a stepwise.yaml with other minimum versions), and whether G8 accepted it.</summary>
+public sealed record TapeClientPolicy(DateTimeOffset At, ClientPolicy After, bool Accepted) : TapeEntry(At);
+
+/// <summary>An override the operator recorded.</summary>
+public sealed record TapeOverride(DateTimeOffset At, Override Override) : TapeEntry(At);
+
 /// <summary>A reconciler tick and what it decided, each action and refusal as <see cref="TapeTick.Lines"/> spells it.</summary>
 public sealed record TapeTick(DateTimeOffset At, IReadOnlyList<string> Decided) : TapeEntry(At)
 {

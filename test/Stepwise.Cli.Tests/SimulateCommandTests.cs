@@ -108,6 +108,30 @@ public class SimulateCommandTests
     }
 
     [Fact]
+    public void client_populations_keep_G8_and_the_json_says_the_gates_were_exercised()
+    {
+        var (exit, output, err) = Run("--nodes", "30", "--seed", "2", "--faults", "crashes,partitions", "--clients", "--format", "json");
+        exit.ShouldBe(ExitCodes.Ok, err);
+        using var doc = JsonDocument.Parse(output);
+        doc.RootElement.GetProperty("clients").GetBoolean().ShouldBeTrue();
+        doc.RootElement.GetProperty("violations").GetArrayLength().ShouldBe(0);
+        doc.RootElement.GetProperty("refusals").GetProperty("G8").GetInt32().ShouldBeGreaterThan(0, "G8 refused something: its gates were exercised");
+    }
+
+    [Fact]
+    public void the_old_clients_sabotage_is_caught_and_without_clients_it_is_bad_input()
+    {
+        var (code, output, _) = Run("--nodes", "30", "--seed", "2", "--faults", "none", "--clients", "--sabotage", "old-clients");
+        code.ShouldBe(ExitCodes.Refused);
+        output.ShouldContain("(G8 old-clients)");
+        output.ShouldContain("--sabotage old-clients --clients");
+
+        var (bad, _, error) = Run("--seed", "2", "--sabotage", "old-clients");
+        bad.ShouldBe(ExitCodes.BadInput);
+        error.ShouldContain("--clients");
+    }
+
+    [Fact]
     public void sabotage_in_json_lists_the_violation_with_its_trail()
     {
         var (code, output, _) = Run("--nodes", "30", "--faults", "none", "--sabotage", "G7", "--format", "json");

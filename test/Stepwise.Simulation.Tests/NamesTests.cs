@@ -37,16 +37,18 @@ public class NamesTests
     [Fact]
     public void sabotage_rules_are_named_by_the_guarantee_they_break_and_may_only_grow()
     {
-        SabotageRules.All.Select(r => r.Breaks().Name()).ShouldBe(["version-window", "stale-node", "data-before-code", "contract-after-code", "one-change-at-a-time", "rollback-rehearsed"]);
+        SabotageRules.All.Select(r => r.Breaks().Name()).ShouldBe(["version-window", "stale-node", "data-before-code", "contract-after-code", "one-change-at-a-time", "rollback-rehearsed", "old-clients"]);
         SabotageRules.TryParse("G4", out var rule, out _).ShouldBeTrue();
         rule.ShouldBe(SabotageRule.ContractAfterCode);
         SabotageRules.TryParse("stale-node", out rule, out _).ShouldBeTrue();
         rule.ShouldBe(SabotageRule.StaleNode);
+        SabotageRules.TryParse("G8", out rule, out _).ShouldBeTrue();
+        rule.ShouldBe(SabotageRule.OldClients);
     }
 
     [Theory]
     [InlineData("compatible-contracts")]
-    [InlineData("G8")]
+    [InlineData("G6")]
     [InlineData("window")]
     public void a_rule_without_a_sabotage_is_an_error_naming_the_known_ones(string text)
     {

@@ -5,8 +5,8 @@ namespace Stepwise.Simulation.Tests;
 
 public class SimulationTests
 {
-    private static SimulationResult Run(int seed, FaultProfile faults, SabotageRule? sabotage = null, int nodes = 60, int services = 3) =>
-        Simulation.Run(new SimulationOptions(nodes, services, seed, faults, sabotage));
+    private static SimulationResult Run(int seed, FaultProfile faults, SabotageRule? sabotage = null, int nodes = 60, int services = 3, bool clients = false) =>
+        Simulation.Run(new SimulationOptions(nodes, services, seed, faults, sabotage) { Clients = clients ? ClientPopulation.Default : null });
 
     private static string Explain(SimulationResult result) =>
         string.Join("\n", result.Violations.Select(v => $"{v.Guarantee}: {v.Message}\n  " + string.Join("\n  ", v.Trail)));
@@ -118,25 +118,26 @@ public class SimulationTests
         result.PlanState.ShouldBe(Names.Of(PlanState.Complete));
     }
 
-    // The fault profile that gives each broken rule the chance to do harm.
-    private static readonly (SabotageRule Rule, FaultProfile Faults)[] Cases =
+    // The fault profile (and client populations) that give each broken rule the chance to do harm.
+    private static readonly (SabotageRule Rule, FaultProfile Faults, bool Clients)[] Cases =
     [
-        (SabotageRule.VersionWindow, FaultProfile.Forbidden),
-        (SabotageRule.StaleNode, FaultProfile.Stale),
-        (SabotageRule.DataBeforeCode, FaultProfile.Forbidden),
-        (SabotageRule.ContractAfterCode, FaultProfile.Forbidden),
-        (SabotageRule.OneChangeAtATime, FaultProfile.Forbidden),
-        (SabotageRule.RollbackRehearsed, FaultProfile.None),
+        (SabotageRule.VersionWindow, FaultProfile.Forbidden, false),
+        (SabotageRule.StaleNode, FaultProfile.Stale, false),
+        (SabotageRule.DataBeforeCode, FaultProfile.Forbidden, false),
+        (SabotageRule.ContractAfterCode, FaultProfile.Forbidden, false),
+        (SabotageRule.OneChangeAtATime, FaultProfile.Forbidden, false),
+        (SabotageRule.RollbackRehearsed, FaultProfile.None, false),
+        (SabotageRule.OldClients, FaultProfile.None, true),
     ];
 
-    public static TheoryData<SabotageRule, FaultProfile> Sabotages
+    public static TheoryData<SabotageRule, FaultProfile, bool> Sabotages
     {
         get
         {
-            var data = new TheoryData<SabotageRule, FaultProfile>();
-            foreach (var (rule, faults) in Cases)
+            var data = new TheoryData<SabotageRule, FaultProfile, bool>();
+            foreach (var (rule, faults, clients) in Cases)
             {
-                data.Add(rule, faults);
+                data.Add(rule, faults, clients);
             }
             return data;
         }
@@ -144,9 +145,9 @@ public class SimulationTests
 
     [Theory]
     [MemberData(nameof(Sabotages))]
-    public void a_sabotaged_rule_is_caught_by_the_checker(SabotageRule rule, FaultProfile faults)
+    public void a_sabotaged_rule_is_caught_by_the_checker(SabotageRule rule, FaultProfile faults, bool clients)
     {
-        var result = Run(1, faults, rule);
+        var result = Run(1, faults, rule, clients: clients);
 
         result.Ok.ShouldBeFalse();
         result.Violations.Select(v => v.Guarantee).ShouldContain(rule.Breaks().ToString());

@@ -11,8 +11,8 @@ namespace Stepwise.Cli.Commands;
 
 /// <summary>
 /// <c>stepwise simulate</c>: runs the deterministic fleet simulation (docs/simulation.md) and reports violations of
-/// G1–G5 and G7 found by the independent checker. Exit 0: no violation; 1: a violation (or the run did not settle);
-/// 2: bad input.
+/// G1–G5, G7 and (with <c>--clients</c>) G8 found by the independent checker. Exit 0: no violation; 1: a violation
+/// (or the run did not settle); 2: bad input.
 /// </summary>
 public static class SimulateCommand
 {
@@ -32,12 +32,13 @@ public static class SimulateCommand
         };
         var approve = new Option<string[]>("--approve") { Description = "An approval gate of the policy (after-canary, after-rehearsal, before-waves; repeatable): every rollout waits there for the simulated operator.", AllowMultipleArgumentsPerToken = false };
         var approveAfter = new Option<string>("--approve-after") { Description = "How long the simulated operator watches a rollout at a gate before approving it.", DefaultValueFactory = _ => "5m" };
+        var clients = new Option<bool>("--clients") { Description = "Client populations (G8): client versions call svc-0 and age out, the operator removes operations and raises minimum versions, and the checker holds the run to G8." };
         var seeds = new Option<int>("--seeds") { Description = "Run this many seeds, from --seed on, and report only the seeds with a violation and a total.", DefaultValueFactory = _ => 1 };
         var format = CliOutput.FormatOption();
 
         var command = new Command("simulate", "Run the deterministic fleet simulation with injected faults and check the guarantees after every event.")
         {
-            nodes, services, seed, faults, sabotage, approve, approveAfter, seeds, format,
+            nodes, services, seed, faults, sabotage, approve, approveAfter, clients, seeds, format,
         };
         command.SetAction(parse =>
         {
@@ -77,7 +78,7 @@ public static class SimulateCommand
                 error.WriteLine($"error: --approve-after {parse.GetValue(approveAfter)}: write a duration such as 30s, 5m or 1h");
                 return ExitCodes.BadInput;
             }
-            var options = new SimulationOptions(parse.GetValue(nodes), parse.GetValue(services), parse.GetValue(seed), profile, rule) { Approve = gates, ApproveAfter = delay };
+            var options = new SimulationOptions(parse.GetValue(nodes), parse.GetValue(services), parse.GetValue(seed), profile, rule) { Approve = gates, ApproveAfter = delay, Clients = parse.GetValue(clients) ? ClientPopulation.Default : null };
             if (options.Validate() is { } invalid)
             {
                 error.WriteLine($"error: {invalid}");
@@ -137,7 +138,7 @@ public static class SimulateCommand
                 output.WriteLine($"seed {r.Options.Seed}: {r.Violations[0].Guarantee} {r.Violations[0].Message}");
                 output.WriteLine($"  replay: {Replay(r.Options)}");
             }
-            output.WriteLine($"simulate: seeds {first.Seed}-{first.Seed + count - 1}, {first.Nodes} nodes, {first.Services} services, faults {FaultProfiles.Describe(first.Faults)}: " +
+            output.WriteLine($"simulate: seeds {first.Seed}-{first.Seed + count - 1}, {first.Nodes} nodes, {first.Services} services, faults {FaultProfiles.Describe(first.Faults)}{(first.Clients is not null ? ", clients" : "")}: " +
                 $"{count - failed.Count} clean, {failed.Count} with a violation ({results.Sum(r => r.Decisions):N0} decisions, {results.Sum(r => r.Events):N0} events, {seconds:0.0} s)");
         }
         return failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Refused;
@@ -150,7 +151,8 @@ public static class SimulateCommand
         $"stepwise simulate --nodes {o.Nodes} --services {o.Services} --seed {o.Seed} --faults {FaultProfiles.Describe(o.Faults)}" +
         (o.Sabotage is { } s ? $" --sabotage {s.Breaks().Name()}" : "") +
         string.Concat(o.Approve.Select(g => $" --approve {Names.Of(g)}")) +
-        (o.Approve.Count > 0 ? $" --approve-after {Durations.Format(o.ApproveAfter)}" : "");
+        (o.Approve.Count > 0 ? $" --approve-after {Durations.Format(o.ApproveAfter)}" : "") +
+        (o.Clients is not null ? " --clients" : "");
 
     private static object ToJson(SimulationResult r, double seconds) => new
     {
@@ -160,6 +162,7 @@ public static class SimulateCommand
         faults = FaultProfiles.Describe(r.Options.Faults),
         sabotage = r.Options.Sabotage?.Breaks().Name(),
         approve = r.Options.Approve.Select(g => Names.Of(g)),
+        clients = r.Options.Clients is not null,
         ok = r.Ok,
         violations = r.Violations.Select(v => new
         {
@@ -208,7 +211,7 @@ public static class SimulateCommand
         var console = CliOutput.Console(output);
         var o = r.Options;
         console.WriteLine($"simulate: seed {o.Seed}, {o.Nodes} nodes, {o.Services} services, faults {FaultProfiles.Describe(o.Faults)}" +
-                          (o.Sabotage is { } s ? $", sabotage {s.Breaks().Name()}" : ""));
+                          (o.Sabotage is { } s ? $", sabotage {s.Breaks().Name()}" : "") + (o.Clients is not null ? ", clients" : ""));
         var summary = new Table().AddColumn("").AddColumn("");
         summary.HideHeaders();
         summary.AddRow("result", r.Ok ? "ok: no violation" : $"{r.Violations.Count} violation(s)");
