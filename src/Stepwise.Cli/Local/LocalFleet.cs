@@ -192,7 +192,14 @@ public sealed partial class LocalFleet : IAsyncDisposable
         {
             throw new LocalFleetException($"creating the orders service token: {token.Problem}");
         }
-        await File.WriteAllTextAsync(TelemetryTokenFile, token.Value!.Token, ct);
+        // Readable by this user only, as any file holding a token should be.
+        var file = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            file.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        await using var stream = new FileStream(TelemetryTokenFile, file);
+        await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(token.Value!.Token), ct);
     }
 
     /// <summary>SIGKILL a node's agent and its app, as a machine that loses power.</summary>
