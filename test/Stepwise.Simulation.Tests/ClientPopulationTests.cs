@@ -129,12 +129,7 @@ public class ClientPopulationTests
         var first = Simulation.Run(Options(7, FaultProfile.All, nodes: 30));
         var second = Simulation.Run(Options(7, FaultProfile.All, nodes: 30));
 
-        second.Events.ShouldBe(first.Events);
-        second.Decisions.ShouldBe(first.Decisions);
-        second.Actions.ShouldBe(first.Actions);
-        second.SimulatedSeconds.ShouldBe(first.SimulatedSeconds);
-        second.Refusals.ShouldBe(first.Refusals);
-        second.Counters.ShouldBe(first.Counters);
+        Replays.ShouldReplay(first, second);
     }
 
     [Fact]

@@ -30,13 +30,7 @@ public class SimulationTests
         var first = Run(7, FaultProfile.All);
         var second = Run(7, FaultProfile.All);
 
-        second.Events.ShouldBe(first.Events);
-        second.Decisions.ShouldBe(first.Decisions);
-        second.Actions.ShouldBe(first.Actions);
-        second.SimulatedSeconds.ShouldBe(first.SimulatedSeconds);
-        second.Refusals.ShouldBe(first.Refusals);
-        second.Counters.ShouldBe(first.Counters);
-        second.Violations.Select(v => v.Message).ShouldBe(first.Violations.Select(v => v.Message));
+        Replays.ShouldReplay(first, second);
     }
 
     [Fact]
