@@ -86,7 +86,7 @@ public static class CompatCommand
                     newPath = oldPath;
                     revision = GitRevision.Checkout(reference, newPath, maxBytes);
                     report = CompatRunner.Run(revision.Path, newPath, kindValue, modeValue, options);
-                    report = FromRevision(report, revision, $"{reference}:", $"{reference}:{newPath}");
+                    report = FromRevision(report, revision, newPath);
                 }
                 else
                 {
@@ -95,7 +95,7 @@ public static class CompatCommand
             }
             catch (ContractInputException e)
             {
-                stderr.WriteLine($"error: {(revision is null ? e.Describe() : e.Describe().Replace(revision.Root + Path.DirectorySeparatorChar, $"{reference}:", StringComparison.Ordinal))}");
+                stderr.WriteLine($"error: {(revision is null ? e.Describe() : revision.Named(e.Describe()))}");
                 return ExitCodes.BadInput;
             }
             catch (GitRevisionException e)
@@ -114,14 +114,9 @@ public static class CompatCommand
     }
 
     /// <summary>The report with the temporary copy of the old contract named as the commit has it (<c>REF:path</c>).</summary>
-    private static CompatReport FromRevision(CompatReport report, GitRevision revision, string prefix, string oldSource)
+    private static CompatReport FromRevision(CompatReport report, GitRevision revision, string path) => report with
     {
-        var root = revision.Root + Path.DirectorySeparatorChar;
-        string Named(string file) => file.StartsWith(root, StringComparison.Ordinal) ? prefix + file[root.Length..] : file;
-        return report with
-        {
-            OldSource = oldSource,
-            Findings = report.Findings.Select(f => f.File is { } file ? f with { File = Named(file) } : f).ToList(),
-        };
-    }
+        OldSource = $"{revision.Reference}:{path}",
+        Findings = report.Findings.Select(f => f.File is { } file ? f with { File = revision.Named(file) } : f).ToList(),
+    };
 }

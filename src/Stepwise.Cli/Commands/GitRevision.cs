@@ -16,17 +16,24 @@ internal sealed class GitRevision : IDisposable
     public const int MaxFiles = 10_000;
     private static readonly TimeSpan GitLimit = TimeSpan.FromSeconds(60);
 
-    private GitRevision(string root, string path)
+    private GitRevision(string reference, string root, string path)
     {
+        Reference = reference;
         Root = root;
         Path = path;
     }
+
+    /// <summary>The branch, tag or commit the contract was read from, as given.</summary>
+    public string Reference { get; }
 
     /// <summary>The temporary folder; removed on dispose.</summary>
     public string Root { get; }
 
     /// <summary>Where the old contract is now: the file, or the folder, in <see cref="Root"/>.</summary>
     public string Path { get; }
+
+    /// <summary><paramref name="text"/> (a path, or a message naming one) with the temporary copy named as the commit has it: <c>REF:path</c>.</summary>
+    public string Named(string text) => text.Replace(Root + System.IO.Path.DirectorySeparatorChar, Reference + ":", StringComparison.Ordinal);
 
     public static GitRevision Checkout(string reference, string path, long maxFileBytes)
     {
@@ -51,7 +58,8 @@ internal sealed class GitRevision : IDisposable
             throw new GitRevisionException($"--against {reference}: no such branch, tag or commit in the repository of {path} (a shallow clone may lack it: fetch it first, e.g. git fetch origin main)");
         }
         var sha = commit.Out.Trim();
-        var listed = Git(dir, ["ls-tree", "-r", "-z", "--name-only", sha, "--", name]);
+        // One listing gives each entry's type, object and size: no process per file to size it.
+        var listed = Git(dir, ["ls-tree", "-r", "-z", "-l", sha, "--", name]);
         if (listed.Exit != 0)
         {
             throw new GitRevisionException($"--against {reference}: git ls-tree failed: {listed.Err.Trim()}");
@@ -66,28 +74,31 @@ internal sealed class GitRevision : IDisposable
             throw new GitRevisionException($"--against {reference}: {path} holds {files.Length} files at {reference}, more than {MaxFiles}; point at the contract's own folder");
         }
         var root = Directory.CreateTempSubdirectory("stepwise-against-").FullName;
-        var revision = new GitRevision(root, System.IO.Path.Combine(root, isFolder ? "" : name).TrimEnd(System.IO.Path.DirectorySeparatorChar));
+        var revision = new GitRevision(reference, root, System.IO.Path.Combine(root, isFolder ? "" : name).TrimEnd(System.IO.Path.DirectorySeparatorChar));
         try
         {
-            foreach (var file in files)
+            foreach (var entry in files)
             {
-                // ls-tree names paths relative to the folder it ran in; keep that layout under the temporary root.
+                // "<mode> <type> <object> <size>\t<path>", the path relative to the folder ls-tree ran in; keep that
+                // layout under the temporary root.
+                var tab = entry.IndexOf('\t');
+                var fields = tab < 0 ? [] : entry[..tab].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields is not [var mode, "blob", var objectId, var sizeText] || mode == "120000" || !long.TryParse(sizeText, out var bytes))
+                {
+                    continue; // a submodule or a symbolic link: no contract file
+                }
+                var file = entry[(tab + 1)..];
                 var target = System.IO.Path.GetFullPath(System.IO.Path.Combine(root, file));
                 if (!target.StartsWith(root + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal))
                 {
                     throw new GitRevisionException($"--against {reference}: {file} lies outside {path}");
-                }
-                var size = Git(dir, ["cat-file", "-s", $"{sha}:./{file}"]);
-                if (size.Exit != 0 || !long.TryParse(size.Out.Trim(), out var bytes))
-                {
-                    continue; // a submodule or a link: no contract file
                 }
                 if (bytes > maxFileBytes)
                 {
                     throw new GitRevisionException($"--against {reference}: {file} is {bytes} bytes at {reference}, more than --max-file-size ({maxFileBytes})");
                 }
                 Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
-                var blob = GitBytes(dir, ["cat-file", "blob", $"{sha}:./{file}"]);
+                var blob = GitBytes(dir, ["cat-file", "blob", objectId]);
                 File.WriteAllBytes(target, blob);
             }
             return revision;

@@ -26,7 +26,9 @@ internal sealed class FindingCollector
     /// </summary>
     public IReadOnlyList<Finding> Build(DocumentSet? oldSide = null, DocumentSet? newSide = null)
     {
-        var anchored = _pending.Select(p => (Pending: p, Source: Anchor(p.At.Source, oldSide, newSide))).ToList();
+        // Each file's counterpart once, however many findings it holds.
+        var anchors = _pending.Select(p => p.At.Source).Distinct().ToDictionary(source => source, source => Anchor(source, oldSide, newSide));
+        var anchored = _pending.Select(p => (Pending: p, Source: anchors[p.At.Source])).ToList();
         // One pass per file; the files are independent, so they are located in parallel.
         var groups = anchored.GroupBy(p => p.Source).ToList();
         var located = new IReadOnlyDictionary<string, (int Line, int Column)>[groups.Count];
