@@ -2,7 +2,8 @@ namespace Stepwise.Contracts.Tests;
 
 /// <summary>
 /// Severities decided by what breaks, pinned: a success status replaced, a changed default, a response format that
-/// admits other values and a removed request header are errors for callers built against the old contract.
+/// admits other values and a removed request header are errors for callers built against the old contract; a new
+/// error status of a class old callers already handle is information.
 /// </summary>
 public sealed class SeverityPinTests
 {
@@ -44,6 +45,22 @@ public sealed class SeverityPinTests
         var oldSpec = Op("""{"responses": {"200": {"description": "ok"}}}""");
         var newSpec = Op("""{"responses": {"200": {"description": "ok"}, "202": {"description": "later"}}}""");
         Strict(oldSpec, newSpec).ShouldBe([("response-status-added", Direction.Backward, Severity.Warning)]);
+    }
+
+    /// <summary>
+    /// Lowered from warning, deliberately: HTTP clients read a status they do not know by its class (RFC 9110, section
+    /// 15), so a new 4xx reaches the 4xx handling old callers have for a documented 4xx, and a 5xx can come from any
+    /// server on any call. A new status of a class the old operation did not document stays a warning.
+    /// </summary>
+    [Fact]
+    public void a_new_error_status_of_a_class_old_callers_handle_is_information()
+    {
+        var withNotFound = Op("""{"responses": {"200": {"description": "ok"}, "404": {"description": "no"}}}""");
+        Strict(withNotFound, Op("""{"responses": {"200": {"description": "ok"}, "404": {"description": "no"}, "422": {"description": "invalid"}}}"""))
+            .ShouldBe([("response-status-added", Direction.Backward, Severity.Info)]);
+        Strict(withNotFound, Op("""{"responses": {"200": {"description": "ok"}, "404": {"description": "no"}, "503": {"description": "busy"}}}"""))
+            .ShouldBe([("response-status-added", Direction.Backward, Severity.Info)]);
+        Strict(Op("""{"responses": {"200": {"description": "ok"}}}"""), withNotFound).ShouldBe([("response-status-added", Direction.Backward, Severity.Warning)]);
     }
 
     [Fact]

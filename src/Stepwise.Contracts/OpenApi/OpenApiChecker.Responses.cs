@@ -51,10 +51,32 @@ public sealed partial class OpenApiChecker
                 }
                 if (!oldResponses.ContainsKey(status) && !CoveredBy(status, oldResponses))
                 {
+                    var handled = HandledAlready(status, oldResponses);
                     findings.Add("response-status-added", Direction.Backward, newRaw,
-                        $"{op}: response {status} is new; callers built against the old contract may not handle it.");
+                        $"{op}: response {status} is new; " + (handled ?? "callers built against the old contract may not handle it."),
+                        handled is null ? null : Severity.Info);
                 }
             }
+        }
+
+        /// <summary>
+        /// Why callers built against the old contract handle a new error status already, or null when they may not. HTTP
+        /// clients read a status they do not know by its class (RFC 9110, section 15): a new 4xx where the old operation
+        /// documented a 4xx reaches a path those callers have, and a 5xx can come from any server on any call.
+        /// </summary>
+        private static string? HandledAlready(string status, Dictionary<string, Node> oldResponses)
+        {
+            if (status.Length != 3 || !(char.IsAsciiDigit(status[1]) || status[1] == 'X') || !(char.IsAsciiDigit(status[2]) || status[2] == 'X'))
+            {
+                return null; // default, or not a status
+            }
+            if (status[0] == '5')
+            {
+                return "a server error can come from any server on any call, so callers handle it whether or not the old contract listed it.";
+            }
+            return status[0] == '4' && oldResponses.Keys.FirstOrDefault(s => s.Length == 3 && s[0] == '4') is { } known
+                ? $"callers built against the old contract handle {known} from it already and read a 4xx status they do not know by its class (RFC 9110, section 15)."
+                : null;
         }
 
         private static Dictionary<string, Node> Responses(Operation operation)

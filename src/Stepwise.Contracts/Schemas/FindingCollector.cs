@@ -8,14 +8,20 @@ namespace Stepwise.Contracts.Schemas;
 /// </summary>
 internal sealed class FindingCollector
 {
-    private readonly List<(string RuleId, Severity Severity, Direction Direction, Node At, string Message, string Fix)> _pending = [];
+    private readonly List<(string RuleId, Severity Severity, Direction Direction, Node At, string Message, string Fix, bool Rejects)> _pending = [];
 
     public int Count => _pending.Count;
 
-    public void Add(string ruleId, Direction direction, Node at, string message, Severity? severity = null)
+    /// <summary>
+    /// How many findings in <paramref name="direction"/> say that the reader rejects a value the writer may send: not
+    /// information, and not a finding that names no rejected value (an optional property removed).
+    /// </summary>
+    public int Rejections(Direction direction) => _pending.Count(p => p.Direction == direction && p.Rejects && p.Severity != Severity.Info);
+
+    public void Add(string ruleId, Direction direction, Node at, string message, Severity? severity = null, bool rejects = true)
     {
         var rule = CompatRules.Get(ruleId);
-        _pending.Add((ruleId, severity ?? rule.Severity, direction, at, message, rule.Fix));
+        _pending.Add((ruleId, severity ?? rule.Severity, direction, at, message, rule.Fix, rejects));
     }
 
     /// <summary>

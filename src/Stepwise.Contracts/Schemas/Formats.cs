@@ -36,6 +36,16 @@ internal static class Formats
         ("uri", "uri-reference"), ("iri", "iri-reference"), ("uri", "iri-reference"), ("email", "idn-email"), ("hostname", "idn-hostname"),
     ];
 
+    /// <summary>
+    /// Whether <paramref name="format"/>, added or removed (<paramref name="addedOrRemoved"/>), leaves every value JSON
+    /// carries between implementations unchanged: int64 on an integer and double on a number. JSON implementations
+    /// interoperate on numbers within IEEE 754 double precision, integers within ±(2^53 - 1) (RFC 8259 section 6,
+    /// RFC 7493 section 2.2); int64 holds every such integer and double is that precision, so neither rejects a value an
+    /// interoperable writer sends.
+    /// </summary>
+    public static bool SpansJsonNumbers(string format, SchemaTypes? types, bool addedOrRemoved) =>
+        addedOrRemoved && ((format == "int64" && types == SchemaTypes.Integer) || (format == "double" && types == SchemaTypes.Number));
+
     public static Relation Compare(string oldFormat, string newFormat)
     {
         if (!Standard.Contains(oldFormat) || !Standard.Contains(newFormat))

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Stepwise.Contracts.Schemas.Patterns;
 
 namespace Stepwise.Contracts.Schemas;
 
@@ -152,22 +153,38 @@ internal sealed partial class SchemaComparer
     {
         if (o.Pattern != n.Pattern)
         {
+            // A pairing breaks only when the reader's pattern rejects a string the writer may send (the writer's pattern
+            // within its length limits; the limits themselves are compared above); when that is not decided, it breaks.
+            var newReaderRejects = PatternInclusion.Accepts(n.Pattern, o.Pattern, o.MinLength, o.MaxLength) != true;
+            var oldReaderRejects = PatternInclusion.Accepts(o.Pattern, n.Pattern, n.MinLength, n.MaxLength) != true;
             if (o.Pattern is null)
             {
-                ctx.Emit("pattern-added", Pairing.NewReadsOld, $"pattern '{n.Pattern}' added");
+                if (newReaderRejects)
+                {
+                    ctx.Emit("pattern-added", Pairing.NewReadsOld, $"pattern '{n.Pattern}' added");
+                }
             }
             else if (n.Pattern is null)
             {
-                ctx.Emit("pattern-removed", Pairing.OldReadsNew, $"pattern '{o.Pattern}' removed");
+                if (oldReaderRejects)
+                {
+                    ctx.Emit("pattern-removed", Pairing.OldReadsNew, $"pattern '{o.Pattern}' removed");
+                }
             }
             else
             {
                 var text = $"pattern changed from '{o.Pattern}' to '{n.Pattern}'";
-                ctx.Emit("pattern-changed", Pairing.NewReadsOld, text);
-                ctx.Emit("pattern-changed", Pairing.OldReadsNew, text);
+                if (newReaderRejects)
+                {
+                    ctx.Emit("pattern-changed", Pairing.NewReadsOld, text);
+                }
+                if (oldReaderRejects)
+                {
+                    ctx.Emit("pattern-changed", Pairing.OldReadsNew, text);
+                }
             }
         }
-        if (o.Format != n.Format)
+        if (o.Format != n.Format && !Formats.SpansJsonNumbers(o.Format ?? n.Format!, (o.Format is null ? n : o).Types, o.Format is null || n.Format is null))
         {
             if (o.Format is null)
             {

@@ -44,7 +44,7 @@ internal sealed partial class SchemaComparer
             var wasRequired = o.Required.Contains(name);
             removed.Emit("property-removed", Pairing.OldReadsNew,
                 (wasRequired ? $"required property '{name}' was removed" : $"property '{name}' was removed") + hidden,
-                wasRequired ? Severity.Error : Severity.Warning);
+                wasRequired ? Severity.Error : Severity.Warning, rejects: wasRequired);
             if (hidden.Length > 0)
             {
                 continue;
@@ -80,6 +80,17 @@ internal sealed partial class SchemaComparer
             {
                 Compare(o.AdditionalSchema!.Value, newProp, ctx.Channel, ctx.Where, childPath);
             }
+        }
+
+        // Names required without being declared as properties (alternatives that refine the schema around them,
+        // "anyOf: [{required: [state]}, {required: [assignee]}]"): a requirement all the same.
+        foreach (var name in n.Required.Where(r => !o.Required.Contains(r) && !n.Properties.ContainsKey(r)))
+        {
+            ctx.At(ctx.Location, ctx.Path + "." + name).Emit("property-required-added", Pairing.NewReadsOld, $"property '{name}' is now required");
+        }
+        foreach (var name in o.Required.Where(r => !n.Required.Contains(r) && !o.Properties.ContainsKey(r)))
+        {
+            ctx.At(ctx.Location, ctx.Path + "." + name).Emit("property-required-removed", Pairing.OldReadsNew, $"property '{name}' is no longer required");
         }
 
         switch (o.Additional, n.Additional)

@@ -34,15 +34,23 @@ internal sealed partial class SchemaComparer
         return uncovered == SchemaTypes.None;
     }
 
-    private static bool CompareTypes(SchemaView o, SchemaView n, Ctx ctx)
+    private static bool TypesInAlternatives(SchemaView o, SchemaView n) =>
+        (o.Types is null && (o.OneOf ?? o.AnyOf) is not null) || (n.Types is null && (n.OneOf ?? n.AnyOf) is not null);
+
+    /// <summary>Whether <see cref="CompareTypes"/> compares the nullability of these schemas: their types are related or in alternatives.</summary>
+    private static bool ComparesNullability(SchemaView o, SchemaView n) =>
+        TypesInAlternatives(o, n) || (o.Types is { } a && n.Types is { } b && (Covers(a, b) || Covers(b, a)));
+
+    private bool CompareTypes(SchemaView o, SchemaView n, Ctx ctx)
     {
+        if (TypesInAlternatives(o, n))
+        {
+            CompareNullability(o, n, ctx);
+            return true; // the types live in the alternatives, which are compared one by one
+        }
         if (o.Types is null && n.Types is null)
         {
             return true;
-        }
-        if ((o.Types is null && (o.OneOf ?? o.AnyOf) is not null) || (n.Types is null && (n.OneOf ?? n.AnyOf) is not null))
-        {
-            return true; // the types live in the alternatives, which are compared one by one
         }
         if (o.Types is null)
         {
@@ -70,14 +78,43 @@ internal sealed partial class SchemaComparer
         {
             ctx.Emit("type-widened", Pairing.OldReadsNew, $"the type widened from {TypeName(o.Types)} to {TypeName(n.Types)}");
         }
-        if (o.Nullable && !n.Nullable)
+        CompareNullability(o, n, ctx);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether null is allowed, judged for the whole schema: its own nullable (or null type) or any of its oneOf/anyOf
+    /// alternatives. Alternatives are then compared without it (<see cref="Ctx.NullabilityJudged"/>), so null accepted
+    /// beside the alternatives ("nullable: true, oneOf: [...]") is not reported as removed from each of them.
+    /// </summary>
+    private void CompareNullability(SchemaView o, SchemaView n, Ctx ctx)
+    {
+        if (ctx.NullabilityJudged)
+        {
+            return;
+        }
+        var oldNullable = AllowsNull(o, oldViews, []);
+        var newNullable = AllowsNull(n, newViews, []);
+        if (oldNullable && !newNullable)
         {
             ctx.Emit("nullable-removed", Pairing.NewReadsOld, "null is no longer allowed");
         }
-        else if (!o.Nullable && n.Nullable)
+        else if (!oldNullable && newNullable)
         {
             ctx.Emit("nullable-added", Pairing.OldReadsNew, "null is now allowed");
         }
-        return true;
+    }
+
+    private static bool AllowsNull(SchemaView view, SchemaView.Builder views, HashSet<SchemaView> seen)
+    {
+        if (view.Nullable)
+        {
+            return true;
+        }
+        if (!seen.Add(view))
+        {
+            return false;
+        }
+        return (view.OneOf ?? []).Concat(view.AnyOf ?? []).Any(v => AllowsNull(views.Get(v), views, seen));
     }
 }

@@ -11,19 +11,32 @@ internal sealed partial class SchemaComparer(SchemaView.Builder oldViews, Schema
 {
     private readonly HashSet<((JsonSource, string) Old, (JsonSource, string) New, SchemaChannel Channel)> _compared = [];
 
+    /// <summary>The pairs whose nullability was compared: not those compared only as alternatives.</summary>
+    private readonly HashSet<((JsonSource, string) Old, (JsonSource, string) New, SchemaChannel Channel)> _nullabilityCompared = [];
+
     /// <summary>Compares <paramref name="old"/> with <paramref name="new"/>; <paramref name="where"/> names what the schema describes ("POST /pets request body").</summary>
     public void Compare(Node old, Node @new, SchemaChannel channel, string where) => Compare(old, @new, channel, where, "");
 
-    private void Compare(Node oldRaw, Node newRaw, SchemaChannel channel, string where, string path)
+    /// <summary>
+    /// <paramref name="nullabilityJudged"/>: the schemas are alternatives (oneOf/anyOf) whose owner's nullability, which
+    /// counts every alternative, was compared already; null accepted by another alternative is still accepted.
+    /// </summary>
+    private void Compare(Node oldRaw, Node newRaw, SchemaChannel channel, string where, string path, bool nullabilityJudged = false)
     {
         var o = oldViews.Get(oldRaw);
         var n = newViews.Get(newRaw);
-        if (!_compared.Add((o.Key, n.Key, channel)))
+        var pair = (o.Key, n.Key, channel);
+        var judgeNullability = !nullabilityJudged && _nullabilityCompared.Add(pair);
+        var ctx = new Ctx(this, channel, where, path, n.Origin, oldRaw, newRaw, NullabilityJudged: !judgeNullability);
+        if (!_compared.Add(pair))
         {
+            // Compared before as alternatives: only the nullability, judged there for the whole schema, is left.
+            if (judgeNullability && !o.RejectsEverything && !n.RejectsEverything && ComparesNullability(o, n))
+            {
+                CompareNullability(o, n, ctx);
+            }
             return;
         }
-        var at = n.Origin;
-        var ctx = new Ctx(this, channel, where, path, at, oldRaw, newRaw);
 
         if (o.RejectsEverything || n.RejectsEverything)
         {
@@ -48,7 +61,7 @@ internal sealed partial class SchemaComparer(SchemaView.Builder oldViews, Schema
         CompareStrings(o, n, ctx);
         CompareProperties(o, n, ctx);
         CompareArrays(o, n, ctx);
-        if (o.Default is not null && o.Default != n.Default)
+        if (o.Default is not null && o.DefaultAsTyped != n.DefaultAsTyped)
         {
             var text = $"the default changed from {o.Default ?? "none"} to {n.Default ?? "none"}";
             var severity = n.Default is null ? Severity.Warning : (Severity?)null;
@@ -100,15 +113,19 @@ internal sealed partial class SchemaComparer(SchemaView.Builder oldViews, Schema
     }
 
     /// <summary>Findings are made in one place so that every message reads the same: where, what, whom it breaks.</summary>
-    private readonly record struct Ctx(SchemaComparer Owner, SchemaChannel Channel, string Where, string Path, Node Location, Node OldRaw, Node NewRaw)
+    private readonly record struct Ctx(SchemaComparer Owner, SchemaChannel Channel, string Where, string Path, Node Location, Node OldRaw, Node NewRaw, bool NullabilityJudged)
     {
         public Ctx At(Node location, string path) => this with { Location = location, Path = path };
 
-        public void Emit(string suffix, Pairing pairing, string what, Severity? severity = null)
+        /// <summary>
+        /// Reports a finding. <paramref name="rejects"/> is false for a finding that names no value the reader rejects
+        /// (an optional property removed: old readers may miss it, but accept what comes without it).
+        /// </summary>
+        public void Emit(string suffix, Pairing pairing, string what, Severity? severity = null, bool rejects = true)
         {
             var rule = $"{Channel.Scope}-{suffix}";
             var field = Path.Length == 0 ? "" : $" at {Path.TrimStart('.')}";
-            Owner.Findings.Add(rule, Channel.DirectionOf(pairing), Location, $"{Where}{field}: {what}; {Channel.EffectOf(pairing)}.", severity);
+            Owner.Findings.Add(rule, Channel.DirectionOf(pairing), Location, $"{Where}{field}: {what}; {Channel.EffectOf(pairing)}.", severity, rejects);
         }
     }
 

@@ -101,6 +101,33 @@ internal sealed partial class SchemaView
     /// <summary>The default value in canonical form, when one is given.</summary>
     public string? Default { get; set; }
 
+    /// <summary>
+    /// The default read as the schema's type. OpenAPI requires a default to conform to the schema's type, so a scalar
+    /// written as another JSON type (<c>default: true</c> unquoted in YAML on a string schema, <c>"5"</c> on an
+    /// integer) is the same value spelled loosely: <c>true</c> on a string schema is <c>"true"</c>.
+    /// </summary>
+    public string? DefaultAsTyped
+    {
+        get
+        {
+            if (Default is not { Length: > 0 } value || Types is not { } types)
+            {
+                return Default;
+            }
+            var quoted = value[0] == '"';
+            var inner = quoted ? value[1..^1] : value;
+            var isBoolean = inner is "true" or "false";
+            var isNumber = decimal.TryParse(inner, NumberStyles.Float, CultureInfo.InvariantCulture, out var number);
+            return types switch
+            {
+                SchemaTypes.String when !quoted && (isBoolean || isNumber) => "\"" + inner + "\"",
+                SchemaTypes.Boolean when quoted && isBoolean => inner,
+                SchemaTypes.Integer or SchemaTypes.Number or (SchemaTypes.Integer | SchemaTypes.Number) when quoted && isNumber => number.ToString(CultureInfo.InvariantCulture),
+                _ => value,
+            };
+        }
+    }
+
     /// <summary>A short tag used to pair oneOf/anyOf alternatives across versions: the $ref target, else title, else types.</summary>
     public static string VariantTag(Node raw, SchemaView view)
     {
