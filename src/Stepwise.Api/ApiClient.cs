@@ -25,7 +25,7 @@ public sealed class ApiConnectionException(string message) : Exception(message);
 
 /// <summary>
 /// The typed client of the Stepwise /api/v1 HTTP API (the CLI's commands, the demo and the end-to-end tests):
-/// JSON in <see cref="SnapshotJson.Options"/>, the bearer token on every call, problems parsed, connection
+/// JSON in <see cref="ApiJson.Options"/>, the bearer token on every call, problems parsed, connection
 /// failures turned into <see cref="ApiConnectionException"/>.
 /// </summary>
 public sealed class ApiClient : IDisposable
@@ -51,7 +51,7 @@ public sealed class ApiClient : IDisposable
     public Task<ApiAnswer<T>> PostAsync<T>(string path, object? body, CancellationToken cancellationToken = default) =>
         SendAsync<T>(new HttpRequestMessage(HttpMethod.Post, path)
         {
-            Content = new StringContent(body is null ? "{}" : JsonSerializer.Serialize(body, SnapshotJson.Options), Encoding.UTF8, "application/json"),
+            Content = new StringContent(body is null ? "{}" : SnapshotJson.WriteObject(body, ApiJson.Options), Encoding.UTF8, "application/json"),
         }, cancellationToken);
 
     public Task<ApiAnswer<T>> PutTextAsync<T>(string path, string text, string contentType, CancellationToken cancellationToken = default) =>
@@ -98,7 +98,7 @@ public sealed class ApiClient : IDisposable
                 }
                 try
                 {
-                    return new ApiAnswer<T>(status, text.Length == 0 ? default : JsonSerializer.Deserialize<T>(text, SnapshotJson.Tolerant), null);
+                    return new ApiAnswer<T>(status, text.Length == 0 ? default : SnapshotJson.Read<T>(text, ApiJson.Tolerant), null);
                 }
                 catch (JsonException e)
                 {
@@ -116,7 +116,7 @@ public sealed class ApiClient : IDisposable
             var root = doc.RootElement;
             string? Str(string name) => root.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
             var refusals = root.TryGetProperty("refusals", out var r) && r.ValueKind == JsonValueKind.Array
-                ? r.Deserialize<List<Refusal>>(SnapshotJson.Tolerant) ?? []
+                ? SnapshotJson.Read<List<Refusal>>(r, ApiJson.Tolerant) ?? []
                 : [];
             JsonElement? findings = root.TryGetProperty("findings", out var f) ? f.Clone() : null;
             return new ApiProblem(status, Str("type"), Str("title"), Str("detail"), refusals, findings);

@@ -258,6 +258,9 @@ public sealed record TokenCreated(string Name, TokenKind Kind, string? Node, str
 public sealed record TokenView(string Name, TokenKind Kind, string? Node, DateTimeOffset? CreatedAt, DateTimeOffset? RevokedAt, string? Service = null);
 
 /// <summary>What became of an operator request: accepted (with the rollout it started, when one) or refused (409 problem instead).</summary>
+/// <summary>A plan with its progress (GET /api/v1/plans).</summary>
+public sealed record PlanView(string Id, IReadOnlyList<PlanStep> Steps, PlanProgress? Progress);
+
 public sealed record RequestOutcome(string Request, bool Accepted, string Message, string? Rollout = null);
 
 /// <summary>One entry of the event log: every decision, transition, refusal, override use, alert and registration.</summary>

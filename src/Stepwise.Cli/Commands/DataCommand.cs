@@ -159,7 +159,7 @@ public static class DataCommand
             var arr = new JsonArray();
             foreach (var r in rows)
             {
-                arr.Add(new JsonObject
+                arr.Add((JsonNode)new JsonObject
                 {
                     ["phase"] = DataRunner.Name(r.Phase),
                     ["state"] = r.State.ToString(),
@@ -194,7 +194,7 @@ public static class DataCommand
             var steps = new JsonArray();
             foreach (var s in outcome.Steps)
             {
-                steps.Add(new JsonObject { ["sql"] = s.Sql, ["mode"] = s.Mode.ToString(), ["note"] = s.Note });
+                steps.Add((JsonNode)new JsonObject { ["sql"] = s.Sql, ["mode"] = s.Mode.ToString(), ["note"] = s.Note });
             }
             var obj = new JsonObject
             {

@@ -66,7 +66,7 @@ public static class EventsCommand
                         }
                         else
                         {
-                            stdout.WriteLine(json ? JsonSerializer.Serialize(e, SnapshotJson.Options) : Line(e));
+                            stdout.WriteLine(json ? SnapshotJson.Write(e, CliJson.Options) : Line(e));
                         }
                         if (printed == max)
                         {
@@ -100,7 +100,7 @@ public static class EventsCommand
             }
             if (json)
             {
-                stdout.WriteLine(JsonSerializer.Serialize(all, SnapshotJson.Indented));
+                stdout.WriteLine(SnapshotJson.Write(all, CliJson.Indented));
             }
             return ExitCodes.Ok;
         });

@@ -252,9 +252,9 @@ public static class LintSqlCommand
             var locks = new JsonArray();
             foreach (var l in t.Locks)
             {
-                locks.Add(new JsonObject { ["relation"] = l.Relation, ["mode"] = l.Mode });
+                locks.Add((JsonNode)new JsonObject { ["relation"] = l.Relation, ["mode"] = l.Mode });
             }
-            arr.Add(new JsonObject
+            arr.Add((JsonNode)new JsonObject
             {
                 ["file"] = t.File,
                 ["line"] = t.Line,
@@ -276,7 +276,7 @@ public static class LintSqlCommand
         var rules = new JsonArray();
         foreach (var r in used)
         {
-            rules.Add(new JsonObject
+            rules.Add((JsonNode)new JsonObject
             {
                 ["id"] = r.Id,
                 ["shortDescription"] = new JsonObject { ["text"] = r.Why },
@@ -289,7 +289,7 @@ public static class LintSqlCommand
         {
             foreach (var f in s.Findings)
             {
-                results.Add(new JsonObject
+                results.Add((JsonNode)new JsonObject
                 {
                     ["ruleId"] = f.Rule.Id,
                     ["level"] = f.Level switch { FindingLevel.Error => "error", FindingLevel.Warning => "warning", _ => "note" },
@@ -301,7 +301,7 @@ public static class LintSqlCommand
         var notifications = new JsonArray();
         foreach (var e in report.InputErrors)
         {
-            notifications.Add(new JsonObject
+            notifications.Add((JsonNode)new JsonObject
             {
                 ["level"] = "error",
                 ["message"] = new JsonObject { ["text"] = e.Message },

@@ -105,7 +105,7 @@ public static class PlanCommand
         var stdout = parse.InvocationConfiguration.Output;
         if (format == OutputFormat.Json)
         {
-            stdout.WriteLine(JsonSerializer.Serialize(new { now = at, actions = decisions.Actions, refusals = decisions.Refusals }, SnapshotJson.Indented));
+            stdout.WriteLine(SnapshotJson.Write(new WhatIfAnswer(at, decisions.Actions, decisions.Refusals), CliJson.Indented));
         }
         else
         {

@@ -56,7 +56,7 @@ public static class ReleaseCommand
                 }
                 try
                 {
-                    registration = JsonSerializer.Deserialize<ReleaseRegistration>(text, SnapshotJson.Options)
+                    registration = SnapshotJson.Read<ReleaseRegistration>(text, ApiJson.Options)
                         ?? throw new JsonException("the registration is null");
                 }
                 catch (JsonException e)

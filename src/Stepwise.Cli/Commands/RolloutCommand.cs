@@ -179,7 +179,7 @@ internal sealed class ServerCall
             }
             if (parse.GetValue(Format) == OutputFormat.Json)
             {
-                stdout.WriteLine(JsonSerializer.Serialize(answer.Value, SnapshotJson.Indented));
+                stdout.WriteLine(SnapshotJson.Write(answer.Value, CliJson.Indented));
             }
             else if (answer.Value is { } value)
             {
@@ -206,7 +206,7 @@ internal sealed class ServerCall
         }
         if (parse.GetValue(Format) == OutputFormat.Json)
         {
-            stdout.WriteLine(JsonSerializer.Serialize(new { refused = true, problem.Type, problem.Detail, refusals = problem.Refusals, findings = problem.Findings }, SnapshotJson.Indented));
+            stdout.WriteLine(SnapshotJson.Write(new RefusedOutput(true, problem.Type, problem.Detail, problem.Refusals, problem.Findings), CliJson.Indented));
         }
         else if (problem.Refusals.Count > 0)
         {
@@ -251,7 +251,7 @@ internal sealed class ServerCall
                     if (seen.GetValueOrDefault(r.Id) != line)
                     {
                         seen[r.Id] = line;
-                        stdout.WriteLine(json ? JsonSerializer.Serialize(r, SnapshotJson.Options) : $"{DateTimeOffset.UtcNow:HH:mm:ss} {line}");
+                        stdout.WriteLine(json ? SnapshotJson.Write(r, CliJson.Options) : $"{DateTimeOffset.UtcNow:HH:mm:ss} {line}");
                         stdout.Flush();
                     }
                 }

@@ -100,7 +100,7 @@ public static class SimulateCommand
             var seconds = watch.Elapsed.TotalSeconds;
             if (json)
             {
-                output.WriteLine(JsonSerializer.Serialize(ToJson(result, seconds), JsonOptions));
+                output.WriteLine(SnapshotJson.Write(ToJson(result, seconds), CliJson.Simulation));
             }
             else
             {
@@ -121,15 +121,7 @@ public static class SimulateCommand
         var failed = results.Where(r => !r.Ok).ToList();
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(new
-            {
-                seeds = new { from = first.Seed, to = first.Seed + count - 1 },
-                clean = count - failed.Count,
-                failed = failed.Select(r => ToJson(r, 0)),
-                decisions = results.Sum(r => r.Decisions),
-                events = results.Sum(r => r.Events),
-                seconds = Math.Round(seconds, 3),
-            }, JsonOptions));
+            output.WriteLine(SnapshotJson.Write(new SeedsOutput(new SeedRange(first.Seed, first.Seed + count - 1), count - failed.Count, failed.Select(r => ToJson(r, 0)).ToList(), results.Sum(r => r.Decisions), results.Sum(r => r.Events), Math.Round(seconds, 3)), CliJson.Simulation));
         }
         else
         {
@@ -144,8 +136,6 @@ public static class SimulateCommand
         return failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Refused;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     /// <summary>The command line that replays a run.</summary>
     public static string Replay(SimulationOptions o) =>
         $"stepwise simulate --nodes {o.Nodes} --services {o.Services} --seed {o.Seed} --faults {FaultProfiles.Describe(o.Faults)}" +
@@ -154,34 +144,11 @@ public static class SimulateCommand
         (o.Approve.Count > 0 ? $" --approve-after {Durations.Format(o.ApproveAfter)}" : "") +
         (o.Clients is not null ? " --clients" : "");
 
-    private static object ToJson(SimulationResult r, double seconds) => new
-    {
-        seed = r.Options.Seed,
-        nodes = r.Options.Nodes,
-        services = r.Options.Services,
-        faults = FaultProfiles.Describe(r.Options.Faults),
-        sabotage = r.Options.Sabotage?.Breaks().Name(),
-        approve = r.Options.Approve.Select(g => Names.Of(g)),
-        clients = r.Options.Clients is not null,
-        ok = r.Ok,
-        violations = r.Violations.Select(v => new
-        {
-            guarantee = v.Guarantee,
-            name = v.Name,
-            at = v.At,
-            message = v.Message,
-            replay = Replay(r.Options),
-            trail = v.Trail,
-        }),
-        events = r.Events,
-        decisions = r.Decisions,
-        actions = r.Actions,
-        refusals = r.Refusals,
-        plan = new { state = r.PlanState, stepsDone = r.PlanStep, steps = r.PlanSteps },
-        counters = r.Counters,
-        simulatedSeconds = r.SimulatedSeconds,
-        seconds = Math.Round(seconds, 3),
-    };
+    private static SimulationRunOutput ToJson(SimulationResult r, double seconds) => new(
+        r.Options.Seed, r.Options.Nodes, r.Options.Services, FaultProfiles.Describe(r.Options.Faults), r.Options.Sabotage?.Breaks().Name(),
+        r.Options.Approve.Select(g => Names.Of(g)).ToList(), r.Options.Clients is not null, r.Ok,
+        r.Violations.Select(v => new ViolationOutput(v.Guarantee, v.Name, v.At, v.Message, Replay(r.Options), v.Trail)).ToList(),
+        r.Events, r.Decisions, r.Actions, r.Refusals, new PlanOutput(r.PlanState, r.PlanStep, r.PlanSteps), r.Counters, r.SimulatedSeconds, Math.Round(seconds, 3));
 
     private static SimulationResult RunWithProgress(SimulationOptions options, TextWriter output)
     {

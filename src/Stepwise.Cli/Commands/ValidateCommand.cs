@@ -26,16 +26,7 @@ public static class ValidateCommand
             var releases = config.Services.Sum(s => s.Releases.Count);
             if (parse.GetValue(format) == OutputFormat.Json)
             {
-                stdout.WriteLine(JsonSerializer.Serialize(new
-                {
-                    valid = true,
-                    file = path,
-                    services = config.Services.Count,
-                    releases,
-                    dataChanges = config.DataChanges.Count,
-                    plans = config.Plans.Count,
-                    errors = Array.Empty<object>(),
-                }, SnapshotJson.Options));
+                stdout.WriteLine(SnapshotJson.Write(new ValidateOutput(true, path, config.Services.Count, releases, config.DataChanges.Count, config.Plans.Count, []), CliJson.Options));
             }
             else
             {
@@ -62,7 +53,7 @@ public static class ValidateCommand
         {
             if (format == OutputFormat.Json && jsonOut is not null)
             {
-                jsonOut.WriteLine(JsonSerializer.Serialize(new { valid = false, file = path, errors = e.Errors }, SnapshotJson.Options));
+                jsonOut.WriteLine(SnapshotJson.Write(new ValidateOutput(false, path, null, null, null, null, e.Errors), CliJson.Options));
             }
             foreach (var error in e.Errors)
             {

@@ -78,7 +78,7 @@ internal static class Registration
     {
         var stored = config.Declaration.Services.FirstOrDefault(s => s.Name == service)?.Releases.LastOrDefault(r => r.Version == declared.Version);
         return stored is not null &&
-               JsonSerializer.Serialize(stored with { Origin = ReleaseOrigin.Registered, At = null }, SnapshotJson.Options) ==
-               JsonSerializer.Serialize(declared with { Origin = ReleaseOrigin.Registered, At = null }, SnapshotJson.Options);
+               SnapshotJson.Write(stored with { Origin = ReleaseOrigin.Registered, At = null }, SnapshotJson.Options) ==
+               SnapshotJson.Write(declared with { Origin = ReleaseOrigin.Registered, At = null }, SnapshotJson.Options);
     }
 }

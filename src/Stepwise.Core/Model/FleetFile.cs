@@ -29,7 +29,7 @@ public sealed record FleetFile(
             {
                 json = NodesOnly(json);
             }
-            fleet = JsonSerializer.Deserialize<FleetFile>(json, SnapshotJson.Options);
+            fleet = SnapshotJson.Read<FleetFile>(json, SnapshotJson.Options);
         }
         catch (JsonException e)
         {

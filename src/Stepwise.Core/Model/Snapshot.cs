@@ -75,12 +75,12 @@ public sealed class StepwiseConfigJsonConverter : JsonConverter<StepwiseConfig>
 {
     public override StepwiseConfig Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        var declaration = JsonSerializer.Deserialize<ConfigDeclaration>(ref reader, options) ?? throw new JsonException("the configuration is null");
+        var declaration = JsonSerializer.Deserialize(ref reader, options.Info<ConfigDeclaration>()) ?? throw new JsonException("the configuration is null");
         return Config.ConfigLinker.Link(declaration);
     }
 
     public override void Write(Utf8JsonWriter writer, StepwiseConfig value, JsonSerializerOptions options) =>
-        JsonSerializer.Serialize(writer, value.Declaration, options);
+        JsonSerializer.Serialize(writer, value.Declaration, options.Info<ConfigDeclaration>());
 }
 
 /// <summary>The release a service is settled on (the To of its last completed rollout).</summary>

@@ -203,12 +203,12 @@ public sealed class TickPlanner(NodeTable nodes, SampleCollector samples, Decide
             }
             if (action is not RaiseAlert { Update: true })
             {
-                events.Add(new NewEvent(Names.Of(action.Kind), action.Reason, ActionSummaries.SubjectOf(action), JsonSerializer.Serialize(action, SnapshotJson.Options)));
+                events.Add(new NewEvent(Names.Of(action.Kind), action.Reason, ActionSummaries.SubjectOf(action), SnapshotJson.Write(action, SnapshotJson.Options)));
             }
         }
         foreach (var refusal in newRefusals)
         {
-            events.Add(new NewEvent("refusal", refusal.Describe(), refusal.Subject, JsonSerializer.Serialize(refusal, SnapshotJson.Options)));
+            events.Add(new NewEvent("refusal", refusal.Describe(), refusal.Subject, SnapshotJson.Write(refusal, SnapshotJson.Options)));
         }
         var nodes = nodeIds.Distinct(StringComparer.Ordinal).Select(state.Node).OfType<Node>().ToList();
         var rollouts = rolloutIds.Distinct(StringComparer.Ordinal).Select(id => state.Rollouts.Last(r => r.Id == id)).ToList();

@@ -4,9 +4,6 @@ using Stepwise.Core.Model;
 
 namespace Stepwise.Server.Http;
 
-/// <summary>A plan with its progress (GET /api/v1/plans).</summary>
-public sealed record PlanView(string Id, IReadOnlyList<PlanStep> Steps, PlanProgress? Progress);
-
 /// <summary>A data change with the state of every phase on every store (GET /api/v1/data-changes).</summary>
 public sealed record DataChangeView(string Id, IReadOnlyList<string> Stores, IReadOnlyList<DataPhaseKind> Phases, IReadOnlyList<DataPhaseStatus> States);
 

@@ -95,7 +95,7 @@ public static class ConfigCommand
                 var config = answer.Value!;
                 if (parse.GetValue(server.Format) == OutputFormat.Json)
                 {
-                    parse.InvocationConfiguration.Output.WriteLine(JsonSerializer.Serialize(config, SnapshotJson.Indented));
+                    parse.InvocationConfiguration.Output.WriteLine(SnapshotJson.Write(config, CliJson.Indented));
                 }
                 else
                 {
@@ -140,11 +140,11 @@ public static class ConfigCommand
                 {
                     return server.Fail(parse, answer.Problem!);
                 }
-                var mine = JsonSerializer.SerializeToElement(ConfigViews.Of(local), SnapshotJson.Options);
+                var mine = JsonSerializer.SerializeToElement(ConfigViews.Of(local), ApiJson.Options.Info<ConfigView>());
                 var differences = ConfigDiff.Compare(mine, answer.Value);
                 if (parse.GetValue(server.Format) == OutputFormat.Json)
                 {
-                    stdout.WriteLine(JsonSerializer.Serialize(new { file = path, server = client.Server, same = differences.Count == 0, differences }, SnapshotJson.Indented));
+                    stdout.WriteLine(SnapshotJson.Write(new ConfigDiffOutput(path, client.Server, differences.Count == 0, differences), CliJson.Indented));
                 }
                 else if (differences.Count == 0)
                 {

@@ -28,12 +28,7 @@ public static class ContextCommand
             var stdout = parse.InvocationConfiguration.Output;
             if (parse.GetValue(format) == OutputFormat.Json)
             {
-                stdout.WriteLine(JsonSerializer.Serialize(new
-                {
-                    file = path,
-                    current = file.Current,
-                    contexts = file.Contexts.Select(c => new { c.Name, c.Server, token = c.Token is null ? null : "(set)", c.TokenFile }),
-                }, SnapshotJson.Indented));
+                stdout.WriteLine(SnapshotJson.Write(new ContextListOutput(path, file.Current, file.Contexts.Select(c => new ContextEntry(c.Name, c.Server, c.Token is null ? null : "(set)", c.TokenFile)).ToList()), CliJson.Indented));
                 return ExitCodes.Ok;
             }
             if (file.Contexts.Count == 0)

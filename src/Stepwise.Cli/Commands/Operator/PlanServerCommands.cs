@@ -3,7 +3,6 @@ using System.Globalization;
 using Spectre.Console;
 using Stepwise.Api;
 using Stepwise.Core.Model;
-using Stepwise.Server.Http;
 
 namespace Stepwise.Cli.Commands.Operator;
 

@@ -58,7 +58,7 @@ public static class RolloutGetCommand
                     {
                         return server.Fail(parse, problem);
                     }
-                    var text = json ? JsonSerializer.Serialize(model, SnapshotJson.Options) : RolloutTreeRenderer.Render(model!, style);
+                    var text = json ? SnapshotJson.Write(model, CliJson.Options) : RolloutTreeRenderer.Render(model!, style);
                     // Without a terminal, print again only when something other than the clock changed.
                     var key = json || tty ? text : RolloutTreeRenderer.Render(model! with { Elapsed = TimeSpan.Zero, BakeLeft = model!.BakeLeft is null ? null : TimeSpan.Zero }, style);
                     if (!parse.GetValue(watch))
