@@ -20,13 +20,14 @@ public static class StepwiseCli
     {
         yield return Stepwise.Cli.Commands.ValidateCommand.Create();
         yield return Stepwise.Cli.Commands.PlanCommand.Create();
-        yield return Stepwise.Cli.Commands.AgentCommand.Create();
         yield return Stepwise.Cli.Commands.RolloutCommand.Create();
         yield return Stepwise.Cli.Commands.FleetCommand.Create();
         yield return Stepwise.Cli.Commands.ReleaseCommand.Create();
         yield return Stepwise.Cli.Commands.EventsCommand.Create();
-        yield return Stepwise.Cli.Commands.DemoCommand.Create();
-        yield return Stepwise.Cli.Commands.ServerCommand.Create();
+        foreach (var command in HostCommands())
+        {
+            yield return command;
+        }
         yield return Stepwise.Cli.Commands.CompatCommand.Create();
         yield return Stepwise.Cli.Commands.DataCommand.Create();
         yield return Stepwise.Cli.Commands.LintSqlCommand.Create();
@@ -35,6 +36,22 @@ public static class StepwiseCli
         {
             yield return command;
         }
+    }
+
+    // The commands that host long-running processes (the server, an agent, the demo's local fleet). The native build
+    // leaves them to the .NET tool: they need ASP.NET Core, and they start once, so start-up time does not matter.
+    private static IEnumerable<Command> HostCommands()
+    {
+#if STEPWISE_NATIVE
+        return NativeBuild.HostCommands.Select(NativeBuild.Placeholder);
+#else
+        return
+        [
+            Stepwise.Cli.Commands.AgentCommand.Create(),
+            Stepwise.Cli.Commands.DemoCommand.Create(),
+            Stepwise.Cli.Commands.ServerCommand.Create(),
+        ];
+#endif
     }
 
     /// <summary>"did you mean" for each unknown word: the closest subcommand, or option when it starts with '-', of the command it follows.</summary>
