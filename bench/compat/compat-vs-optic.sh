@@ -24,19 +24,8 @@ optic=$optic_dir/node_modules/.bin/optic
 export OPTIC_TELEMETRY_LEVEL=off
 gh=$peers/octokit
 
-# measure LABEL COMMAND... -> "median_wall best_wall max_rss_kb exit_code" over $runs runs
-measure() {
-  local walls=() rss=0 code=0
-  for ((i = 0; i < runs; i++)); do
-    /usr/bin/time -f "%e %M %x" -o "$work/time" "$@" >"$work/stdout" 2>"$work/stderr" || true
-    read -r wall kb code < <(tail -n1 "$work/time")
-    walls+=("$wall")
-    ((kb > rss)) && rss=$kb
-  done
-  local sorted
-  sorted=$(printf '%s\n' "${walls[@]}" | sort -n)
-  echo "$(echo "$sorted" | sed -n "$(((runs + 1) / 2))p") $(echo "$sorted" | head -n1) $rss $code"
-}
+# shellcheck source=../lib/measure.sh
+source "$root/bench/lib/measure.sh"
 
 printf '| pair | tool | exit | median wall (s) | best wall (s) | peak RSS (MiB) | wall ratio (peer / stepwise) |\n'
 printf '|---|---|---|---|---|---|---|\n'
