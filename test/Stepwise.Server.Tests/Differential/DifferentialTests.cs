@@ -18,20 +18,24 @@ namespace Stepwise.Server.Tests.Differential;
 /// </summary>
 public sealed partial class DifferentialTests
 {
-    public static TheoryData<int, string> Scenarios => new()
+    public static TheoryData<int, string, bool> Scenarios => new()
     {
-        { 11, "crashes,partitions,slow,bad-canary,forbidden" },
-        { 23, "stale,crashes" },
-        { 3, "crashes,stale,partitions,slow,bad-canary,forbidden" },
-        { 42, "none" },
+        { 11, "crashes,partitions,slow,bad-canary,forbidden", false },
+        { 23, "stale,crashes", false },
+        { 3, "crashes,stale,partitions,slow,bad-canary,forbidden", false },
+        { 42, "none", false },
+        // Client populations (G8): the middleware's telemetry, the operator's minimum-version changes and overrides,
+        // and the registration of a release that removes an operation old clients may still call.
+        { 5, "none", true },
+        { 17, "crashes,stale", true },
     };
 
     [Theory]
     [MemberData(nameof(Scenarios))]
-    public async Task the_server_decides_what_the_simulator_decides_from_the_same_inputs(int seed, string faults)
+    public async Task the_server_decides_what_the_simulator_decides_from_the_same_inputs(int seed, string faults, bool clients)
     {
         FaultProfiles.TryParse(faults, out var profile, out var error).ShouldBeTrue(error);
-        var options = new SimulationOptions(8, 2, seed, profile) { JoinByHeartbeat = true, TrailLength = 5 };
+        var options = new SimulationOptions(8, 2, seed, profile) { JoinByHeartbeat = true, TrailLength = 5, Clients = clients ? ClientPopulation.Default : null };
         var tape = new List<TapeEntry>();
         var result = Simulation.Simulation.Run(options, tape: tape.Add);
         result.Violations.ShouldBeEmpty();
@@ -54,6 +58,8 @@ public sealed partial class DifferentialTests
         {
             agents[id] = server.Client(await server.TokenAsync(TokenKind.Agent, "agent-" + id, id));
         }
+        var telemetry = clients ? server.Client(await server.TokenAsync(TokenKind.Agent, "telemetry-" + SimWorld.ServiceName(0), service: SimWorld.ServiceName(0))) : null;
+        var g8 = (Telemetry: 0, Policies: 0, Overrides: 0);
         var ids = (Sim: new RequestIds(), Server: new RequestIds());
         var pending = new List<Task<HttpResponseMessage>>();
         var ticks = 0;
@@ -81,6 +87,22 @@ public sealed partial class DifferentialTests
                     await WaitForAsync(async () => (await server.Host.Runtime.Store.LoadControlStateAsync(CancellationToken.None)).DataPhases
                         .Any(p => p.Change == done.Change && p.Phase == done.Phase && p.State == DataPhaseState.Complete), $"{done.Change} {Names.Of(done.Phase)} to be recorded complete");
                     break;
+                case TapeClientCalls calls:
+                    await SendTelemetryAsync(telemetry!, calls);
+                    g8.Telemetry++;
+                    break;
+                case TapeClientPolicy policy:
+                    await PushPolicyAsync(server, world, policy);
+                    g8.Policies++;
+                    break;
+                case TapeOverride recorded:
+                    using (var answer = await server.Admin.PostAsJsonAsync(Routes.Overrides,
+                        new OverrideBody(recorded.Override.Guarantee, recorded.Override.Subject, recorded.Override.Reason), SnapshotJson.Options))
+                    {
+                        answer.IsSuccessStatusCode.ShouldBeTrue($"override: {await answer.Content.ReadAsStringAsync()}");
+                    }
+                    g8.Overrides++;
+                    break;
                 case TapeTick tick:
                     await server.Host.Reconciler.TickAsync(CancellationToken.None);
                     ticks++;
@@ -97,11 +119,40 @@ public sealed partial class DifferentialTests
             }
         }
         ticks.ShouldBe((int)result.Decisions);
+        if (clients)
+        {
+            g8.Telemetry.ShouldBeGreaterThan(0, "the scenario ships client telemetry");
+            (g8.Policies + g8.Overrides).ShouldBeGreaterThan(0, "the scenario's operator changes a minimum version or records an override");
+        }
+        telemetry?.Dispose();
         foreach (var client in agents.Values)
         {
             client.Dispose();
         }
         runner.FinishAll();
+    }
+
+    /// <summary>svc-0's middleware ships a batch, as <c>Stepwise.Clients</c> does (the window ends at the tape's time).</summary>
+    private static async Task SendTelemetryAsync(HttpClient telemetry, TapeClientCalls batch)
+    {
+        foreach (var service in batch.Calls.GroupBy(c => c.Service))
+        {
+            var body = new ClientTelemetryBody(service.Key, null, "differential", batch.At, batch.At,
+                [.. service.Select(c => new ClientCallCount(c.App, c.Version, c.Operation, c.Calls))], 0);
+            using var answer = await telemetry.PostAsJsonAsync(Routes.ClientTelemetry, body, SnapshotJson.Options);
+            answer.IsSuccessStatusCode.ShouldBeTrue($"telemetry at +{batch.At - SimWorld.Epoch}: {await answer.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    /// <summary>The operator's stepwise.yaml with the new minimum versions, pushed as <c>stepwise config push</c> does; G8 must decide as in the simulator.</summary>
+    private static async Task PushPolicyAsync(TestServer server, SimWorld world, TapeClientPolicy change)
+    {
+        var yaml = WorldYaml.Of(world.Initial.Relink(d => d with { Policy = d.Policy with { Clients = change.After } }));
+        using var content = new StringContent(yaml, System.Text.Encoding.UTF8, "application/yaml");
+        using var answer = await server.Admin.PutAsync(Routes.Config, content);
+        var text = await answer.Content.ReadAsStringAsync();
+        (answer.IsSuccessStatusCode ? "accepted" : $"refused ({(int)answer.StatusCode})").ShouldBe(change.Accepted ? "accepted" : "refused (409)",
+            $"minimum versions {string.Join(", ", change.After.MinimumVersions.Select(m => $"{m.App} {m.Version}"))} at +{change.At - SimWorld.Epoch}: {text}");
     }
 
     private static string Json<T>(T value) => JsonSerializer.Serialize(value, SnapshotJson.Options);
@@ -174,7 +225,7 @@ public sealed partial class DifferentialTests
     private static string RolloutAction(string rollout, string action) =>
         Routes.RolloutAction.Replace("{rollout}", rollout, StringComparison.Ordinal).Replace("{action}", action, StringComparison.Ordinal);
 
-    /// <summary>Request ids differ between the two controllers; each is renamed by the order it first appears in.</summary>
+    /// <summary>Request and override ids differ between the two controllers; each is renamed by the order it first appears in.</summary>
     private sealed partial class RequestIds
     {
         private readonly Dictionary<string, string> names = new(StringComparer.Ordinal);
@@ -188,7 +239,7 @@ public sealed partial class DifferentialTests
             return name;
         });
 
-        [GeneratedRegex(@"\b(op-\d+|req-[0-9a-f]{16})\b")]
+        [GeneratedRegex(@"\b(op-\d+|req-[0-9a-f]{16}|ovr-sim-\d+|ovr-[0-9a-f]{16})\b")]
         private static partial Regex Id();
     }
 

@@ -58,6 +58,11 @@ internal static class WorldYaml
         }
         y.AppendLine($"    clientTelemetry: {D(p.Retention.ClientTelemetry)}");
         y.AppendLine($"    events: {D(p.Retention.Events)}");
+        if (p.ClientRules.MinimumVersions.Count > 0)
+        {
+            y.AppendLine("  clients:");
+            y.AppendLine($"    minimumVersions: {{ {string.Join(", ", p.ClientRules.MinimumVersions.Select(m => $"{m.App}: {Q(m.Version)}"))} }}");
+        }
         y.AppendLine("stores:");
         foreach (var s in config.Stores)
         {
