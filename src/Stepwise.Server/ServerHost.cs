@@ -210,6 +210,9 @@ public sealed class ServerHost : IAsyncDisposable
             loops = null;
         }
         await app.StopAsync();
+        // No heartbeat comes in any more: what this replica took since its last tick goes to the store, so a restart
+        // (or another replica) starts from the nodes as they last reported, not as of the last tick.
+        await Reconciler.FlushOnStopAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -59,7 +59,13 @@ internal sealed class StoreTruth
     public readonly DateTimeOffset?[] StartedAt = new DateTimeOffset?[3];
     public readonly DateTimeOffset?[] CompletedAt = new DateTimeOffset?[3];
 
-    public bool Running(DataPhaseKind phase) => StartedAt[(int)phase] is not null && CompletedAt[(int)phase] is null;
+    /// <summary>Each phase's latest run (its completion event carries it); a run the controller's stop interrupted never completes.</summary>
+    public readonly int[] Run = new int[3];
+
+    /// <summary>Whether the phase's latest run was interrupted by a controller stop (the phase runs in the controller's process).</summary>
+    public readonly bool[] Interrupted = new bool[3];
+
+    public bool Running(DataPhaseKind phase) => StartedAt[(int)phase] is not null && CompletedAt[(int)phase] is null && !Interrupted[(int)phase];
 
     public bool Complete(DataPhaseKind phase) => CompletedAt[(int)phase] is not null;
 }

@@ -149,13 +149,15 @@ public sealed partial class Simulation
                 case RunDataPhase a:
                     store.StartedAt[(int)a.Phase] = now;
                     store.CompletedAt[(int)a.Phase] = null;
+                    store.Interrupted[(int)a.Phase] = false;
+                    var run = ++store.Run[(int)a.Phase];
                     var duration = a.Phase switch
                     {
                         DataPhaseKind.Expand => Between(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2)),
                         DataPhaseKind.Backfill => Between(TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(8)),
                         _ => Between(TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(1)),
                     };
-                    Schedule(now + duration, new Event(Kind.DataPhaseDone, A: (int)a.Phase));
+                    Schedule(now + duration, new Event(Kind.DataPhaseDone, A: (int)a.Phase, B: run));
                     Count("data phases run");
                     break;
                 case QuarantineNode a:
@@ -197,8 +199,12 @@ public sealed partial class Simulation
         }
     }
 
-    private void DataPhaseDone(DataPhaseKind phase)
+    private void DataPhaseDone(DataPhaseKind phase, int run)
     {
+        if (run != store.Run[(int)phase] || store.Interrupted[(int)phase])
+        {
+            return;
+        }
         store.CompletedAt[(int)phase] = now;
         trail.Add(now, $"store: {SimWorld.Change} {Names.Of(phase)} complete");
         if (controllerUp)
@@ -217,6 +223,13 @@ public sealed partial class Simulation
         }
         persisted = SnapshotJson.Serialize(control.CopySnapshot() with { Nodes = planner.Nodes.All() });
         controllerUp = false;
+        // A data phase runs in the controller's process: the stop interrupts it (what it committed stays in the store).
+        foreach (var phase in SimWorld.PhasesInOrder.Where(store.Running))
+        {
+            store.Interrupted[(int)phase] = true;
+            trail.Add(now, $"store: {SimWorld.Change} {Names.Of(phase)} interrupted by the controller's stop");
+        }
+        tape?.Invoke(new TapeControllerDown(now));
         Count("controller restarts");
         var down = Between(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(90));
         Schedule(now + down, new Event(Kind.ControllerUp));
@@ -225,7 +238,7 @@ public sealed partial class Simulation
 
     /// <summary>
     /// The controller starts again from its persisted snapshot, with a liveness grace (heartbeats sent while it was down
-    /// do not count against a node); the store reports phases that completed meanwhile; every reachable agent reconnects.
+    /// do not count against a node); a phase it was running is recorded Failed; every reachable agent reconnects.
     /// </summary>
     private void ControllerUp()
     {
@@ -235,13 +248,12 @@ public sealed partial class Simulation
         planner = new TickPlanner(new NodeTable(), new SampleCollector(), decider) { LivenessFrom = now };
         planner.Nodes.Load(snapshot.Nodes);
         controllerUp = true;
-        foreach (var phase in SimWorld.PhasesInOrder)
+        tape?.Invoke(new TapeControllerUp(now));
+        // It runs no phase yet: one its store shows Running was interrupted, and is recorded Failed as the server records it.
+        foreach (var failed in InterruptedPhases.Of(control.DataPhases, _ => false))
         {
-            if (store.CompletedAt[(int)phase] is { } done &&
-                control.DataPhases.FirstOrDefault(p => p.Phase == phase)?.State != DataPhaseState.Complete)
-            {
-                control.SetPhase(new DataPhaseStatus(SimWorld.Change, phase, SimWorld.Store, DataPhaseState.Complete, done));
-            }
+            control.SetPhase(failed);
+            trail.Add(now, $"controller: {failed.Change} {Names.Of(failed.Phase)} failed: {InterruptedPhases.Reason}");
         }
         for (var i = 0; i < options.Nodes; i++)
         {

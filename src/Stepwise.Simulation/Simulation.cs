@@ -189,7 +189,7 @@ public sealed partial class Simulation
                 PartitionEnd(ev.Node);
                 break;
             case Kind.DataPhaseDone:
-                DataPhaseDone((DataPhaseKind)ev.A);
+                DataPhaseDone((DataPhaseKind)ev.A, ev.B);
                 break;
             case Kind.ControllerDown:
                 ControllerDown();

@@ -28,6 +28,12 @@ public sealed record TapeClientPolicy(DateTimeOffset At, ClientPolicy After, boo
 /// <summary>An override the operator recorded.</summary>
 public sealed record TapeOverride(DateTimeOffset At, Override Override) : TapeEntry(At);
 
+/// <summary>The controller stops (what it committed, and the nodes it last saw, are persisted).</summary>
+public sealed record TapeControllerDown(DateTimeOffset At) : TapeEntry(At);
+
+/// <summary>The controller starts again from what it persisted, with a liveness grace from <paramref name="At"/>.</summary>
+public sealed record TapeControllerUp(DateTimeOffset At) : TapeEntry(At);
+
 /// <summary>A reconciler tick and what it decided, each action and refusal as <see cref="TapeTick.Lines"/> spells it.</summary>
 public sealed record TapeTick(DateTimeOffset At, IReadOnlyList<string> Decided) : TapeEntry(At)
 {

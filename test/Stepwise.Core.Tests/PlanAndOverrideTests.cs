@@ -57,6 +57,30 @@ public class PlanAndOverrideTests
     }
 
     [Fact]
+    public void resuming_a_plan_paused_by_a_failed_data_phase_runs_that_phase_again()
+    {
+        var world = new World(PlanYaml).Nodes("orders", "1.0.0", 2).Current("orders", "1.0.0").Nodes("payments", "1.0.0", 1).Current("payments", "1.0.0");
+        world.Request(RequestKind.StartPlan, plan: "contact-email");
+        world.Step();
+        var run = world.Step().Of<RunDataPhase>().ShouldHaveSingleItem();
+        // The phase fails (a controller stop interrupted it, or its SQL failed): the plan pauses and says how to go on.
+        world.State.SetPhase(new DataPhaseStatus(run.Change, run.Phase, run.Store, DataPhaseState.Failed, null));
+        world.Advance(TimeSpan.FromMinutes(1));
+        world.Step();
+        world.State.Plans.Single().State.ShouldBe(PlanState.Paused);
+        world.Step().Of<RunDataPhase>().ShouldBeEmpty("a paused plan runs nothing by itself");
+
+        world.Request(RequestKind.StartPlan, plan: "contact-email");
+        var resumed = world.Step();
+
+        resumed.Of<RunDataPhase>().ShouldHaveSingleItem().Phase.ShouldBe(DataPhaseKind.Expand);
+        world.State.Plans.Single().State.ShouldBe(PlanState.Running);
+        world.Advance(TimeSpan.FromMinutes(1));
+        world.Step();
+        world.State.Plans.Single().State.ShouldBe(PlanState.Running, "the phase runs again; the plan waits for it instead of pausing");
+    }
+
+    [Fact]
     public void a_blocked_plan_step_reports_its_refusal_with_the_plan_id()
     {
         var world = new World(PlanYaml).Nodes("orders", "1.0.0", 2).Current("orders", "1.0.0").Nodes("payments", "1.0.0", 1).Current("payments", "1.0.0");

@@ -115,6 +115,14 @@ internal static class Requests
                 }
                 var step = progress?.Step ?? 0;
                 builder.Add(new AdvancePlan(plan.Id, step, PlanState.Running, progress is null ? $"plan {plan.Id} started" : $"plan {plan.Id} resumed at step {step + 1}"));
+                // A plan paused by a failed data phase ("fix it and resume the plan"): resuming it is running that phase
+                // again, through the same gates as any run (a refused run leaves the step failed, and the plan pauses).
+                if (progress is { State: PlanState.Paused } && step < plan.Steps.Count && plan.Steps[step] is { Kind: PlanStepKind.DataPhase } dataStep &&
+                    ctx.Phase(dataStep.Change!, dataStep.Phase!.Value, dataStep.Store!) is { State: DataPhaseState.Failed } &&
+                    ctx.Config.FindChange(dataStep.Change) is { } change)
+                {
+                    Decider.TryRunDataPhase(builder, change, dataStep.Phase.Value, dataStep.Store!, null, plan.Id);
+                }
                 builder.Add(new CompleteRequest(request.Id, true, $"plan {plan.Id} running"));
                 return;
             }

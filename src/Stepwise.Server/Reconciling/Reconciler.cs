@@ -229,6 +229,19 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         }
     }
 
+    /// <summary>Writes the heartbeats taken since the last tick, once the host no longer takes any (a failure is logged: the next start takes over from the last tick's flush).</summary>
+    public async Task FlushOnStopAsync()
+    {
+        try
+        {
+            await FlushHeartbeatsAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            log.LogWarning(e, "could not write the last heartbeats on stop; the next start uses the nodes as of the last tick");
+        }
+    }
+
     private async Task FlushHeartbeatsAsync(CancellationToken cancellationToken)
     {
         var dirty = runtime.Nodes.TakeDirty();
@@ -293,15 +306,10 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
             runtime.Planner.LivenessFrom = now;
         }
         ledBefore = true;
-        foreach (var phase in control.DataPhases.Where(p => p.State == DataPhaseState.Running))
+        foreach (var failed in InterruptedPhases.Of(control.DataPhases, p => runtime.DataPhases.IsRunning(p.Change, p.Phase, p.Store)))
         {
-            if (runtime.DataPhases.IsRunning(phase.Change, phase.Phase, phase.Store))
-            {
-                continue;
-            }
-            var reason = "the controller stopped while this phase ran, so its outcome is unknown; it is not restarted by itself. Check the store, then run the phase again";
-            await store.SetDataPhaseAsync(phase with { State = DataPhaseState.Failed }, reason,
-                new NewEvent("data-phase-failed", $"{phase.Change} {Core.Names.Of(phase.Phase)} on {phase.Store}: {reason}", phase.Change), now, leadership.Session, cancellationToken);
+            await store.SetDataPhaseAsync(failed, InterruptedPhases.Reason,
+                new NewEvent("data-phase-failed", $"{failed.Change} {Core.Names.Of(failed.Phase)} on {failed.Store}: {InterruptedPhases.Reason}", failed.Change), now, leadership.Session, cancellationToken);
         }
         log.LogInformation("leading: reconciler runs on this replica ({Store})", store.Url.Display);
     }

@@ -18,6 +18,9 @@ namespace Stepwise.Server.Tests.Differential;
 /// </summary>
 public sealed partial class DifferentialTests
 {
+    /// <summary>The token name of svc-0's telemetry (the middleware's service token).</summary>
+    private const string Telemetry = "telemetry";
+
     public static TheoryData<int, string, bool> Scenarios => new()
     {
         { 11, "crashes,partitions,slow,bad-canary,forbidden", false },
@@ -28,6 +31,10 @@ public sealed partial class DifferentialTests
         // and the registration of a release that removes an operation old clients may still call.
         { 5, "none", true },
         { 17, "crashes,stale", true },
+        // Controller restarts: the server is stopped and started again on its store where the simulator's controller was.
+        { 7, "controller-restart", false },
+        { 29, "controller-restart,crashes,partitions", false },
+        { 13, "controller-restart,stale", true },
     };
 
     [Theory]
@@ -43,22 +50,28 @@ public sealed partial class DifferentialTests
 
         var time = new ManualTime(tape[0].At);
         var runner = new TapeRunner();
-        await using var server = await TestServer.StartAsync(WorldYaml.Of(world.Initial), loop: false, runner: runner, tweak: o => o with
+        var yaml = WorldYaml.Of(world.Initial);
+        Task<TestServer> StartAsync(string? store, string? directory) => TestServer.StartAsync(yaml, store, directory, loop: false, runner: runner, tweak: o => o with
         {
             Time = time,
             RequestWait = TimeSpan.FromDays(365),
             RateLimitPerToken = 0,
             RateLimitPerAddress = 0,
         });
+        await using var live = new LiveServer(await StartAsync(null, null));
+        var server = live.Server!;
         Json(server.Host.Runtime.Config.Config.Services.SelectMany(s => s.Releases))
             .ShouldBe(Json(world.Initial.Services.SelectMany(s => s.Releases)), "the server links the simulator's world to the same releases");
 
-        var agents = new Dictionary<string, HttpClient>(StringComparer.Ordinal);
         foreach (var id in world.NodeIds)
         {
-            agents[id] = server.Client(await server.TokenAsync(TokenKind.Agent, "agent-" + id, id));
+            live.Tokens[id] = await server.TokenAsync(TokenKind.Agent, "agent-" + id, id);
         }
-        var telemetry = clients ? server.Client(await server.TokenAsync(TokenKind.Agent, "telemetry-" + SimWorld.ServiceName(0), service: SimWorld.ServiceName(0))) : null;
+        if (clients)
+        {
+            live.Tokens[Telemetry] = await server.TokenAsync(TokenKind.Agent, "telemetry-" + SimWorld.ServiceName(0), service: SimWorld.ServiceName(0));
+        }
+        var restarts = 0;
         var g8 = (Telemetry: 0, Policies: 0, Overrides: 0);
         var ids = (Sim: new RequestIds(), Server: new RequestIds());
         var pending = new List<Task<HttpResponseMessage>>();
@@ -68,10 +81,23 @@ public sealed partial class DifferentialTests
         {
             time.Now = entry.At;
             Remember(recent, entry);
+            if (live.Server is null && entry is not TapeControllerUp)
+            {
+                throw new ShouldAssertException($"the simulator's controller took an input while down: {recent.Last()}");
+            }
+            server = live.Server!;
             switch (entry)
             {
+                case TapeControllerDown:
+                    // Stopped as an operator stops it: what it committed stays in its store.
+                    await live.StopAsync();
+                    break;
+                case TapeControllerUp:
+                    await live.StartAsync(await StartAsync(live.Store, live.Directory));
+                    restarts++;
+                    break;
                 case TapeHeartbeat hb:
-                    using (var answer = await agents[hb.Node].PostAsJsonAsync(Routes.Heartbeat,
+                    using (var answer = await live.Agent(hb.Node).PostAsJsonAsync(Routes.Heartbeat,
                         new Heartbeat(hb.Node, hb.Service, hb.Release, NodeHealth.Healthy, true, hb.Requests, hb.Errors, hb.LatencyMs), SnapshotJson.Options))
                     {
                         answer.IsSuccessStatusCode.ShouldBeTrue($"heartbeat of {hb.Node}: {await answer.Content.ReadAsStringAsync()}");
@@ -88,11 +114,11 @@ public sealed partial class DifferentialTests
                         .Any(p => p.Change == done.Change && p.Phase == done.Phase && p.State == DataPhaseState.Complete), $"{done.Change} {Names.Of(done.Phase)} to be recorded complete");
                     break;
                 case TapeClientCalls calls:
-                    await SendTelemetryAsync(telemetry!, calls);
+                    await SendTelemetryAsync(live.Agent(Telemetry), calls);
                     g8.Telemetry++;
                     break;
                 case TapeClientPolicy policy:
-                    await PushPolicyAsync(server, world, policy);
+                    yaml = await PushPolicyAsync(server, world, policy) ?? yaml;
                     g8.Policies++;
                     break;
                 case TapeOverride recorded:
@@ -124,10 +150,9 @@ public sealed partial class DifferentialTests
             g8.Telemetry.ShouldBeGreaterThan(0, "the scenario ships client telemetry");
             (g8.Policies + g8.Overrides).ShouldBeGreaterThan(0, "the scenario's operator changes a minimum version or records an override");
         }
-        telemetry?.Dispose();
-        foreach (var client in agents.Values)
+        if (faults.Contains("controller-restart", StringComparison.Ordinal))
         {
-            client.Dispose();
+            restarts.ShouldBeGreaterThan(0, "the scenario restarts the controller");
         }
         runner.FinishAll();
     }
@@ -144,8 +169,11 @@ public sealed partial class DifferentialTests
         }
     }
 
-    /// <summary>The operator's stepwise.yaml with the new minimum versions, pushed as <c>stepwise config push</c> does; G8 must decide as in the simulator.</summary>
-    private static async Task PushPolicyAsync(TestServer server, SimWorld world, TapeClientPolicy change)
+    /// <summary>
+    /// The operator's stepwise.yaml with the new minimum versions, pushed as <c>stepwise config push</c> does; G8 must
+    /// decide as in the simulator. Returns the YAML the server now runs on when it took it.
+    /// </summary>
+    private static async Task<string?> PushPolicyAsync(TestServer server, SimWorld world, TapeClientPolicy change)
     {
         var yaml = WorldYaml.Of(world.Initial.Relink(d => d with { Policy = d.Policy with { Clients = change.After } }));
         using var content = new StringContent(yaml, System.Text.Encoding.UTF8, "application/yaml");
@@ -153,6 +181,7 @@ public sealed partial class DifferentialTests
         var text = await answer.Content.ReadAsStringAsync();
         (answer.IsSuccessStatusCode ? "accepted" : $"refused ({(int)answer.StatusCode})").ShouldBe(change.Accepted ? "accepted" : "refused (409)",
             $"minimum versions {string.Join(", ", change.After.MinimumVersions.Select(m => $"{m.App} {m.Version}"))} at +{change.At - SimWorld.Epoch}: {text}");
+        return answer.IsSuccessStatusCode ? yaml : null;
     }
 
     private static string Json<T>(T value) => JsonSerializer.Serialize(value, SnapshotJson.Options);
