@@ -35,7 +35,7 @@ internal sealed record ContextEntry(string Name, string? Server, string? Token, 
 
 /// <summary>One simulation run, as <c>stepwise simulate --format json</c> prints it.</summary>
 internal sealed record SimulationRunOutput(
-    int Seed, int Nodes, int Services, string Faults, string? Sabotage, IReadOnlyList<string> Approve, bool Clients, bool Ok,
+    int Seed, int Nodes, int Services, string Faults, string? Sabotage, IReadOnlyList<string> Approve, bool Clients, bool Prometheus, bool Ok,
     IReadOnlyList<ViolationOutput> Violations, long Events, long Decisions, long Actions, IReadOnlyDictionary<string, int> Refusals, PlanOutput Plan,
     IReadOnlyDictionary<string, int> Counters, double SimulatedSeconds, double Seconds);
 

@@ -27,7 +27,13 @@ public enum FaultProfile
     /// <summary>The operator tries the forbidden moves: N+2 early, contract early, code before its data, two dependent services at once, promotion before the rehearsal.</summary>
     Forbidden = 1 << 6,
 
-    All = Crashes | Stale | Partitions | Slow | BadCanary | ControllerRestart | Forbidden,
+    /// <summary>
+    /// With <see cref="SimulationOptions.Prometheus"/>: the simulated Prometheus goes down for a few minutes, fails
+    /// single queries (an error answer, a timeout) and sometimes answers with the series of only some nodes.
+    /// </summary>
+    QueryFailures = 1 << 7,
+
+    All = Crashes | Stale | Partitions | Slow | BadCanary | ControllerRestart | Forbidden | QueryFailures,
 }
 
 /// <summary>The names of fault profiles as the command line spells them.</summary>
@@ -43,6 +49,7 @@ public static class FaultProfiles
         ("bad-canary", FaultProfile.BadCanary),
         ("controller-restart", FaultProfile.ControllerRestart),
         ("forbidden", FaultProfile.Forbidden),
+        ("query-failures", FaultProfile.QueryFailures),
         ("all", FaultProfile.All),
     ];
 

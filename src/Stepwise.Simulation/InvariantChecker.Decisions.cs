@@ -20,9 +20,11 @@ internal sealed partial class InvariantChecker
                     break;
                 case AdvanceRollout a:
                     Visit(a.Rollout, a.To);
+                    CheckBadCanaryHeld(a.Rollout, a.To);
                     break;
                 case ApproveRollout a:
                     Visit(a.Rollout, a.ResumeAt);
+                    CheckBadCanaryHeld(a.Rollout, a.ResumeAt);
                     break;
             }
         }
@@ -65,6 +67,21 @@ internal sealed partial class InvariantChecker
             {
                 Violate(GuaranteeId.G3, $"rollout {a.Rollout} started {release} while {change.Id} {Lower(phase)} on {SimWorld.Store} had baked only {(Now - done.Value).TotalSeconds:0}s of {world.Config.Policy.DataBake.TotalSeconds:0}s");
             }
+        }
+    }
+
+    /// <summary>
+    /// G7's analysis half: the bad canary (worse errors and latency on every source, heartbeats or Prometheus) never
+    /// leaves its canary stage for the rehearsal or the waves, whatever the analysis could read: a failing source gives
+    /// no data, and no data must never pass.
+    /// </summary>
+    private void CheckBadCanaryHeld(string rolloutId, RolloutPhase to)
+    {
+        var rollout = state.Rollouts.LastOrDefault(r => r.Id == rolloutId);
+        if (rollout is not null && rollout.Service == world.BadRelease.Service && rollout.To == world.BadRelease.Version &&
+            to is RolloutPhase.Rehearsing or RolloutPhase.RehearsalBake or RolloutPhase.Rereleasing or RolloutPhase.Waves or RolloutPhase.Complete)
+        {
+            Violate(GuaranteeId.G7, $"rollout {rolloutId} of {rollout.To} of {rollout.Service} has a failing canary, yet it moved on to {Names.Of(to)}: a failed analysis must roll back");
         }
     }
 

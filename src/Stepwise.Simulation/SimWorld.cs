@@ -54,6 +54,10 @@ public sealed class SimWorld
         ServiceCount = options.Services;
         var clients = options.Clients is not null;
         var (declared, registered) = Declare(options.Services, options.Analysis, clients);
+        if (options.Prometheus)
+        {
+            declared = declared with { Policy = WithPrometheus(declared.Policy) };
+        }
         if (options.Approve.Count > 0)
         {
             declared = declared with { Policy = declared.Policy with { Approve = options.Approve } };
@@ -147,6 +151,22 @@ public sealed class SimWorld
             TimeSpan.FromMinutes(5),
             MarginalAction.Pause),
         new RetentionPolicy(TimeSpan.FromMinutes(10), TimeSpan.FromDays(30), TimeSpan.FromDays(90)));
+
+    /// <summary>The simulated policy's analysis metrics read from Prometheus: the same metrics, with PromQL templates over the apps' series.</summary>
+    public static Policy WithPrometheus(Policy policy) => policy with
+    {
+        Analysis = policy.Analysis with
+        {
+            Metrics = policy.Analysis.Metrics.Select(m => m with
+            {
+                Prometheus = m.Name == StandardMetrics.ErrorRate
+                    ? new MetricQuery(
+                        Events: "sum by (node) (increase(http_request_errors_total{service=\"{{service}}\", version=\"{{release}}\", node=~\"{{nodes}}\"}[{{range}}]))",
+                        Total: "sum by (node) (increase(http_requests_total{service=\"{{service}}\", version=\"{{release}}\", node=~\"{{nodes}}\"}[{{range}}]))")
+                    : new MetricQuery(Query: "max by (node) (http_request_latency_ms{service=\"{{service}}\", version=\"{{release}}\", node=~\"{{nodes}}\"})"),
+            }).ToList(),
+        },
+    };
 
     private static string Op(int service, int version) => $"GET /svc-{service}/v{version}";
 

@@ -16,6 +16,13 @@ public sealed partial class Simulation
     private const double RequestsPerSecond = 20;
     private const int LatencySamplesPerHeartbeat = 20;
 
+    /// <summary>The share of failed requests of a good release and of the bad canary, and how much slower the bad canary is.</summary>
+    private const double GoodErrorRate = 0.002, BadErrorRate = 0.05, BadLatencyFactor = 1.8;
+
+    /// <summary>Whether node <paramref name="i"/> runs the bad canary now (the bad-canary fault).</summary>
+    private bool Bad(int i) =>
+        options.Faults.HasFlag(FaultProfile.BadCanary) && SimWorld.ServiceName(world.NodeService[i]) == world.BadRelease.Service && agents.Running[i] == world.BadRelease.Ordinal;
+
     /// <summary>
     /// Reachable agents whose last heartbeat is <see cref="HeartbeatInterval"/> old report (no event per node per tick);
     /// anything new (an install, a restart, a reconnect) is reported at once.
@@ -48,10 +55,10 @@ public sealed partial class Simulation
         var node = planner.Nodes.Report(id, service, release, NodeHealth.Healthy, now);
         if (options.Analysis && planner.MayServe(node) && planner.Samples.Collecting(service))
         {
-            var bad = options.Faults.HasFlag(FaultProfile.BadCanary) && service == world.BadRelease.Service && agents.Running[i] == world.BadRelease.Ordinal;
+            var bad = Bad(i);
             var requests = (long)Math.Min(5_000, Math.Max(0, (now - since).TotalSeconds) * RequestsPerSecond);
-            var errors = Errors(requests, bad ? 0.05 : 0.002);
-            var latencies = Latencies(requests, bad ? 1.8 : 1.0);
+            var errors = Errors(requests, bad ? BadErrorRate : GoodErrorRate);
+            var latencies = Latencies(requests, bad ? BadLatencyFactor : 1.0);
             planner.Samples.Add(id, service, release, requests, errors, latencies);
             tape?.Invoke(new TapeHeartbeat(now, id, service, release, requests, errors, latencies));
             return;
@@ -59,35 +66,18 @@ public sealed partial class Simulation
         tape?.Invoke(new TapeHeartbeat(now, id, service, release, 0, 0, []));
     }
 
-    /// <summary>Log-normal latencies around 100 ms (Box-Muller for the normal draw), at most <see cref="LatencySamplesPerHeartbeat"/>.</summary>
+    /// <summary>Log-normal latencies around 100 ms × <paramref name="factor"/>, at most <see cref="LatencySamplesPerHeartbeat"/>.</summary>
     private double[] Latencies(long requests, double factor)
     {
         var values = new double[Math.Min(requests, LatencySamplesPerHeartbeat)];
         for (var k = 0; k < values.Length; k++)
         {
-            var z = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-            values[k] = Math.Round(100 * factor * Math.Exp(0.3 * z), 3);
+            values[k] = Draws.Latency(random, 100 * factor);
         }
         return values;
     }
 
-    /// <summary>Failed requests among <paramref name="requests"/> at <paramref name="rate"/>: Poisson (Knuth) when rare, normal otherwise.</summary>
-    private long Errors(long requests, double rate)
-    {
-        var mean = requests * rate;
-        if (mean < 30)
-        {
-            var limit = Math.Exp(-mean);
-            long k = 0;
-            for (var p = random.NextDouble(); p > limit; p *= random.NextDouble())
-            {
-                k++;
-            }
-            return Math.Min(k, requests);
-        }
-        var z = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-        return Math.Clamp((long)Math.Round(mean + z * Math.Sqrt(mean * (1 - rate))), 0, requests);
-    }
+    private long Errors(long requests, double rate) => Draws.Errors(random, requests, rate);
 
     private void EnsureInstall(int i)
     {
@@ -121,6 +111,7 @@ public sealed partial class Simulation
         {
             return;
         }
+        ScrapeBeforeChange(i);
         agents.Installing[i] = -1;
         agents.Running[i] = release;
         agents.Stray[i] = false;
@@ -135,6 +126,7 @@ public sealed partial class Simulation
         {
             return;
         }
+        ScrapeBeforeChange(i);
         agents.Alive[i] = false;
         agents.Installing[i] = -1;
         agents.Token[i]++;
@@ -148,6 +140,7 @@ public sealed partial class Simulation
     private void Restart(int i, bool reimage)
     {
         pendingFaults--;
+        ScrapeBeforeChange(i);
         agents.Alive[i] = true;
         if (reimage && agents.Running[i] != 0)
         {

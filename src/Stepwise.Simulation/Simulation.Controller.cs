@@ -30,6 +30,7 @@ public sealed partial class Simulation
             control.Services.Add(new ServiceStatus(service.Name, SimWorld.Base));
         }
         planner = new TickPlanner(new NodeTable(), new SampleCollector(), decider);
+        ConnectPrometheus();
         var nodes = new List<Node>(options.Nodes);
         var joins = new List<(DateTimeOffset At, int Node)>();
         for (var i = 0; i < options.Nodes; i++)
@@ -63,6 +64,7 @@ public sealed partial class Simulation
     {
         RefreshHeartbeats();
         planner.Nodes.TakeDirty(); // the flush: the store is this process's memory here
+        RefreshQueries();
         var plan = planner.Plan(control.Config, new ControlState(control.Services, control.Rollouts, control.DataPhases, control.Plans, control.Requests, control.Overrides, control.Alerts), now,
             clients: ClientTelemetry());
         var decisions = plan.Decisions;
@@ -246,6 +248,7 @@ public sealed partial class Simulation
         persisted = null;
         control = new ControllerState(snapshot with { Nodes = [] });
         planner = new TickPlanner(new NodeTable(), new SampleCollector(), decider) { LivenessFrom = now };
+        ConnectPrometheus();
         planner.Nodes.Load(snapshot.Nodes);
         controllerUp = true;
         tape?.Invoke(new TapeControllerUp(now));

@@ -84,6 +84,7 @@ public sealed partial class Simulation
             nodeIndex[world.NodeIds[i]] = i;
             agents.Desired[i] = 0;
         }
+        StartPrometheus();
         StartController();
         checker = new InvariantChecker(world, agents, store, control, id => planner.Nodes.Find(id), population) { Trail = trail.Render, Now = now };
         op = new Operator(this);
@@ -131,6 +132,7 @@ public sealed partial class Simulation
         {
             checker.CrossCheck();
         }
+        CountQueries();
         var plan = control.Plans.FirstOrDefault(p => p.Plan == SimWorld.PlanId);
         return new SimulationResult(
             options,

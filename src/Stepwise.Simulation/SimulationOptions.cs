@@ -25,6 +25,13 @@ public sealed record SimulationOptions(
     public bool Analysis { get; init; } = true;
 
     /// <summary>
+    /// The analysis reads its metrics from Prometheus (PromQL templates, <see cref="Core.Analysis.MetricSpec.Prometheus"/>)
+    /// instead of the heartbeats: Core plans the queries, a simulated Prometheus answers them from the nodes' own
+    /// counters (with <see cref="FaultProfile.QueryFailures"/>, not always), and Core assembles the answers for Decide.
+    /// </summary>
+    public bool Prometheus { get; init; }
+
+    /// <summary>
     /// The fleet meets the controller for the first time: every node joins by heartbeat before the first tick and is
     /// admitted by it, as agents join a new server (otherwise half the nodes start provisioned, half admitted earlier).
     /// </summary>
@@ -60,6 +67,10 @@ public sealed record SimulationOptions(
         if (ApproveAfter < TimeSpan.Zero)
         {
             return $"the approval delay must not be negative (got {ApproveAfter})";
+        }
+        if (Prometheus && !Analysis)
+        {
+            return "--prometheus needs the canary analysis: without it there is no metric to query";
         }
         if (Clients?.Validate() is { } clients)
         {

@@ -43,6 +43,29 @@ public class SimulateCommandTests
     }
 
     [Fact]
+    public void prometheus_runs_judge_the_canaries_on_the_simulated_prometheus_and_replay_with_the_flag()
+    {
+        var (code, output, error) = Run("--nodes", "30", "--services", "3", "--seed", "3", "--faults", "bad-canary,query-failures", "--prometheus", "--format", "json");
+
+        code.ShouldBe(0, error);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        root.GetProperty("prometheus").GetBoolean().ShouldBeTrue();
+        root.GetProperty("faults").GetString().ShouldBe("bad-canary,query-failures");
+        root.GetProperty("violations").GetArrayLength().ShouldBe(0);
+        var counters = root.GetProperty("counters");
+        counters.GetProperty("prometheus queries answered").GetInt32().ShouldBeGreaterThan(0);
+        counters.GetProperty("bad canary rollout ended rolledBack").GetInt32().ShouldBe(1);
+        Stepwise.Cli.Commands.SimulateCommand.Replay(new SimulationOptions(30, 3, 3, FaultProfile.QueryFailures) { Prometheus = true })
+            .ShouldEndWith("--faults query-failures --prometheus");
+
+        var (text, textOutput, _) = Run("--nodes", "20", "--seed", "1", "--prometheus");
+        text.ShouldBe(0);
+        textOutput.ShouldContain(", prometheus");
+        textOutput.ShouldContain("prometheus queries answered");
+    }
+
+    [Fact]
     public void json_output_is_one_object_with_violations_events_decisions_refusals_and_seconds()
     {
         var (code, output, _) = Run("--nodes", "30", "--seed", "2", "--faults", "forbidden", "--format", "json");

@@ -29,7 +29,7 @@ public class NamesTests
     [Fact]
     public void fault_profile_names_may_only_grow()
     {
-        FaultProfiles.Known.ShouldBe(["none", "crashes", "stale", "partitions", "slow", "bad-canary", "controller-restart", "forbidden", "all"]);
+        FaultProfiles.Known.ShouldBe(["none", "crashes", "stale", "partitions", "slow", "bad-canary", "controller-restart", "forbidden", "query-failures", "all"]);
         FaultProfiles.Describe(FaultProfile.All).ShouldBe("all");
         FaultProfiles.Describe(FaultProfile.Stale | FaultProfile.Slow).ShouldBe("stale,slow");
     }

@@ -33,12 +33,13 @@ public static class SimulateCommand
         var approve = new Option<string[]>("--approve") { Description = "An approval gate of the policy (after-canary, after-rehearsal, before-waves; repeatable): every rollout waits there for the simulated operator.", AllowMultipleArgumentsPerToken = false };
         var approveAfter = new Option<string>("--approve-after") { Description = "How long the simulated operator watches a rollout at a gate before approving it.", DefaultValueFactory = _ => "5m" };
         var clients = new Option<bool>("--clients") { Description = "Client populations (G8): client versions call svc-0 and age out, the operator removes operations and raises minimum versions, and the checker holds the run to G8." };
+        var prometheus = new Option<bool>("--prometheus") { Description = "The analysis reads error_rate and latency_ms from a simulated Prometheus (PromQL templates planned and assembled by the server's code) instead of the heartbeats; with the query-failures fault it fails now and then." };
         var seeds = new Option<int>("--seeds") { Description = "Run this many seeds, from --seed on, and report only the seeds with a violation and a total.", DefaultValueFactory = _ => 1 };
         var format = CliOutput.FormatOption();
 
         var command = new Command("simulate", "Run the deterministic fleet simulation with injected faults and check the guarantees after every event.")
         {
-            nodes, services, seed, faults, sabotage, approve, approveAfter, clients, seeds, format,
+            nodes, services, seed, faults, sabotage, approve, approveAfter, clients, prometheus, seeds, format,
         };
         command.SetAction(parse =>
         {
@@ -78,7 +79,7 @@ public static class SimulateCommand
                 error.WriteLine($"error: --approve-after {parse.GetValue(approveAfter)}: write a duration such as 30s, 5m or 1h");
                 return ExitCodes.BadInput;
             }
-            var options = new SimulationOptions(parse.GetValue(nodes), parse.GetValue(services), parse.GetValue(seed), profile, rule) { Approve = gates, ApproveAfter = delay, Clients = parse.GetValue(clients) ? ClientPopulation.Default : null };
+            var options = new SimulationOptions(parse.GetValue(nodes), parse.GetValue(services), parse.GetValue(seed), profile, rule) { Approve = gates, ApproveAfter = delay, Clients = parse.GetValue(clients) ? ClientPopulation.Default : null, Prometheus = parse.GetValue(prometheus) };
             if (options.Validate() is { } invalid)
             {
                 error.WriteLine($"error: {invalid}");
@@ -130,7 +131,7 @@ public static class SimulateCommand
                 output.WriteLine($"seed {r.Options.Seed}: {r.Violations[0].Guarantee} {r.Violations[0].Message}");
                 output.WriteLine($"  replay: {Replay(r.Options)}");
             }
-            output.WriteLine($"simulate: seeds {first.Seed}-{first.Seed + count - 1}, {first.Nodes} nodes, {first.Services} services, faults {FaultProfiles.Describe(first.Faults)}{(first.Clients is not null ? ", clients" : "")}: " +
+            output.WriteLine($"simulate: seeds {first.Seed}-{first.Seed + count - 1}, {first.Nodes} nodes, {first.Services} services, faults {FaultProfiles.Describe(first.Faults)}{(first.Clients is not null ? ", clients" : "")}{(first.Prometheus ? ", prometheus" : "")}: " +
                 $"{count - failed.Count} clean, {failed.Count} with a violation ({results.Sum(r => r.Decisions):N0} decisions, {results.Sum(r => r.Events):N0} events, {seconds:0.0} s)");
         }
         return failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Refused;
@@ -142,11 +143,12 @@ public static class SimulateCommand
         (o.Sabotage is { } s ? $" --sabotage {s.Breaks().Name()}" : "") +
         string.Concat(o.Approve.Select(g => $" --approve {Names.Of(g)}")) +
         (o.Approve.Count > 0 ? $" --approve-after {Durations.Format(o.ApproveAfter)}" : "") +
-        (o.Clients is not null ? " --clients" : "");
+        (o.Clients is not null ? " --clients" : "") +
+        (o.Prometheus ? " --prometheus" : "");
 
     private static SimulationRunOutput ToJson(SimulationResult r, double seconds) => new(
         r.Options.Seed, r.Options.Nodes, r.Options.Services, FaultProfiles.Describe(r.Options.Faults), r.Options.Sabotage?.Breaks().Name(),
-        r.Options.Approve.Select(g => Names.Of(g)).ToList(), r.Options.Clients is not null, r.Ok,
+        r.Options.Approve.Select(g => Names.Of(g)).ToList(), r.Options.Clients is not null, r.Options.Prometheus, r.Ok,
         r.Violations.Select(v => new ViolationOutput(v.Guarantee, v.Name, v.At, v.Message, Replay(r.Options), v.Trail)).ToList(),
         r.Events, r.Decisions, r.Actions, r.Refusals, new PlanOutput(r.PlanState, r.PlanStep, r.PlanSteps), r.Counters, r.SimulatedSeconds, Math.Round(seconds, 3));
 
@@ -178,7 +180,7 @@ public static class SimulateCommand
         var console = CliOutput.Console(output);
         var o = r.Options;
         console.WriteLine($"simulate: seed {o.Seed}, {o.Nodes} nodes, {o.Services} services, faults {FaultProfiles.Describe(o.Faults)}" +
-                          (o.Sabotage is { } s ? $", sabotage {s.Breaks().Name()}" : "") + (o.Clients is not null ? ", clients" : ""));
+                          (o.Sabotage is { } s ? $", sabotage {s.Breaks().Name()}" : "") + (o.Clients is not null ? ", clients" : "") + (o.Prometheus ? ", prometheus" : ""));
         var summary = new Table().AddColumn("").AddColumn("");
         summary.HideHeaders();
         summary.AddRow("result", r.Ok ? "ok: no violation" : $"{r.Violations.Count} violation(s)");

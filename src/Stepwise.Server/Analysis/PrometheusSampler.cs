@@ -10,7 +10,9 @@ namespace Stepwise.Server.Analysis;
 /// (<see cref="MetricSpec.Prometheus"/>), on every replica (the leader judges on the answers; the others show the same
 /// analysis in their views and dashboards, since every replica tracks the stages the leader runs): for every stage in analysis, each side (canary and baseline,
 /// by Core's <see cref="SampleCollector.Sides"/>) is queried over the whole stage so far, again every half analysis
-/// interval, so the judgement due each interval reads samples at most that old. The reconciler reads the last results
+/// interval, so the judgement due each interval reads samples at most that old. What to ask and what the answers mean
+/// are Core's (<see cref="PrometheusPlan"/>, which the simulator runs against its model of Prometheus); this class
+/// runs the queries over HTTP. The reconciler reads the last results
 /// (<see cref="Current"/>) without waiting on Prometheus: a slow or failing Prometheus delays data, never a tick. A
 /// query that fails leaves its metric without data, with the reason in its analysis ("prometheus: ...").
 /// </summary>
@@ -18,9 +20,6 @@ public sealed class PrometheusSampler(ServerRuntime runtime, HttpClient http, IL
 {
     /// <summary>The largest answer read from Prometheus.</summary>
     public const int MaxAnswerBytes = 16 * 1024 * 1024;
-
-    /// <summary>Prometheus refuses a range query of more than 11,000 points per series; the step grows to stay below.</summary>
-    private const int MaxRangePoints = 10_000;
 
     private readonly SemaphoreSlim concurrency = new(4, 4);
     private Dictionary<string, (DateTimeOffset At, RolloutSamples Samples)> byStage = new(StringComparer.Ordinal);
@@ -65,7 +64,7 @@ public sealed class PrometheusSampler(ServerRuntime runtime, HttpClient http, IL
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         var analysis = runtime.Config.Config.Policy.Analysis;
-        var metrics = analysis.Metrics.Where(m => m.Prometheus is not null).ToList();
+        var metrics = PrometheusPlan.Metrics(analysis);
         var stages = metrics.Count == 0 ? [] : runtime.Samples.Tracked();
         if (stages.Count == 0)
         {
@@ -73,98 +72,37 @@ public sealed class PrometheusSampler(ServerRuntime runtime, HttpClient http, IL
             return;
         }
         var now = runtime.Time.GetUtcNow();
-        var every = analysis.Interval / 2 < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : analysis.Interval / 2;
         var cached = Volatile.Read(ref byStage);
         var next = new Dictionary<string, (DateTimeOffset, RolloutSamples)>(StringComparer.Ordinal);
         List<Node>? nodes = null;
         foreach (var rollout in stages)
         {
             var key = SampleCollector.StageKey(rollout);
-            if (cached.TryGetValue(key, out var entry) && now - entry.At < every && now >= entry.At)
+            if (cached.TryGetValue(key, out var entry) && PrometheusPlan.Fresh(analysis, entry.At, now))
             {
                 next[key] = entry;
                 continue;
             }
             nodes ??= runtime.Nodes.All();
-            var (canary, baseline) = SampleCollector.Sides(rollout, nodes);
-            var samples = await Task.WhenAll(metrics.Select(m => MetricAsync(m, rollout, canary, baseline, now, cancellationToken)));
-            next[key] = (now, new RolloutSamples(rollout.Id, rollout.Phase, samples));
+            var plan = PrometheusPlan.Plan(rollout, metrics, nodes, now);
+            if (runtime.Options.Prometheus is null)
+            {
+                next[key] = (now, PrometheusPlan.Unavailable(plan));
+                continue;
+            }
+            var answers = await Task.WhenAll(plan.Queries.Select(q => AskAsync(q, cancellationToken)));
+            next[key] = (now, PrometheusPlan.Assemble(plan, answers));
         }
         Volatile.Write(ref byStage, next);
     }
 
-    private async Task<MetricSamples> MetricAsync(MetricSpec metric, Rollout rollout, List<string> canary, List<string> baseline, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var query = metric.Prometheus!;
-        var start = rollout.PhaseSince < now ? rollout.PhaseSince : now;
-        if (runtime.Options.Prometheus is null)
-        {
-            return new MetricSamples(metric.Name, [], [], Problem: "prometheus: the server has no Prometheus to query (start it with --prometheus URL)");
-        }
-        async Task<(List<double>? Values, string? Error)> Side(string role, string release, List<string> nodes)
-        {
-            if (nodes.Count == 0)
-            {
-                return ([], null);
-            }
-            var template = role switch { "events" => query.Events!, "total" => query.Total!, _ => query.Query! };
-            var promql = MetricQuery.Fill(template, rollout.Service, release, MetricQuery.Sample(nodes), now - start);
-            return role == "query"
-                ? await RangeAsync(promql, start, now, query.StepOrDefault, cancellationToken)
-                : await InstantAsync(promql, now, cancellationToken);
-        }
-        if (metric.Kind == MetricKind.Distribution)
-        {
-            var c = await Side("query", rollout.CanaryRelease, canary);
-            var b = await Side("query", rollout.From, baseline);
-            return new MetricSamples(metric.Name, c.Values ?? [], b.Values ?? [], Problem: Problem(("canary", c.Error), ("baseline", b.Error)));
-        }
-        var ce = await Side("events", rollout.CanaryRelease, canary);
-        var ct = await Side("total", rollout.CanaryRelease, canary);
-        var be = await Side("events", rollout.From, baseline);
-        var bt = await Side("total", rollout.From, baseline);
-        var (canaryEvents, canaryTotal, canaryError) = Counts(ce, ct);
-        var (baselineEvents, baselineTotal, baselineError) = Counts(be, bt);
-        return new MetricSamples(metric.Name, [], [], canaryEvents, canaryTotal, baselineEvents, baselineTotal,
-            Problem(("canary", canaryError), ("baseline", baselineError)));
-    }
+    private Task<QueryAnswer> AskAsync(PlannedQuery query, CancellationToken cancellationToken) => query.Step is not { } step
+        ? AskAsync("api/v1/query", query.PromQL, [new("time", Seconds(query.End))], query.MaxPoints, cancellationToken)
+        : AskAsync("api/v1/query_range", query.PromQL,
+            [new("start", Seconds(query.Start)), new("end", Seconds(query.End)), new("step", step.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture))],
+            query.MaxPoints, cancellationToken);
 
-    /// <summary>A side's events and total: the sums of what the two queries returned, whole and not negative, events within the total.</summary>
-    private static (long Events, long Total, string? Error) Counts((List<double>? Values, string? Error) events, (List<double>? Values, string? Error) total)
-    {
-        if (events.Error is not null || total.Error is not null)
-        {
-            return (0, 0, events.Error is not null ? $"events: {events.Error}" : $"total: {total.Error}");
-        }
-        var e = Whole(events.Values!.Sum());
-        var t = Whole(total.Values!.Sum());
-        return e > t ? (0, 0, $"events ({e}) above total ({t}): check that both queries count the same requests") : (e, t, null);
-    }
-
-    private static long Whole(double value) => value <= 0 || !double.IsFinite(value) ? 0 : value >= long.MaxValue ? long.MaxValue : (long)Math.Round(value);
-
-    private static string? Problem(params (string Side, string? Error)[] errors)
-    {
-        var failed = errors.Where(e => e.Error is not null).Select(e => $"{e.Side}: {e.Error}").ToList();
-        return failed.Count == 0 ? null : "prometheus: " + string.Join("; ", failed);
-    }
-
-    private Task<(List<double>?, string?)> InstantAsync(string promql, DateTimeOffset at, CancellationToken cancellationToken) =>
-        AskAsync("api/v1/query", promql, [new("time", Seconds(at))], SampleCollector.MaxLatencySamples, cancellationToken);
-
-    private Task<(List<double>?, string?)> RangeAsync(string promql, DateTimeOffset start, DateTimeOffset end, TimeSpan step, CancellationToken cancellationToken)
-    {
-        var span = end - start;
-        if (span / step > MaxRangePoints)
-        {
-            step = span / MaxRangePoints;
-        }
-        return AskAsync("api/v1/query_range", promql,
-            [new("start", Seconds(start)), new("end", Seconds(end)), new("step", step.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture))],
-            SampleCollector.MaxLatencySamples, cancellationToken);
-    }
-
-    private async Task<(List<double>?, string?)> AskAsync(string path, string promql, List<KeyValuePair<string, string>> parameters, int maxPoints, CancellationToken cancellationToken)
+    private async Task<QueryAnswer> AskAsync(string path, string promql, List<KeyValuePair<string, string>> parameters, int maxPoints, CancellationToken cancellationToken)
     {
         var url = new Uri(new Uri(runtime.Options.Prometheus!.AbsoluteUri.TrimEnd('/') + "/"), path);
         await concurrency.WaitAsync(cancellationToken);
@@ -198,17 +136,17 @@ public sealed class PrometheusSampler(ServerRuntime runtime, HttpClient http, IL
             concurrency.Release();
         }
 
-        (List<double>?, string?) Succeeded(List<double> values)
+        QueryAnswer Succeeded(List<double> values)
         {
             runtime.Metrics.AnalysisQueries.WithLabels("ok").Inc();
-            return (values, null);
+            return QueryAnswer.Of(values);
         }
 
-        (List<double>?, string?) Failed(string error)
+        QueryAnswer Failed(string error)
         {
             runtime.Metrics.AnalysisQueries.WithLabels("error").Inc();
             log.LogWarning("Prometheus query for the canary analysis failed: {Error} (query: {Query})", error, promql.Length > 500 ? promql[..500] + "…" : promql);
-            return (null, error);
+            return QueryAnswer.Failed(error);
         }
     }
 
