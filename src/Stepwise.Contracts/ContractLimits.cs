@@ -29,6 +29,10 @@ public sealed record ContractLimits(long MaxFileBytes = ContractLimits.DefaultMa
             {
                 throw TooLarge(displayPath, stream.Length);
             }
+            if (stream.CanSeek && ReadWhole(stream) is { } whole)
+            {
+                return whole;
+            }
             using var buffer = new MemoryStream(stream.CanSeek ? (int)Math.Min(stream.Length, int.MaxValue) : 0);
             var chunk = new byte[81920];
             while (true)
@@ -50,6 +54,19 @@ public sealed record ContractLimits(long MaxFileBytes = ContractLimits.DefaultMa
         {
             throw new ContractInputException($"cannot read the file: {e.Message}", displayPath, inner: e);
         }
+    }
+
+    /// <summary>A file of known length read straight into an array of that length (no copy); null when it changed size while read.</summary>
+    private static byte[]? ReadWhole(FileStream stream)
+    {
+        var bytes = new byte[stream.Length];
+        var done = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        if (done != bytes.Length || stream.ReadByte() != -1)
+        {
+            stream.Position = 0;
+            return null;
+        }
+        return bytes;
     }
 
     private ContractInputException TooLarge(string displayPath, long? size) =>
