@@ -27,6 +27,63 @@ public sealed class SeverityPinTests
         CompatRules.Get("schema-default-changed").Severity.ShouldBe(Severity.Error);
         CompatRules.Get("response-format-changed").Severity.ShouldBe(Severity.Error);
         CompatRules.Get("request-parameter-removed").Severity.ShouldBe(Severity.Warning);
+        CompatRules.Get("request-parameter-removed-before-sunset").Severity.ShouldBe(Severity.Error);
+        CompatRules.Get("request-parameter-sunset-moved-earlier").Severity.ShouldBe(Severity.Error);
+        CompatRules.Get("request-parameter-sunset-invalid").Severity.ShouldBe(Severity.Warning);
+        foreach (var scope in CompatRules.SchemaScopes)
+        {
+            CompatRules.Get($"{scope}-variant-exclusivity-added").Severity.ShouldBe(Severity.Warning);
+            CompatRules.Get($"{scope}-variant-exclusivity-removed").Severity.ShouldBe(Severity.Warning);
+            CompatRules.Get($"{scope}-multiple-of-changed").Severity.ShouldBe(Severity.Error);
+        }
+        Stepwise.Contracts.Protobuf.ProtobufRules.ExtensionNoDelete.Severity.ShouldBe(Severity.Error);
+        Stepwise.Contracts.Protobuf.ProtobufRules.EnumSameType.Severity.ShouldBe(Severity.Error);
+        Stepwise.Contracts.Protobuf.ProtobufRules.FieldSameUtf8Validation.Severity.ShouldBe(Severity.Error);
+    }
+
+    /// <summary>
+    /// A deprecated parameter's x-sunset is a promise to callers like an operation's: breaking it is an error in every
+    /// mode (backward keeps its severity in fleet), and a date that cannot be read is a warning.
+    /// </summary>
+    [Fact]
+    public void a_parameter_sunset_promise_broken_is_a_backward_error_in_fleet_mode()
+    {
+        static string Deprecated(string sunset) => Param("""{"name": "q", "in": "query", "deprecated": true, "x-sunset": "SUNSET", "schema": {"type": "string"}}""".Replace("SUNSET", sunset, StringComparison.Ordinal));
+        using var files = new ContractFiles();
+        var fleet = CompatRunner.Run(files.Write("old.json", Deprecated("2999-01-01")), files.Write("new.json", Deprecated("2998-01-01")), ContractKind.OpenApi, CompatMode.Fleet, cancellationToken: TestContext.Current.CancellationToken)
+            .Findings.Select(f => (f.RuleId, f.Direction, f.Severity)).ToArray();
+        fleet.ShouldBe([("request-parameter-sunset-moved-earlier", Direction.Backward, Severity.Error)]);
+        Strict(Deprecated("2999-01-01"), Op("""{"responses": {"204": {"description": "ok"}}}"""))
+            .ShouldBe([("request-parameter-removed", Direction.Backward, Severity.Warning), ("request-parameter-removed-before-sunset", Direction.Backward, Severity.Error)], ignoreOrder: true);
+        Strict(Deprecated("2999-01-01"), Deprecated("someday")).ShouldBe([("request-parameter-sunset-invalid", Direction.Backward, Severity.Warning)]);
+    }
+
+    /// <summary>
+    /// oneOf and anyOf differ only on a value that matches several alternatives; whether the alternatives overlap is not
+    /// decided exactly, so the switch is a warning, in the one pairing it can break. In fleet mode a request narrowing keeps
+    /// it, a request widening is an expand step.
+    /// </summary>
+    [Fact]
+    public void switching_one_of_and_any_of_is_a_warning_in_the_pairing_it_narrows()
+    {
+        const string alternatives = """[{"type": "object", "properties": {"a": {"type": "string"}}}, {"type": "object", "properties": {"b": {"type": "string"}}}]""";
+        var oneOf = "{\"oneOf\": " + alternatives + "}";
+        var anyOf = "{\"anyOf\": " + alternatives + "}";
+        Strict(Spec.RequestBody(oneOf), Spec.RequestBody(anyOf)).ShouldBe([("request-variant-exclusivity-removed", Direction.Forward, Severity.Warning)]);
+        Strict(Spec.RequestBody(anyOf), Spec.RequestBody(oneOf)).ShouldBe([("request-variant-exclusivity-added", Direction.Backward, Severity.Warning)]);
+        Strict(Spec.ResponseBody(oneOf), Spec.ResponseBody(anyOf)).ShouldBe([("response-variant-exclusivity-removed", Direction.Backward, Severity.Warning)]);
+    }
+
+    /// <summary>multipleOf is compared by divisibility: 4 to 2 admits more (old readers break), 2 to 4 less (new readers break).</summary>
+    [Fact]
+    public void a_multiple_of_change_is_an_error_only_in_the_pairing_whose_reader_rejects()
+    {
+        Strict(Spec.ResponseBody("""{"type": "integer", "multipleOf": 4}"""), Spec.ResponseBody("""{"type": "integer", "multipleOf": 2}"""))
+            .ShouldBe([("response-multiple-of-changed", Direction.Backward, Severity.Error)]);
+        Strict(Spec.RequestBody("""{"type": "integer", "multipleOf": 4}"""), Spec.RequestBody("""{"type": "integer", "multipleOf": 2}"""))
+            .ShouldBe([("request-multiple-of-changed", Direction.Forward, Severity.Error)]);
+        Strict(Spec.RequestBody("""{"type": "integer", "multipleOf": 2}"""), Spec.RequestBody("""{"type": "integer", "multipleOf": 4}"""))
+            .ShouldBe([("request-multiple-of-changed", Direction.Backward, Severity.Error)]);
     }
 
     [Theory]

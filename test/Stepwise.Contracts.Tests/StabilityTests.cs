@@ -164,6 +164,15 @@ public sealed class StabilityTests
         "response-extensible-enum-value-added",
         "schema-extensible-enum-value-removed",
         "schema-extensible-enum-value-added",
+        "request-parameter-removed-before-sunset",
+        "request-parameter-sunset-moved-earlier",
+        "request-parameter-sunset-invalid",
+        "request-variant-exclusivity-added",
+        "request-variant-exclusivity-removed",
+        "response-variant-exclusivity-added",
+        "response-variant-exclusivity-removed",
+        "schema-variant-exclusivity-added",
+        "schema-variant-exclusivity-removed",
     ];
 
     [Fact]

@@ -76,6 +76,73 @@ public sealed class SunsetAndExtensibleEnumTests
         Compare(Deprecated("2026-09-01"), Deprecated("2026-09-01")).ShouldBeEmpty();
     }
 
+    [Fact]
+    public void an_operation_deprecated_in_this_release_with_a_sunset_that_is_not_a_date_is_a_warning()
+    {
+        var findings = Compare(Spec.Operation("get", "/pets", $$$"""{"responses": {{{Ok}}}}"""), Deprecated("soon"));
+        findings.Select(f => (f.RuleId, f.Direction, f.Severity)).ShouldBe(
+            [("operation-deprecated", Direction.Backward, Severity.Info), ("operation-sunset-invalid", Direction.Backward, Severity.Warning)], ignoreOrder: true);
+        Compare(Spec.Operation("get", "/pets", $$$"""{"responses": {{{Ok}}}}"""), Deprecated("2026-09-01")).Select(f => f.RuleId).ShouldBe(["operation-deprecated"]);
+    }
+
+    private static string WithParameter(string parameter) =>
+        Spec.Operation("get", "/pets", $$$"""{"parameters": [{"name": "kind", "in": "query", "schema": {"type": "string"}{{{parameter}}}}], "responses": {{{Ok}}}}""");
+
+    private static string DeprecatedParameter(string sunset) => WithParameter($$$""", "deprecated": true, "x-sunset": "{{{sunset}}}" """);
+
+    private static readonly string NoParameter = Spec.Operation("get", "/pets", $$$"""{"responses": {{{Ok}}}}""");
+
+    [Theory]
+    [InlineData("2026-06-16", true)]
+    [InlineData("2026-06-15", false)]
+    [InlineData("2026-06-17T10:00:00Z", true)]
+    public void removing_a_deprecated_parameter_before_its_sunset_breaks_the_promise(string sunset, bool early)
+    {
+        var findings = Compare(DeprecatedParameter(sunset), NoParameter);
+        findings.ShouldContain(f => f.RuleId == "request-parameter-removed" && f.Severity == Severity.Warning);
+        var broken = findings.SingleOrDefault(f => f.RuleId == "request-parameter-removed-before-sunset");
+        if (early)
+        {
+            broken.ShouldNotBeNull().Severity.ShouldBe(Severity.Error);
+            broken.Direction.ShouldBe(Direction.Backward);
+            broken.Message.ShouldContain("GET /pets: query parameter 'kind'");
+            CompatPolicy.Apply(ContractKind.OpenApi, CompatMode.Fleet, [broken]).ShouldHaveSingleItem().Severity.ShouldBe(Severity.Error);
+        }
+        else
+        {
+            broken.ShouldBeNull();
+        }
+        Compare(DeprecatedParameter(sunset), NoParameter, Today.AddYears(1)).ShouldNotContain(f => f.RuleId == "request-parameter-removed-before-sunset");
+    }
+
+    [Fact]
+    public void a_parameter_sunset_is_a_promise_only_when_the_parameter_is_deprecated()
+    {
+        Compare(WithParameter(""", "x-sunset": "2027-01-01" """), NoParameter).Select(f => f.RuleId).ShouldBe(["request-parameter-removed"]);
+    }
+
+    [Fact]
+    public void moving_a_parameter_sunset_earlier_is_an_error_and_later_is_fine()
+    {
+        var earlier = Compare(DeprecatedParameter("2027-01-01"), DeprecatedParameter("2026-09-01")).ShouldHaveSingleItem();
+        earlier.RuleId.ShouldBe("request-parameter-sunset-moved-earlier");
+        earlier.Severity.ShouldBe(Severity.Error);
+        earlier.Direction.ShouldBe(Direction.Backward);
+        earlier.Message.ShouldContain("2027-01-01");
+        Compare(DeprecatedParameter("2026-09-01"), DeprecatedParameter("2027-01-01")).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void a_parameter_sunset_that_is_not_a_date_is_a_warning_when_removed_deprecated_or_changed()
+    {
+        Compare(DeprecatedParameter("soon"), NoParameter).Single(f => f.RuleId == "request-parameter-sunset-invalid").Severity.ShouldBe(Severity.Warning);
+        var newlyDeprecated = Compare(WithParameter(""), DeprecatedParameter("15/06/2026")).ShouldHaveSingleItem();
+        newlyDeprecated.RuleId.ShouldBe("request-parameter-sunset-invalid");
+        newlyDeprecated.Severity.ShouldBe(Severity.Warning);
+        newlyDeprecated.Message.ShouldContain("15/06/2026");
+        Compare(DeprecatedParameter("2026-09-01"), DeprecatedParameter("soon")).Select(f => f.RuleId).ShouldBe(["request-parameter-sunset-invalid"]);
+    }
+
     private static string Parameter(string values) =>
         Spec.Operation("get", "/pets", $$$"""{"parameters": [{"name": "kind", "in": "query", "schema": {"type": "string", "x-extensible-enum": [{{{values}}}]}}], "responses": {{{Ok}}}}""");
 

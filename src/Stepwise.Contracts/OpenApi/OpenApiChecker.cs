@@ -198,7 +198,7 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null, TimePr
                     {
                         findings.Add("deprecated-operation-removed", Direction.Backward, oldOp.Node,
                             $"{oldOp.Display} was removed; it was deprecated, so this is safe only if no caller has used it within the retention window (G6): check the recorded client calls before releasing.");
-                        Sunset.CheckRemoval(findings, oldOp.Node, oldOp.Display, today);
+                        Sunset.CheckRemoval(findings, Sunset.Operation, oldOp.Node, oldOp.Display, today);
                     }
                     else
                     {
@@ -242,7 +242,7 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null, TimePr
             {
                 findings.Add("operation-deprecated", Direction.Backward, n.Node, $"{op} is now deprecated: tell its callers; remove it in a later release once none calls it.");
             }
-            Sunset.CheckChange(findings, o.Node, n.Node, op);
+            Sunset.CheckChange(findings, Sunset.Operation, o.Node, n.Node, op);
             CompareParameters(o, n, op);
             CompareRequestBody(o, n, op);
             CompareResponses(o, n, op);
@@ -338,8 +338,10 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null, TimePr
                             $"{op}: required {ParamName(oldParam)} was removed; new callers do not send it and old servers (rollback, mixed fleet) reject their requests.",
                             Severity.Error);
                     }
+                    Sunset.CheckRemoval(findings, Sunset.Parameter, oldParam, $"{op}: {ParamName(oldParam)}", today);
                     continue;
                 }
+                Sunset.CheckChange(findings, Sunset.Parameter, oldParam, newParam, $"{op}: {ParamName(newParam)}");
                 if (!Required(oldParam) && Required(newParam))
                 {
                     findings.Add("request-parameter-required-added", Direction.Backward, newParam,

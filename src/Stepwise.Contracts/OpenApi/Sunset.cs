@@ -5,17 +5,24 @@ using Stepwise.Contracts.Schemas;
 namespace Stepwise.Contracts.OpenApi;
 
 /// <summary>
-/// <c>x-sunset</c> on a deprecated operation, as oasdiff reads it: the date until which callers were told the operation
-/// stays, written <c>YYYY-MM-DD</c> or as an RFC 3339 date-time (its UTC date counts).
+/// <c>x-sunset</c> on a deprecated operation or parameter, as oasdiff reads it: the date until which callers were told
+/// the element stays, written <c>YYYY-MM-DD</c> or as an RFC 3339 date-time (its UTC date counts).
 /// </summary>
 internal static class Sunset
 {
     public const string Extension = "x-sunset";
 
-    /// <summary>The operation's sunset date; <paramref name="written"/> is what the contract wrote when it is not a date.</summary>
-    public static DateOnly? Of(Node operation, out string? written)
+    /// <summary>The rules a sunset's promise is checked with, and what callers were told they could do until then.</summary>
+    public sealed record Element(string RemovedBeforeSunset, string MovedEarlier, string Invalid, string Use);
+
+    public static readonly Element Operation = new("deprecated-operation-removed-before-sunset", "operation-sunset-moved-earlier", "operation-sunset-invalid", "use it");
+
+    public static readonly Element Parameter = new("request-parameter-removed-before-sunset", "request-parameter-sunset-moved-earlier", "request-parameter-sunset-invalid", "send it");
+
+    /// <summary>The element's sunset date; <paramref name="written"/> is what the contract wrote when it is not a date.</summary>
+    public static DateOnly? Of(Node element, out string? written)
     {
-        written = operation.GetString(Extension);
+        written = element.GetString(Extension);
         if (written is null)
         {
             return null;
@@ -34,40 +41,47 @@ internal static class Sunset
         return null;
     }
 
-    /// <summary>What a removed, deprecated operation's sunset says about its removal, or nothing when it may go.</summary>
-    public static void CheckRemoval(FindingCollector findings, Node oldOperation, string display, DateOnly today)
+    /// <summary>What a removed element's sunset says about its removal, or nothing when it may go. Only a deprecated element's sunset is a promise.</summary>
+    public static void CheckRemoval(FindingCollector findings, Element kind, Node oldElement, string display, DateOnly today)
     {
-        var date = Of(oldOperation, out var unreadable);
+        if (!oldElement.GetBool("deprecated"))
+        {
+            return;
+        }
+        var date = Of(oldElement, out var unreadable);
         if (unreadable is not null)
         {
-            findings.Add("operation-sunset-invalid", Direction.Backward, oldOperation,
+            findings.Add(kind.Invalid, Direction.Backward, oldElement,
                 $"{display}: x-sunset '{Clip(unreadable)}' is not a date (write YYYY-MM-DD), so whether its removal keeps the promise made to callers cannot be checked.");
         }
         else if (date is { } sunset && today < sunset)
         {
-            findings.Add("deprecated-operation-removed-before-sunset", Direction.Backward, oldOperation,
-                $"{display} was removed before its x-sunset date {sunset:yyyy-MM-dd} ({sunset.DayNumber - today.DayNumber} days from {today:yyyy-MM-dd}): callers were told they could use it until then.");
+            findings.Add(kind.RemovedBeforeSunset, Direction.Backward, oldElement,
+                $"{display} was removed before its x-sunset date {sunset:yyyy-MM-dd} ({sunset.DayNumber - today.DayNumber} days from {today:yyyy-MM-dd}): callers were told they could {kind.Use} until then.");
         }
     }
 
-    /// <summary>A still-deprecated operation whose sunset moved earlier breaks the promise made to callers.</summary>
-    public static void CheckChange(FindingCollector findings, Node oldOperation, Node newOperation, string display)
+    /// <summary>
+    /// A deprecated element whose sunset is not a date (deprecated before or in this release), or that was deprecated
+    /// before and whose sunset moved earlier, breaks the promise made to callers.
+    /// </summary>
+    public static void CheckChange(FindingCollector findings, Element kind, Node oldElement, Node newElement, string display)
     {
-        if (!oldOperation.GetBool("deprecated") || !newOperation.GetBool("deprecated"))
+        if (!newElement.GetBool("deprecated"))
         {
             return;
         }
-        var before = Of(oldOperation, out _);
-        var after = Of(newOperation, out var unreadable);
+        var before = oldElement.GetBool("deprecated") ? Of(oldElement, out _) : null;
+        var after = Of(newElement, out var unreadable);
         if (unreadable is not null)
         {
-            findings.Add("operation-sunset-invalid", Direction.Backward, newOperation,
-                $"{display}: x-sunset '{Clip(unreadable)}' is not a date (write YYYY-MM-DD): callers cannot tell until when the operation stays.");
+            findings.Add(kind.Invalid, Direction.Backward, newElement,
+                $"{display}: x-sunset '{Clip(unreadable)}' is not a date (write YYYY-MM-DD): callers cannot tell until when they can {kind.Use}.");
         }
         else if (before is { } promised && after is { } now && now < promised)
         {
-            findings.Add("operation-sunset-moved-earlier", Direction.Backward, newOperation,
-                $"{display}: x-sunset moved earlier, from {promised:yyyy-MM-dd} to {now:yyyy-MM-dd}: callers were told they could use it until {promised:yyyy-MM-dd}.");
+            findings.Add(kind.MovedEarlier, Direction.Backward, newElement,
+                $"{display}: x-sunset moved earlier, from {promised:yyyy-MM-dd} to {now:yyyy-MM-dd}: callers were told they could {kind.Use} until {promised:yyyy-MM-dd}.");
         }
     }
 

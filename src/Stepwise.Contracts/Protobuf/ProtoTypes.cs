@@ -48,31 +48,47 @@ internal static class ProtoTypes
     }
 
     /// <summary>The json_format feature of a message or enum: own features, then enclosing messages, then the file, then the syntax default.</summary>
-    public static FeatureSet.Types.JsonFormat JsonFormat(ProtoFile file, FeatureSet? own, ProtoMessage? parent)
-    {
-        static FeatureSet.Types.JsonFormat? Of(FeatureSet? features) => features is { HasJsonFormat: true } ? features.JsonFormat : null;
-        var value = Of(own);
-        for (var message = parent; value is null && message is not null; message = message.Parent)
-        {
-            value = Of(message.Proto.Options?.Features);
-        }
-        value ??= Of(file.Proto.Options?.Features);
+    public static FeatureSet.Types.JsonFormat JsonFormat(ProtoFile file, FeatureSet? own, ProtoMessage? parent) =>
+        Inherited<FeatureSet.Types.JsonFormat>(file, own, parent, f => f.HasJsonFormat ? f.JsonFormat : null)
         // Syntax defaults from descriptor.proto's edition_defaults: proto2 is LEGACY_BEST_EFFORT, proto3 and editions ALLOW.
-        return value ?? (file.IsProto3 || file.IsEditions ? FeatureSet.Types.JsonFormat.Allow : FeatureSet.Types.JsonFormat.LegacyBestEffort);
-    }
+        ?? (file.IsProto3 || file.IsEditions ? FeatureSet.Types.JsonFormat.Allow : FeatureSet.Types.JsonFormat.LegacyBestEffort);
 
+    /// <summary>
+    /// Whether an enum is closed: a reader moves a value the enum does not declare into unknown fields, so the field
+    /// reads as unset. proto2 enums are closed, proto3 enums open; editions set it with features.enum_type (default OPEN).
+    /// </summary>
+    public static bool IsClosed(ProtoEnum value) =>
+        value.File.IsEditions
+            ? Inherited<FeatureSet.Types.EnumType>(value.File, value.Proto.Options?.Features, value.Parent, f => f.HasEnumType ? f.EnumType : null) == FeatureSet.Types.EnumType.Closed
+            : !value.File.IsProto3;
+
+    /// <summary>
+    /// Whether a reader rejects a string field holding invalid UTF-8 (the whole message fails to parse). proto3 strings
+    /// are verified, proto2 strings not; editions set it with features.utf8_validation (default VERIFY).
+    /// </summary>
+    public static bool VerifiesUtf8(ProtoField field) =>
+        field.File.IsEditions
+            ? Resolve<FeatureSet.Types.Utf8Validation>(field, f => f.HasUtf8Validation ? f.Utf8Validation : null) != FeatureSet.Types.Utf8Validation.None
+            : field.File.IsProto3;
+
+    /// <summary>A field's feature: its own, then its enclosing (for an extension: declaring) messages', then its file's.</summary>
     private static T? Resolve<T>(ProtoField field, Func<FeatureSet, T?> read)
+        where T : struct =>
+        Inherited(field.File, field.Proto.Options?.Features, field.Owner, read);
+
+    /// <summary>A feature as editions inherit it: the element's own features, then its enclosing messages', then the file's; null when none sets it.</summary>
+    private static T? Inherited<T>(ProtoFile file, FeatureSet? own, ProtoMessage? parent, Func<FeatureSet, T?> read)
         where T : struct
     {
-        T? value = field.Proto.Options?.Features is { } own ? read(own) : null;
-        for (var message = field.Owner; value is null && message is not null; message = message.Parent)
+        T? value = own is null ? null : read(own);
+        for (var message = parent; value is null && message is not null; message = message.Parent)
         {
             if (message.Proto.Options?.Features is { } features)
             {
                 value = read(features);
             }
         }
-        if (value is null && field.File.Proto.Options?.Features is { } fileFeatures)
+        if (value is null && file.Proto.Options?.Features is { } fileFeatures)
         {
             value = read(fileFeatures);
         }

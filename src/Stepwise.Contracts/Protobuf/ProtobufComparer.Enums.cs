@@ -42,6 +42,33 @@ internal sealed partial class ProtobufComparer
             ReportBoth(ProtobufRules.EnumSameJsonFormat, newEnum.FullName,
                 $"Enum {newEnum.FullName} no longer guarantees a JSON mapping (json_format {oldFormat} -> {newFormat}).", at);
         }
+        CompareEnumType(oldEnum, newEnum, at);
+    }
+
+    /// <summary>
+    /// An open enum field holds any number; a closed one only the values it declares, and its reader moves any other
+    /// value into unknown fields, so the field reads as unset. The pairing whose reader is closed and whose writer is
+    /// open breaks: a writer on the open enum may set a number the closed reader drops.
+    /// </summary>
+    private void CompareEnumType(ProtoEnum oldEnum, ProtoEnum newEnum, SourcePosition at)
+    {
+        var oldClosed = ProtoTypes.IsClosed(oldEnum);
+        var newClosed = ProtoTypes.IsClosed(newEnum);
+        if (oldClosed == newClosed)
+        {
+            return;
+        }
+        var change = $"Enum {newEnum.FullName} changed from {(oldClosed ? "closed to open" : "open to closed")}.";
+        if (newClosed)
+        {
+            Report(ProtobufRules.EnumSameType, Direction.Backward, newEnum.FullName,
+                $"{change} New readers move a number old writers may set (an open enum holds any number) that the enum does not declare into unknown fields: the field reads as unset.", at);
+        }
+        else
+        {
+            Report(ProtobufRules.EnumSameType, Direction.Forward, newEnum.FullName,
+                $"{change} Old readers move a number new writers may set (an open enum holds any number) that the enum does not declare into unknown fields: the field reads as unset.", at);
+        }
     }
 
     /// <summary>

@@ -56,6 +56,35 @@ internal sealed partial class ProtobufComparer
         if (sameKind)
         {
             CompareDefault(oldField, newField, label);
+            CompareUtf8Validation(oldField, newField, label, at);
+        }
+    }
+
+    /// <summary>
+    /// A reader that verifies UTF-8 rejects a whole message whose string field is not valid UTF-8; a writer that does
+    /// not verify may write one. The pairing whose reader verifies and whose writer does not breaks.
+    /// </summary>
+    private void CompareUtf8Validation(ProtoField oldField, ProtoField newField, string label, SourcePosition at)
+    {
+        if (ProtoTypes.Kind(newField) != FieldType.String)
+        {
+            return;
+        }
+        var oldVerifies = ProtoTypes.VerifiesUtf8(oldField);
+        var newVerifies = ProtoTypes.VerifiesUtf8(newField);
+        if (oldVerifies == newVerifies)
+        {
+            return;
+        }
+        if (newVerifies)
+        {
+            Report(ProtobufRules.FieldSameUtf8Validation, Direction.Backward, newField.FullName,
+                $"{label} now verifies UTF-8. New readers reject every message old writers send whose '{newField.Name}' is not valid UTF-8, which old writers did not check.", at);
+        }
+        else
+        {
+            Report(ProtobufRules.FieldSameUtf8Validation, Direction.Forward, newField.FullName,
+                $"{label} no longer verifies UTF-8. Old readers reject every message new writers send whose '{newField.Name}' is not valid UTF-8, which new writers no longer check.", at);
         }
     }
 

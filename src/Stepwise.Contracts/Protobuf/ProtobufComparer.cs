@@ -22,13 +22,7 @@ internal sealed partial class ProtobufComparer(ProtoContract old, ProtoContract 
                 CompareMessage(oldMessage, newMessage);
             }
         }
-        foreach (var (key, oldExtension) in old.Extensions)
-        {
-            if (!oldExtension.File.Unchanged && @new.Extensions.TryGetValue(key, out var newExtension))
-            {
-                CompareField(oldExtension, newExtension);
-            }
-        }
+        CompareExtensions();
         foreach (var (name, oldEnum) in old.Enums)
         {
             if (!oldEnum.File.Unchanged && @new.Enums.TryGetValue(name, out var newEnum))
@@ -59,6 +53,41 @@ internal sealed partial class ProtobufComparer(ProtoContract old, ProtoContract 
     {
         Report(rule, Direction.Backward, location, change + " " + backward, at);
         Report(rule, Direction.Forward, location, change + " " + forward, at);
+    }
+
+    /// <summary>
+    /// Extensions are matched by the message they extend and their number, and compared like fields. A deleted one is
+    /// reported like a deleted field: its number may be reused with another meaning, and JSON readers no longer parse its
+    /// [full.name]. When the extended message itself is gone, nothing carries the extension any more, so there is no finding.
+    /// </summary>
+    private void CompareExtensions()
+    {
+        foreach (var (key, oldExtension) in old.Extensions)
+        {
+            if (oldExtension.File.Unchanged)
+            {
+                continue;
+            }
+            if (@new.Extensions.TryGetValue(key, out var newExtension))
+            {
+                CompareField(oldExtension, newExtension);
+                continue;
+            }
+            if (!@new.Messages.ContainsKey(key.Extendee))
+            {
+                continue;
+            }
+            // Anchored in the new contract: the message or file that declared the extension, when it survives.
+            var at = oldExtension.Owner is { } scope && @new.Messages.TryGetValue(scope.FullName, out var survivingScope)
+                ? survivingScope.File.Position(survivingScope.Path)
+                : @new.FilesByName.TryGetValue(oldExtension.File.Proto.Name, out var survivingFile)
+                    ? survivingFile.Position([ProtoContract.FilePackage])
+                    : oldExtension.File.Position(oldExtension.Path);
+            ReportBoth(ProtobufRules.ExtensionNoDelete, oldExtension.FullName,
+                $"Extension {oldExtension.FullName} ({oldExtension.Number}) of {key.Extendee} was deleted.", at,
+                $"New readers drop what old writers still send as extension {oldExtension.Number} of {key.Extendee}, misread it once the number is reused, and JSON readers reject its [{oldExtension.FullName}].",
+                $"Old readers see extension {oldExtension.Number} unset in everything new writers send, and misread it once the number is reused.");
+        }
     }
 
     private void CompareFiles()

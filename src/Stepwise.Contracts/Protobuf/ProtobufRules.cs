@@ -141,6 +141,21 @@ public static class ProtobufRules
         "A new RPC is not served by servers that still run the old release.",
         "Call the new RPC only once every server runs the release that provides it (G5); old servers answer UNIMPLEMENTED.", false);
 
+    public static readonly ProtobufRule ExtensionNoDelete = new(
+        "EXTENSION_NO_DELETE", Severity.Error, Both,
+        "A deleted extension's number is never reused with another meaning, and JSON readers keep parsing its [full.name].",
+        "Keep the extension (deprecate it: option deprecated = true) until no writer sets it and no reader needs it; never reuse its number.", false);
+
+    public static readonly ProtobufRule EnumSameType = new(
+        "ENUM_SAME_TYPE", Severity.Error, Both,
+        "An enum stays open or closed (proto2 enums are closed, proto3 open, editions set features.enum_type): a closed reader moves a value it does not declare into unknown fields, so the field reads as unset.",
+        "Keep the enum open or closed as it was; to change it, add a new enum and a new field that uses it.", false);
+
+    public static readonly ProtobufRule FieldSameUtf8Validation = new(
+        "FIELD_SAME_UTF8_VALIDATION", Severity.Error, Both,
+        "A string field keeps its UTF-8 validation (proto3 verifies, proto2 does not, editions set features.utf8_validation): a verifying reader rejects a whole message whose string is not valid UTF-8.",
+        "Keep the field's utf8_validation; to change it, add a new field (bytes, if the data may not be valid UTF-8).", false);
+
     /// <summary>Every rule, in a fixed order.</summary>
     public static IReadOnlyList<ProtobufRule> All { get; } =
     [
@@ -149,6 +164,7 @@ public static class ProtobufRules
         MessageSameRequiredFields, MessageSameJsonFormat, EnumSameJsonFormat, EnumValueNoDeleteUnlessNumberReserved,
         EnumValueNoDeleteUnlessNameReserved, EnumValueSameName, ReservedMessageNoDelete, ReservedEnumNoDelete,
         FileSamePackage, RpcNoDelete, ServiceNoDelete, RpcSameRequestType, RpcSameResponseType,
-        RpcSameClientStreaming, RpcSameServerStreaming, RpcSameIdempotencyLevel, RpcAdded,
+        RpcSameClientStreaming, RpcSameServerStreaming, RpcSameIdempotencyLevel, RpcAdded, ExtensionNoDelete, EnumSameType,
+        FieldSameUtf8Validation,
     ];
 }

@@ -35,5 +35,21 @@ internal sealed partial class SchemaComparer
         {
             Compare(oldItems, newItems, ctx.Channel, ctx.Where, ctx.Path + "[]");
         }
+        else if ((o.Items ?? n.Items) is not null && AdmitsArrays(o) && AdmitsArrays(n))
+        {
+            // No items admits any item (beyond the tuple positions); items: S admits only S-valid ones. The side without
+            // items is compared as the schema that admits every value, so S added is a narrowing, S removed a widening,
+            // and items: {} or true either way is nothing.
+            Compare(o.Items ?? SchemaView.Unconstrained(o.Origin, ItemsKeyword(o)), n.Items ?? SchemaView.Unconstrained(n.Origin, ItemsKeyword(n)),
+                ctx.Channel, ctx.Where, ctx.Path + "[]");
+        }
     }
+
+    /// <summary>Whether the schema admits arrays at all: items says nothing about a schema that admits none.</summary>
+    private static bool AdmitsArrays(SchemaView view) => view.Types is not { } types || types.HasFlag(SchemaTypes.Array);
+
+    /// <summary>The keyword that holds the schema of the items after the tuple: draft-07 additionalItems beside array-form items.</summary>
+    private static string ItemsKeyword(SchemaView view) =>
+        view.Origin.Element.ValueKind == System.Text.Json.JsonValueKind.Object && view.Origin.Element.TryGetProperty("items", out var items) &&
+        items.ValueKind == System.Text.Json.JsonValueKind.Array ? "additionalItems" : "items";
 }

@@ -86,11 +86,25 @@ internal sealed partial class SchemaComparer
 
         if (o.MultipleOf != n.MultipleOf)
         {
+            // Compared by divisibility: every multiple of 4 is a multiple of 2, so 4 to 2 admits more (old readers
+            // break) and 2 to 4 less (new readers break); 2 to 3 breaks both. No multipleOf admits every number.
             var text = $"multipleOf changed from {Show(o.MultipleOf)} to {Show(n.MultipleOf)}";
-            ctx.Emit("multiple-of-changed", Pairing.NewReadsOld, text);
-            ctx.Emit("multiple-of-changed", Pairing.OldReadsNew, text);
+            var newAdmitsOld = Divides(n.MultipleOf, o.MultipleOf);
+            var oldAdmitsNew = Divides(o.MultipleOf, n.MultipleOf);
+            if (!newAdmitsOld)
+            {
+                ctx.Emit("multiple-of-changed", Pairing.NewReadsOld, text + (oldAdmitsNew ? " (fewer values)" : ""));
+            }
+            if (!oldAdmitsNew)
+            {
+                ctx.Emit("multiple-of-changed", Pairing.OldReadsNew, text + (newAdmitsOld ? " (more values)" : ""));
+            }
         }
     }
+
+    /// <summary>Whether every multiple of <paramref name="multiple"/> (any number, when null) is a multiple of <paramref name="divisor"/> (no constraint, when null).</summary>
+    private static bool Divides(decimal? divisor, decimal? multiple) =>
+        divisor is not { } d || (d > 0 && multiple is { } m && m > 0 && m % d == 0);
 
     private static string Quote(string? name) => name is null ? "none" : $"'{name}'";
 

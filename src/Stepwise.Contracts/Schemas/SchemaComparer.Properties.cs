@@ -36,9 +36,9 @@ internal sealed partial class SchemaComparer
                 }
                 continue;
             }
-            if (!Counts(ctx.Channel, oldView))
+            if (!Counts(ctx.Channel, oldView) || oldView.RejectsEverything)
             {
-                continue;
+                continue; // not part of this message, or a property whose schema is false: no data carries it
             }
             var removed = ctx.At(oldProp, childPath);
             var wasRequired = o.Required.Contains(name);
@@ -64,6 +64,10 @@ internal sealed partial class SchemaComparer
             if (!Counts(ctx.Channel, newView) || (o.Properties.TryGetValue(name, out var oldProp) && Counts(ctx.Channel, oldViews.Get(oldProp))))
             {
                 continue; // compared above, or not part of this message
+            }
+            if (newView.RejectsEverything)
+            {
+                continue; // a property whose schema is false: no writer can send it
             }
             var childPath = ctx.Path + "." + name;
             var added = ctx.At(newProp, childPath);

@@ -5,7 +5,11 @@ namespace Stepwise.Contracts.Schemas;
 /// <summary>Compares oneOf/anyOf alternatives: pairs them across versions and reports those added or removed.</summary>
 internal sealed partial class SchemaComparer
 {
-    private void CompareVariants(List<Node>? oldVariants, List<Node>? newVariants, string keyword, Ctx ctx)
+    /// <summary>
+    /// Pairs the alternatives of <paramref name="oldKeyword"/> (oneOf or anyOf) in the old schema with those of
+    /// <paramref name="newKeyword"/> in the new one: the same keyword, or the other one when the schema switched.
+    /// </summary>
+    private void CompareVariants(List<Node>? oldVariants, List<Node>? newVariants, string oldKeyword, string newKeyword, Ctx ctx)
     {
         if (oldVariants is null && newVariants is null)
         {
@@ -13,7 +17,7 @@ internal sealed partial class SchemaComparer
         }
         if (oldVariants is null || newVariants is null)
         {
-            CompareOneSidedVariants(oldVariants, newVariants, keyword, ctx);
+            CompareOneSidedVariants(oldVariants, newVariants, newVariants is null ? oldKeyword : newKeyword, ctx);
             return;
         }
         var oldTags = oldVariants.Select(v => SchemaView.VariantTag(v, oldViews.Get(v))).ToList();
@@ -37,7 +41,7 @@ internal sealed partial class SchemaComparer
                 continue;
             }
             newMatched[j] = true;
-            Compare(oldVariants[i], newVariants[j], ctx.Channel, ctx.Where, $"{ctx.Path}<{keyword} {j}>", nullabilityJudged: true);
+            Compare(oldVariants[i], newVariants[j], ctx.Channel, ctx.Where, $"{ctx.Path}<{newKeyword} {j}>", nullabilityJudged: true);
         }
         // Alternatives written differently but equal (no findings between them) are the same alternative.
         foreach (var i in oldUnmatched.ToList())
@@ -56,21 +60,101 @@ internal sealed partial class SchemaComparer
         if (oldUnmatched.Count == 1 && newUnmatched.Count == 1)
         {
             // One alternative changed in place: compare it instead of calling it removed and added.
-            Compare(oldVariants[oldUnmatched[0]], newVariants[newUnmatched[0]], ctx.Channel, ctx.Where, $"{ctx.Path}<{keyword} {newUnmatched[0]}>", nullabilityJudged: true);
+            Compare(oldVariants[oldUnmatched[0]], newVariants[newUnmatched[0]], ctx.Channel, ctx.Where, $"{ctx.Path}<{newKeyword} {newUnmatched[0]}>", nullabilityJudged: true);
             return;
         }
         // An alternative whose values another alternative of the reader accepts changes nothing the reader rejects: anyOf
         // needs one match. oneOf needs exactly one, which overlapping alternatives break, and a discriminator picks the
         // alternative by its tag, not by the values: there every alternative added or removed counts.
-        var byValues = keyword == "anyOf" && oldViews.Get(ctx.OldRaw).Discriminator is null && newViews.Get(ctx.NewRaw).Discriminator is null;
-        foreach (var i in oldUnmatched.Where(i => !byValues || !newVariants.Any(v => Admits(v, oldVariants[i], newReads: true, ctx.Channel))))
+        // The reader's keyword decides: the new schema reads the alternatives removed, the old one those added.
+        var tagless = oldViews.Get(ctx.OldRaw).Discriminator is null && newViews.Get(ctx.NewRaw).Discriminator is null;
+        var newReadsByValues = tagless && newKeyword == "anyOf";
+        var oldReadsByValues = tagless && oldKeyword == "anyOf";
+        foreach (var i in oldUnmatched.Where(i => !newReadsByValues || !newVariants.Any(v => Admits(v, oldVariants[i], newReads: true, ctx.Channel))))
         {
-            ctx.At(oldVariants[i], ctx.Path).Emit("variant-removed", Pairing.NewReadsOld, $"{keyword} alternative {Describe(oldTags[i], oldViews.Get(oldVariants[i]))} was removed");
+            ctx.At(oldVariants[i], ctx.Path).Emit("variant-removed", Pairing.NewReadsOld, $"{oldKeyword} alternative {Describe(oldTags[i], oldViews.Get(oldVariants[i]))} was removed");
         }
-        foreach (var k in newUnmatched.Where(k => !byValues || !oldVariants.Any(v => Admits(v, newVariants[k], newReads: false, ctx.Channel))))
+        foreach (var k in newUnmatched.Where(k => !oldReadsByValues || !oldVariants.Any(v => Admits(v, newVariants[k], newReads: false, ctx.Channel))))
         {
-            ctx.At(newVariants[k], ctx.Path).Emit("variant-added", Pairing.OldReadsNew, $"{keyword} alternative {Describe(newTags[k], newViews.Get(newVariants[k]))} was added");
+            ctx.At(newVariants[k], ctx.Path).Emit("variant-added", Pairing.OldReadsNew, $"{newKeyword} alternative {Describe(newTags[k], newViews.Get(newVariants[k]))} was added");
         }
+    }
+
+    /// <summary>
+    /// oneOf admits a value that matches exactly one alternative, anyOf one that matches at least one: oneOf admits a
+    /// subset. A schema that switches from one keyword to the other has its alternatives paired as usual; the switch
+    /// itself changes only the values that match several alternatives, which oneOf to anyOf admits (a widening) and anyOf
+    /// to oneOf rejects (a narrowing). Alternatives that no value matches together make the switch no change. Returns
+    /// whether the schemas switched.
+    /// </summary>
+    private bool CompareSwitchedVariants(SchemaView o, SchemaView n, Ctx ctx)
+    {
+        var from = (o.OneOf, o.AnyOf) switch { ({ }, null) => "oneOf", (null, { }) => "anyOf", _ => null };
+        var to = (n.OneOf, n.AnyOf) switch { ({ }, null) => "oneOf", (null, { }) => "anyOf", _ => null };
+        if (from is null || to is null || from == to)
+        {
+            return false;
+        }
+        var oldVariants = (o.OneOf ?? o.AnyOf)!;
+        var newVariants = (n.OneOf ?? n.AnyOf)!;
+        CompareVariants(oldVariants, newVariants, from, to, ctx);
+        // The oneOf side is the one that rejects a value matching several of its alternatives.
+        if (from == "oneOf" && MayOverlap(oldVariants, oldViews))
+        {
+            ctx.Emit("variant-exclusivity-removed", Pairing.OldReadsNew,
+                "oneOf became anyOf: a value that matches several alternatives, which oneOf rejects, is now allowed");
+        }
+        else if (to == "oneOf" && MayOverlap(newVariants, newViews))
+        {
+            ctx.Emit("variant-exclusivity-added", Pairing.NewReadsOld,
+                "anyOf became oneOf: a value that matches several alternatives, which anyOf allows, is now rejected");
+        }
+        return true;
+    }
+
+    /// <summary>Whether some value may match two of the alternatives: unless every pair is told apart by <see cref="Disjoint"/>.</summary>
+    private static bool MayOverlap(List<Node> variants, SchemaView.Builder views)
+    {
+        var list = variants.Select(views.Get).ToList();
+        for (var i = 0; i < list.Count; i++)
+        {
+            for (var j = i + 1; j < list.Count; j++)
+            {
+                if (!Disjoint(list[i], list[j], views))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether no value matches both schemas, as far as a cheap test tells: types that share no value, enums that share
+    /// no value, or objects (and nothing else) that both require a property whose values they keep apart (a tag).
+    /// </summary>
+    private static bool Disjoint(SchemaView a, SchemaView b, SchemaView.Builder views)
+    {
+        if (a.RejectsEverything || b.RejectsEverything)
+        {
+            return true;
+        }
+        if (AllowsNull(a, views, []) && AllowsNull(b, views, []))
+        {
+            return false;
+        }
+        if (a.Types is { } ta && b.Types is { } tb && (ta & tb) == SchemaTypes.None &&
+            !(ta.HasFlag(SchemaTypes.Number) && tb.HasFlag(SchemaTypes.Integer)) && !(tb.HasFlag(SchemaTypes.Number) && ta.HasFlag(SchemaTypes.Integer)))
+        {
+            return true; // no type in common (an integer is a number)
+        }
+        if (a.Enum is { } ea && b.Enum is { } eb && !ea.Overlaps(eb))
+        {
+            return true;
+        }
+        return a.Types == SchemaTypes.Object && b.Types == SchemaTypes.Object && a.Required.Intersect(b.Required).Any(name =>
+            a.Properties.TryGetValue(name, out var pa) && b.Properties.TryGetValue(name, out var pb) &&
+            views.Get(pa).Enum is { } va && views.Get(pb).Enum is { } vb && !va.Overlaps(vb));
     }
 
     /// <summary>

@@ -89,8 +89,11 @@ internal sealed partial class SchemaComparer(SchemaView.Builder oldViews, Schema
             ctx.Emit("discriminator-changed", Pairing.NewReadsOld, text);
             ctx.Emit("discriminator-changed", Pairing.OldReadsNew, text);
         }
-        CompareVariants(o.OneOf, n.OneOf, "oneOf", ctx);
-        CompareVariants(o.AnyOf, n.AnyOf, "anyOf", ctx);
+        if (!CompareSwitchedVariants(o, n, ctx))
+        {
+            CompareVariants(o.OneOf, n.OneOf, "oneOf", "oneOf", ctx);
+            CompareVariants(o.AnyOf, n.AnyOf, "anyOf", "anyOf", ctx);
+        }
     }
 
     private static void CompareUnmodeled(SchemaView o, SchemaView n, Ctx ctx)

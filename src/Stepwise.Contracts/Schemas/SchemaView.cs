@@ -128,6 +128,22 @@ internal sealed partial class SchemaView
         }
     }
 
+    /// <summary>The schema <c>true</c>, which admits every value: what an absent subschema keyword stands for.</summary>
+    private static readonly JsonElement AnyValue = ParseAnyValue();
+
+    private static JsonElement ParseAnyValue()
+    {
+        using var document = JsonDocument.Parse("true");
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>
+    /// The schema that admits every value, standing for <paramref name="keyword"/> absent from <paramref name="owner"/>
+    /// (no <c>items</c> admits any item). It lives at the pointer the keyword would have, which no schema of the owner's
+    /// document occupies, so it is compared and cached like any other schema and findings on it point at that place.
+    /// </summary>
+    public static Node Unconstrained(Node owner, string keyword) => new(owner.Source, AnyValue, JsonPointer.Append(owner.Pointer, keyword));
+
     /// <summary>A short tag used to pair oneOf/anyOf alternatives across versions: the $ref target, else title, else types.</summary>
     public static string VariantTag(Node raw, SchemaView view)
     {

@@ -32,6 +32,9 @@ public sealed class ProtobufRuleStabilityTests
         "RPC_SAME_SERVER_STREAMING",
         "RPC_SAME_IDEMPOTENCY_LEVEL",
         "RPC_ADDED",
+        "EXTENSION_NO_DELETE",
+        "ENUM_SAME_TYPE",
+        "FIELD_SAME_UTF8_VALIDATION",
     ];
 
     [Fact]
