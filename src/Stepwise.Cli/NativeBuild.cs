@@ -11,14 +11,6 @@ public static class NativeBuild
     /// <summary>The commands only the .NET tool has.</summary>
     public static IReadOnlyList<string> HostCommands { get; } = ["agent", "demo", "server"];
 
-    /// <summary>Whether this process is the native build.</summary>
-    public static bool IsNative =>
-#if STEPWISE_NATIVE
-        true;
-#else
-        false;
-#endif
-
     /// <summary>A command of the .NET tool, in the native build: it says where to find it and exits 2.</summary>
     public static Command Placeholder(string name)
     {

@@ -81,20 +81,18 @@ public sealed partial class DifferentialTests
         {
             time.Now = entry.At;
             Remember(recent, entry);
-            if (live.Server is null && entry is not TapeControllerUp)
+            if (entry is TapeControllerUp)
             {
-                throw new ShouldAssertException($"the simulator's controller took an input while down: {recent.Last()}");
+                live.Start(await StartAsync(live.Store, live.Directory));
+                restarts++;
+                continue;
             }
-            server = live.Server!;
+            server = live.Server ?? throw new ShouldAssertException($"the simulator's controller took an input while down: {recent.Last()}");
             switch (entry)
             {
                 case TapeControllerDown:
                     // Stopped as an operator stops it: what it committed stays in its store.
                     await live.StopAsync();
-                    break;
-                case TapeControllerUp:
-                    await live.StartAsync(await StartAsync(live.Store, live.Directory));
-                    restarts++;
                     break;
                 case TapeHeartbeat hb:
                     using (var answer = await live.Agent(hb.Node).PostAsJsonAsync(Routes.Heartbeat,

@@ -37,11 +37,7 @@ internal sealed class LiveServer(TestServer first) : IAsyncDisposable
         }
     }
 
-    public Task StartAsync(TestServer server)
-    {
-        Server = server;
-        return Task.CompletedTask;
-    }
+    public void Start(TestServer server) => Server = server;
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
