@@ -44,6 +44,22 @@ public abstract class StoreTests
     }
 
     [Fact]
+    public async Task a_flush_of_several_statements_and_a_remainder_writes_every_node_with_its_own_values()
+    {
+        await using var store = await OpenAsync();
+        var count = store.FlushRows * 3 + 3;
+        var nodes = Enumerable.Range(0, count).Select(i => new Node($"n{i:D4}", $"svc-{i % 3}", i % 5 == 0 ? null : $"1.{i}.0", null,
+            At.AddMilliseconds(i), i % 2 == 0 ? NodeHealth.Healthy : NodeHealth.Unhealthy, NodeState.Offline)).ToList();
+        await store.FlushHeartbeatsAsync(nodes, CancellationToken.None);
+        // Again with newer times and other values: every row is updated, none crossed with another's parameters.
+        var later = nodes.Select((n, i) => n with { ActualRelease = $"2.{i}.0", LastHeartbeat = At.AddMinutes(1).AddMilliseconds(i), Health = NodeHealth.Healthy }).ToList();
+        await store.FlushHeartbeatsAsync(later, CancellationToken.None);
+        var stored = (await store.LoadNodesAsync(CancellationToken.None)).OrderBy(n => n.Id, StringComparer.Ordinal).ToList();
+        stored.Select(n => (n.Id, n.Service, n.ActualRelease, n.LastHeartbeat, n.Health))
+            .ShouldBe(later.Select(n => (n.Id, n.Service, n.ActualRelease, n.LastHeartbeat, n.Health)));
+    }
+
+    [Fact]
     public async Task a_heartbeat_flush_creates_new_nodes_offline_and_never_changes_control_columns()
     {
         await using var store = await OpenAsync();

@@ -49,18 +49,19 @@ public sealed partial class StateStore
         return WriteAsync(async (connection, tx) =>
         {
             // Multi-row upserts: one statement per FlushRows nodes (one prepared statement for the full chunks).
+            var rows = FlushRows;
             DbCommand? full = null;
             try
             {
-                for (var offset = 0; offset < nodes.Count; offset += FlushRows)
+                for (var offset = 0; offset < nodes.Count; offset += rows)
                 {
-                    var count = Math.Min(FlushRows, nodes.Count - offset);
+                    var count = Math.Min(rows, nodes.Count - offset);
                     DbCommand command;
-                    if (count == FlushRows)
+                    if (count == rows)
                     {
                         if (full is null)
                         {
-                            full = FlushCommand(connection, tx, FlushRows);
+                            full = FlushCommand(connection, tx, rows);
                             await full.PrepareAsync(cancellationToken);
                         }
                         command = full;
@@ -95,8 +96,17 @@ public sealed partial class StateStore
         }, null, cancellationToken);
     }
 
-    /// <summary>Rows per statement of a heartbeat flush (5 parameters each; within SQLite's and PostgreSQL's parameter limits).</summary>
-    private const int FlushRows = 200;
+    /// <summary>
+    /// Rows per statement of a heartbeat flush (5 parameters a row). PostgreSQL: 200, one round trip per 200 nodes.
+    /// SQLite has no round trip to save, and its driver binds each parameter by name, which scans the statement's
+    /// parameter list: a statement of R rows costs R² comparisons to bind, so SQLite gets short statements
+    /// (docs/benchmarks.md, "Heartbeat flushes").
+    /// </summary>
+    internal int FlushRows { get; set; }
+
+    internal static int DefaultFlushRows(StoreDialect dialect) => dialect == StoreDialect.Postgres ? 200 : SqliteFlushRows;
+
+    private const int SqliteFlushRows = 8;
 
     private static DbCommand FlushCommand(DbConnection connection, DbTransaction tx, int rows)
     {
@@ -105,11 +115,13 @@ public sealed partial class StateStore
         for (var i = 0; i < rows; i++)
         {
             sql.Append(i == 0 ? "" : ", ").Append($"(@i{i}, @s{i}, @a{i}, NULL, @h{i}, @x{i}, {(int)NodeState.Offline}, NULL)");
-            parameters[i * 5] = ($"i{i}", "");
-            parameters[i * 5 + 1] = ($"s{i}", "");
-            parameters[i * 5 + 2] = ($"a{i}", "");
-            parameters[i * 5 + 3] = ($"h{i}", 0L);
-            parameters[i * 5 + 4] = ($"x{i}", 0);
+            // Named as written in the SQL (with the @): SQLite's driver looks an unprefixed name up once bare and
+            // again with each prefix it knows, each lookup a scan of the statement's parameters.
+            parameters[i * 5] = ($"@i{i}", "");
+            parameters[i * 5 + 1] = ($"@s{i}", "");
+            parameters[i * 5 + 2] = ($"@a{i}", "");
+            parameters[i * 5 + 3] = ($"@h{i}", 0L);
+            parameters[i * 5 + 4] = ($"@x{i}", 0);
         }
         sql.Append(" ON CONFLICT (id) DO UPDATE SET actual = excluded.actual, health = excluded.health, ")
             .Append("last_heartbeat = CASE WHEN nodes.last_heartbeat IS NULL OR excluded.last_heartbeat > nodes.last_heartbeat THEN excluded.last_heartbeat ELSE nodes.last_heartbeat END");

@@ -23,6 +23,7 @@ public sealed partial class StateStore : IAsyncDisposable
     private StateStore(StoreUrl url)
     {
         Url = url;
+        FlushRows = DefaultFlushRows(url.Dialect);
         if (url.Dialect == StoreDialect.Postgres)
         {
             postgres = NpgsqlDataSource.Create(url.ConnectionString);
