@@ -103,6 +103,26 @@ public class FailureAnswerTests
         (await other.GetAsync(Routes.Services.TrimStart('/'))).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task the_per_address_limit_counts_every_token_from_that_address()
+    {
+        await using var server = await TestServer.StartAsync(tweak: o => o with { RateLimitPerToken = 0, RateLimitPerAddress = 5 });
+        var limited = false;
+        for (var i = 0; i < 40 && !limited; i++)
+        {
+            using var response = await server.Admin.GetAsync(Routes.Services.TrimStart('/'));
+            limited = response.StatusCode == HttpStatusCode.TooManyRequests;
+        }
+        limited.ShouldBeTrue("40 requests at once from one address were all served");
+        // Another token from the same address shares the address's allowance: refused before its token is even looked at.
+        using var other = server.Client("sw_another-token-from-the-same-address");
+        using var refused = await other.GetAsync(Routes.Services.TrimStart('/'));
+        refused.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        (await TestServer.ProblemAsync(refused)).GetProperty("type").GetString().ShouldBe(ProblemTypes.RateLimited);
+        using var anonymous = server.Client(null);
+        (await anonymous.GetAsync(Routes.Liveness.TrimStart('/'))).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
     private static async Task<string> TokenAfterLimitAsync(TestServer server)
     {
         // The admin token is limited for a moment: create the read token once its bucket refills.

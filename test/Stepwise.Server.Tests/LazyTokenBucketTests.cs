@@ -6,18 +6,7 @@ namespace Stepwise.Server.Tests;
 /// <summary>The per-token bucket: a burst, refusal with the time until a permit, refill by elapsed time, idleness.</summary>
 public sealed class LazyTokenBucketTests
 {
-    private sealed class ManualClock : TimeProvider
-    {
-        private long ticks = 1_000_000;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => ticks;
-
-        public void Advance(TimeSpan by) => ticks += by.Ticks;
-    }
-
-    private static TimeSpan RetryAfter(RateLimitLease lease) =>
+    internal static TimeSpan RetryAfter(RateLimitLease lease) =>
         lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : throw new InvalidOperationException("no Retry-After");
 
     [Fact]

@@ -6,7 +6,8 @@ namespace Stepwise.Server.Http;
 /// A token bucket that refills when asked instead of on a timer. The framework's <see cref="TokenBucketRateLimiter"/>
 /// either runs a timer per bucket or is refilled by its partitioned limiter every 100 ms; with a bucket per agent token
 /// (100,000 of them) either way is a million refills a second of work that no request asked for. This one computes its
-/// tokens from the time since it was last used, and reports itself idle once full, so the partitioned limiter drops it.
+/// tokens from the time since it was last used, and reports itself idle once full, so <see cref="KeyedTokenBuckets"/>
+/// can drop it.
 /// No queue: a request either gets a permit at once or is refused with the time until one is free.
 /// </summary>
 /// <param name="time">The clock (null: the system's).</param>

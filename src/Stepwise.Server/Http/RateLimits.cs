@@ -26,20 +26,18 @@ public static class RateLimits
     public static IServiceCollection AddStepwiseRateLimits(this IServiceCollection services, ServerOptions options) =>
         services.AddRateLimiter(limiter =>
         {
+            // A bucket per key, refilled when used (KeyedTokenBuckets): with 100,000 agents, each with its own token
+            // and address, the framework's partitions cost more than the heartbeats they limit.
             var chain = new List<PartitionedRateLimiter<HttpContext>>();
             if (options.RateLimitPerAddress > 0)
             {
-                chain.Add(PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                    Exempt(context) ? RateLimitPartition.GetNoLimiter("") :
-                    RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => Bucket(options.RateLimitPerAddress))));
+                chain.Add(new KeyedTokenBuckets(context => Exempt(context) ? null : context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    options.RateLimitPerAddress * 2, options.RateLimitPerAddress, options.Time));
             }
             if (options.RateLimitPerToken > 0)
             {
-                chain.Add(PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                    Exempt(context) || context.Request.Headers.Authorization.ToString() is not { Length: > 0 } token
-                        ? RateLimitPartition.GetNoLimiter("")
-                        // One bucket per token, refilled when used: with 100,000 agents, timed refills cost more than the heartbeats.
-                        : RateLimitPartition.Get(token, _ => new LazyTokenBucket(options.RateLimitPerToken * 2, options.RateLimitPerToken, options.Time))));
+                chain.Add(new KeyedTokenBuckets(context => Exempt(context) || context.Request.Headers.Authorization.ToString() is not { Length: > 0 } token ? null : token,
+                    options.RateLimitPerToken * 2, options.RateLimitPerToken, options.Time));
             }
             if (chain.Count > 0)
             {
@@ -55,13 +53,4 @@ public static class RateLimits
         });
 
     private static bool Exempt(HttpContext context) => context.Request.Path.Equals(Routes.Liveness, StringComparison.Ordinal);
-
-    private static TokenBucketRateLimiterOptions Bucket(int perSecond) => new()
-    {
-        TokenLimit = perSecond * 2,
-        TokensPerPeriod = perSecond,
-        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    };
 }
