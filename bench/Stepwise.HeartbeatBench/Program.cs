@@ -15,8 +15,9 @@ using Stepwise.Server.Store;
 // over CONNECTIONS concurrent connections, against a real `stepwise server` process on loopback.
 // Usage: dotnet run -c Release --project bench/Stepwise.HeartbeatBench -- [nodes] [interval-s] [seconds] [warmup-s] [connections] [http|https] [token-limit|no-token-limit]
 // With https the server listens with a certificate made for the run (ECDSA P-256, PEM files) and the client accepts
-// only that certificate. The per-token rate limit is on in both modes; the per-address one is off (every agent here
-// shares one address); no-token-limit turns the per-token one off too, to measure what the limiter costs.
+// only that certificate. Both rate limits are on at their defaults: each connection comes from its own loopback
+// address (127.1.x.y), so the per-address limit sees CONNECTIONS clients, as it would see many nodes; no-token-limit
+// turns both off, to measure what the limiters cost.
 //        dotnet run -c Release --project bench/Stepwise.HeartbeatBench -- rollback   (see RollbackTiming)
 if (args.Length > 0 && args[0] == "rollback")
 {
@@ -79,12 +80,10 @@ await using (var store = await StateStore.OpenAsync(StoreUrl.Parse("sqlite:" + d
 
 var port = FreePort();
 string? thumbprint = null;
-var serverArguments = new List<string> { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", "sqlite:" + database, "--urls", $"{scheme}://127.0.0.1:{port}", "--config", config, "--tick", "1s",
-    // Every simulated agent shares 127.0.0.1 here, so the per-address limit (meant for one client) is off; the per-token limit stays on.
-    "--rate-limit-address", "0" };
+var serverArguments = new List<string> { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", "sqlite:" + database, "--urls", $"{scheme}://127.0.0.1:{port}", "--config", config, "--tick", "1s" };
 if (!tokenLimit)
 {
-    serverArguments.AddRange(["--rate-limit-token", "0"]);
+    serverArguments.AddRange(["--rate-limit-token", "0", "--rate-limit-address", "0"]);
 }
 if (tls)
 {
@@ -114,7 +113,30 @@ server.OutputDataReceived += (_, _) => { };
 server.BeginOutputReadLine();
 try
 {
-    using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseCookies = false };
+    var opened = -1;
+    using var handler = new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = connections,
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        UseCookies = false,
+        // Each connection from its own loopback address, as each node would come from its own.
+        ConnectCallback = async (context, ct) =>
+        {
+            var n = Interlocked.Increment(ref opened);
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Bind(new IPEndPoint(new IPAddress([127, 1, (byte)(n / 250 % 250), (byte)(n % 250 + 1)]), 0));
+                await socket.ConnectAsync(context.DnsEndPoint, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
     if (thumbprint is not null)
     {
         // The client trusts exactly the run's certificate (as an agent given --ca-file trusts its CA).
@@ -230,6 +252,13 @@ try
     Console.WriteLine("answers: " + string.Join(", ", statuses[(int)first..].GroupBy(s => s).OrderByDescending(g => g.Count()).Select(g => $"{(g.Key < 0 ? "no answer" : g.Key.ToString(CultureInfo.InvariantCulture))} x{g.Count():N0}")));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"latency from scheduled time (ms): p50 {P(0.50):0.0}  p90 {P(0.90):0.0}  p99 {P(0.99):0.0}  p99.9 {P(0.999):0.0}  max {measured[^1]:0.0}"));
+    // p99 of each 5 s of the measured window, by scheduled time: a backlog left by the warm-up shows as a falling series.
+    var windows = latencies[(int)first..].Chunk((int)(rate * 5)).Select(w =>
+    {
+        var sorted = w.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(0.99 * sorted.Length) - 1)].ToString("0.0", CultureInfo.InvariantCulture);
+    });
+    Console.WriteLine("p99 (ms) by 5 s window: " + string.Join("  ", windows));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"server CPU in the measured window: {serverCpu:0.0} s = {serverCpu / (elapsed - warmup):0.00} cores = {serverCpu * 1e6 / measured.Length:0} us per heartbeat"));
     Console.WriteLine($"server peak RSS during the measured window: {peakRss / (1024.0 * 1024):N0} MiB; nodes in the store: {await CountNodesAsync(database):N0}");
