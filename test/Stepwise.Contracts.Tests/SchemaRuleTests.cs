@@ -66,6 +66,8 @@ public sealed class SchemaRuleTests
         new("variant-added", StringType, """{"oneOf": [{"type": "string"}, {"type": "object"}]}""", Breaks.OldReader),
         new("variant-exclusivity-added", """{"anyOf": [{"type": "string"}, {"type": "string", "maxLength": 3}]}""", """{"oneOf": [{"type": "string"}, {"type": "string", "maxLength": 3}]}""", Breaks.NewReader),
         new("variant-exclusivity-removed", """{"oneOf": [{"type": "string"}, {"type": "string", "maxLength": 3}]}""", """{"anyOf": [{"type": "string"}, {"type": "string", "maxLength": 3}]}""", Breaks.OldReader),
+        new("variant-exclusivity-added", StringType, """{"oneOf": [{"type": "string"}, {"type": "string", "maxLength": 3}]}""", Breaks.NewReader),
+        new("variant-exclusivity-removed", """{"oneOf": [{"type": "string"}, {"type": "string", "maxLength": 3}]}""", StringType, Breaks.OldReader),
         new("discriminator-changed", """{"oneOf": [{"title": "A", "type": "object"}, {"title": "B", "type": "object"}], "discriminator": {"propertyName": "kind"}}""", """{"oneOf": [{"title": "A", "type": "object"}, {"title": "B", "type": "object"}], "discriminator": {"propertyName": "type"}}""", Breaks.Both),
         new("default-changed", """{"type": "integer", "default": 10}""", """{"type": "integer", "default": 20}""", Breaks.Both),
         new("tuple-length-changed", """{"type": "array", "prefixItems": [{"type": "string"}]}""", """{"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}""", Breaks.Both),
@@ -157,6 +159,20 @@ public sealed class SchemaRuleTests
         finding.Fix.ShouldNotBeNullOrWhiteSpace();
         finding.File.ShouldNotBeNull().ShouldEndWith("new.json");
         finding.Line.ShouldBe(1);
+    }
+
+    [Fact]
+    public void wrapping_a_schema_in_a_oneof_reports_exclusivity_only_when_its_alternatives_may_overlap()
+    {
+        const string Pet = """{"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}, "name": {"type": "string"}}}""";
+        using var files = new ContractFiles();
+        // Alternatives told apart by a required tag's values, or picked by a discriminator: no value matches two.
+        const string Tagged = """{"oneOf": [{"type": "object", "required": ["kind"], "properties": {"kind": {"enum": ["cat"]}, "name": {"type": "string"}}}, {"type": "object", "required": ["kind"], "properties": {"kind": {"enum": ["dog"]}, "name": {"type": "string"}}}]}""";
+        const string Discriminated = """{"oneOf": [{"title": "Cat", "type": "object", "properties": {"name": {"type": "string"}}}, {"title": "Dog", "type": "object", "properties": {"name": {"type": "string"}}}], "discriminator": {"propertyName": "kind"}}""";
+        const string Overlapping = """{"oneOf": [{"type": "object", "properties": {"name": {"type": "string"}}}, {"type": "object", "properties": {"kind": {"type": "string"}}}]}""";
+        Actual(files.CompareOpenApi(Spec.RequestBody(Pet), Spec.RequestBody(Tagged))).Select(f => f.Rule).ShouldNotContain("request-variant-exclusivity-added");
+        Actual(files.CompareOpenApi(Spec.RequestBody(Pet), Spec.RequestBody(Discriminated))).Select(f => f.Rule).ShouldNotContain("request-variant-exclusivity-added");
+        Actual(files.CompareOpenApi(Spec.RequestBody(Pet), Spec.RequestBody(Overlapping))).ShouldContain(("request-variant-exclusivity-added", Direction.Backward));
     }
 
     [Fact]

@@ -173,6 +173,22 @@ internal sealed partial class SchemaComparer
         {
             return;
         }
+        // oneOf rejects a value that matches several of its alternatives; a single schema has none to choose from. So
+        // a schema wrapped in a oneOf whose alternatives may overlap now rejects such values, and unwrapped allows them.
+        // A discriminator picks the alternative by its tag instead: overlap does not matter there.
+        if (keyword == "oneOf" && owner.Discriminator is null && MayOverlap(list, views))
+        {
+            if (listIsNew)
+            {
+                ctx.Emit("variant-exclusivity-added", Pairing.NewReadsOld,
+                    "a single schema became oneOf: a value that matches several alternatives, which the single schema allowed, is now rejected");
+            }
+            else
+            {
+                ctx.Emit("variant-exclusivity-removed", Pairing.OldReadsNew,
+                    "oneOf became a single schema: a value that matches several alternatives, which oneOf rejects, is now allowed");
+            }
+        }
         var single = listIsNew ? ctx.OldRaw : ctx.NewRaw;
         var best = -1;
         var bestCount = int.MaxValue;
