@@ -100,7 +100,7 @@ public sealed partial class StateStore
     /// Rows per statement of a heartbeat flush (5 parameters a row). PostgreSQL: 200, one round trip per 200 nodes.
     /// SQLite has no round trip to save, and its driver binds each parameter by name, which scans the statement's
     /// parameter list: a statement of R rows costs R² comparisons to bind, so SQLite gets short statements
-    /// (docs/benchmarks.md, "Heartbeat flushes").
+    /// (docs/benchmarks.md, heartbeat ingestion, "Where the CPU went").
     /// </summary>
     internal int FlushRows { get; set; }
 
