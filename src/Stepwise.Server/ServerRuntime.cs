@@ -13,6 +13,9 @@ public sealed class ServerRuntime(ServerOptions options, StateStore store, TickP
 
     public ServerOptions Options { get; } = options;
     public StateStore Store { get; } = store;
+
+    /// <summary>Client telemetry on its way to the store; read client calls through it.</summary>
+    public ClientCallLedger ClientCallLedger { get; } = new(store);
     public TickPlanner Planner { get; } = planner;
     public NodeTable Nodes => Planner.Nodes;
     public SampleCollector Samples => Planner.Samples;

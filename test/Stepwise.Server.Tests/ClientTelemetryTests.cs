@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Stepwise.Api;
 using Stepwise.Core.Model;
+using Stepwise.Server.Store;
 
 namespace Stepwise.Server.Tests;
 
@@ -64,7 +65,8 @@ public sealed class ClientTelemetryTests
             accepted.Accepted.ShouldBe(3);
             accepted.Policy.MinimumVersions.ShouldBe([new MinimumVersionView("ios-app", "4.0.0")]);
         }
-        // 60 posts' worth of entries, three keys, one day: three rows.
+        // Summed in memory until the next tick writes them: 60 posts' worth of entries, three keys, one day: three rows.
+        await server.Host.Runtime.ClientCallLedger.FlushAsync(CancellationToken.None);
         (await server.Host.Runtime.Store.ClientCallRowsAsync(CancellationToken.None)).ShouldBe(3);
         var all = await server.GetAsync<List<ClientView>>(Routes.Clients);
         all.Count.ShouldBe(3);
@@ -182,6 +184,7 @@ public sealed class ClientTelemetryTests
         (await TestServer.ProblemAsync(heartbeat)).GetProperty("detail").GetString()!.ShouldContain("client telemetry for service 'orders' only");
         using var fleet = await reporter.GetAsync(Routes.Nodes.TrimStart('/'));
         fleet.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await server.Host.Runtime.ClientCallLedger.FlushAsync(CancellationToken.None);
         (await server.Host.Runtime.Store.ClientCallRowsAsync(CancellationToken.None)).ShouldBe(1);
 
         // Listed with its service; a rotation keeps it; a revocation holds at once.
@@ -222,7 +225,8 @@ public sealed class ClientTelemetryTests
         var store = server.Host.Runtime.Store;
         for (var i = 0; i < 3; i++)
         {
-            await store.AddClientCallsAsync("orders", [("a", "1.0.0", "GET /x", long.MaxValue / 2)], DateTimeOffset.UtcNow, CancellationToken.None);
+            var now = DateTimeOffset.UtcNow;
+            await store.WriteClientCallsAsync([new("orders", StateStore.DayOf(now), "a", "1.0.0", "GET /x", long.MaxValue / 2, now.ToUnixTimeMilliseconds())], CancellationToken.None);
         }
         (await store.LoadClientCallsAsync(DateTimeOffset.UtcNow.AddDays(-1), null, null, CancellationToken.None)).ShouldHaveSingleItem().Calls
             .ShouldBe(Stepwise.Server.Store.StateStore.MaxCallsPerRow);

@@ -24,7 +24,7 @@ internal static class ClientPolicyChange
         }
         var now = rt.Time.GetUtcNow();
         var control = await rt.Store.LoadControlStateAsync(ct);
-        var calls = await rt.Store.LoadClientCallsAsync(now - current.Policy.Retention.ClientTelemetry, null, null, ct);
+        var calls = await rt.ClientCallLedger.LoadAsync(now - current.Policy.Retention.ClientTelemetry, null, null, ct);
         var snapshot = new Snapshot(current, [], [], [], [], [], [], control.Overrides, [], [], null, calls);
         var decisions = G8OldClients.CheckPolicyChange(snapshot, now, after, rt.Planner.Guarantees);
         if (decisions.Refusals.Count > 0)

@@ -57,9 +57,9 @@ internal static class ClientsEndpoints
                     : $"token '{token.Name}' reports for node '{node.Id}' of service '{node.Service}', not for service '{service.Name}'");
         }
         var now = rt.Time.GetUtcNow();
-        await rt.Store.AddClientCallsAsync(service.Name, calls!, now, context.RequestAborted);
-        Interlocked.Add(ref rt.Counters.ClientCalls, calls!.Sum(c => c.Count));
-        Interlocked.Add(ref rt.Counters.ClientCallsDropped, body.Dropped ?? 0);
+        var refused = rt.ClientCallLedger.Add(service.Name, calls!, now);
+        Interlocked.Add(ref rt.Counters.ClientCalls, calls!.Sum(c => c.Count) - refused);
+        Interlocked.Add(ref rt.Counters.ClientCallsDropped, (body.Dropped ?? 0) + refused);
         return Results.Json(new ClientTelemetryAccepted(calls!.Count, PolicyFor(rt, service, body.Release)), SnapshotJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
@@ -98,7 +98,7 @@ internal static class ClientsEndpoints
             return Problems.BadRequest($"?operation: {badOperation}");
         }
         var window = rt.Config.Config.Policy.Retention.ClientTelemetry;
-        var calls = await rt.Store.LoadClientCallsAsync(rt.Time.GetUtcNow() - window, service, operation, context.RequestAborted);
+        var calls = await rt.ClientCallLedger.LoadAsync(rt.Time.GetUtcNow() - window, service, operation, context.RequestAborted);
         return Results.Json(View(calls), SnapshotJson.Options);
     }
 

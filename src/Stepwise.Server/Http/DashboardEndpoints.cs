@@ -67,7 +67,7 @@ public sealed class DashboardFeed(ServerRuntime rt, Reconciler reconciler)
         }).ToList();
         var refusals = await RefusalsAsync(config, control, now, cancellationToken);
         var events = await rt.Store.LatestEventsAsync(EventCount, cancellationToken);
-        var calls = await rt.Store.LoadClientCallsAsync(now - config.Policy.Retention.ClientTelemetry, null, null, cancellationToken);
+        var calls = await rt.ClientCallLedger.LoadAsync(now - config.Policy.Retention.ClientTelemetry, null, null, cancellationToken);
         var callers = ClientsEndpoints.View(calls)
             .Select(c => new DashboardCaller(c.Service, c.Operation, Standing(config, c.Service, c.Operation), c.App, c.Version, c.Calls, c.Share, c.LastSeen))
             .OrderBy(c => c.Standing == "provided")
@@ -98,7 +98,7 @@ public sealed class DashboardFeed(ServerRuntime rt, Reconciler reconciler)
             return cached.Refusals;
         }
         var asked = rt.Planner.WhatIf(config, control, now, [], await rt.OtherReplicasSamplesAsync(cancellationToken),
-            await rt.Store.LoadClientCallsAsync(now - config.Policy.Retention.ClientTelemetry, null, null, cancellationToken)).Refusals;
+            await rt.ClientCallLedger.LoadAsync(now - config.Policy.Retention.ClientTelemetry, null, null, cancellationToken)).Refusals;
         followerRefusals = (now, asked);
         return asked;
     }

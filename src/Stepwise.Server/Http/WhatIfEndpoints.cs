@@ -41,7 +41,7 @@ internal static class WhatIfEndpoints
         var now = rt.Time.GetUtcNow();
         var control = await rt.Store.LoadControlStateAsync(ct);
         var others = await rt.OtherReplicasSamplesAsync(ct);
-        var clients = await rt.Store.LoadClientCallsAsync(now - config.Policy.Retention.ClientTelemetry, null, null, ct);
+        var clients = await rt.ClientCallLedger.LoadAsync(now - config.Policy.Retention.ClientTelemetry, null, null, ct);
         var requests = WhatIf.Requests("what-if", now, "what-if", rollouts, data, body.Plan);
         var decisions = rt.Planner.WhatIf(config, control, now, requests, others, clients);
         return Results.Json(new WhatIfAnswer(now, decisions.Actions, decisions.Refusals), SnapshotJson.Options);

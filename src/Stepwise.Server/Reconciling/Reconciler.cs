@@ -120,6 +120,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
     {
         var store = runtime.Store;
         await FlushHeartbeatsAsync(cancellationToken);
+        await runtime.ClientCallLedger.FlushAsync(cancellationToken);
         await tokens.RefreshAsync(cancellationToken);
         var config = await runtime.RefreshConfigAsync(cancellationToken);
         var isLeader = await leadership.EnsureAsync(cancellationToken);
@@ -152,7 +153,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         var others = await runtime.OtherReplicasSamplesAsync(cancellationToken);
         // Client telemetry (G8) gates rollouts and registrations, which start only from requests and plans.
         var clients = control.Requests.Count > 0 || control.Plans.Any(p => p.State is PlanState.Pending or PlanState.Running)
-            ? await store.LoadClientCallsAsync(now - config.Config.Policy.Retention.ClientTelemetry, null, null, cancellationToken)
+            ? await runtime.ClientCallLedger.LoadAsync(now - config.Config.Policy.Retention.ClientTelemetry, null, null, cancellationToken)
             : null;
         await PruneClientCallsAsync(config, now, cancellationToken);
         var decideStarted = runtime.Time.GetTimestamp();
@@ -229,7 +230,7 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         }
     }
 
-    /// <summary>Writes the heartbeats taken since the last tick, once the host no longer takes any (a failure is logged: the next start takes over from the last tick's flush).</summary>
+    /// <summary>Writes the heartbeats and client telemetry taken since the last tick, once the host no longer takes any (a failure is logged: the next start takes over from the last tick's flush).</summary>
     public async Task FlushOnStopAsync()
     {
         try
@@ -239,6 +240,14 @@ public sealed class Reconciler(ServerRuntime runtime, Leadership leadership, IDa
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             log.LogWarning(e, "could not write the last heartbeats on stop; the next start uses the nodes as of the last tick");
+        }
+        try
+        {
+            await runtime.ClientCallLedger.FlushAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            log.LogWarning(e, "could not write the last client telemetry on stop; the calls taken since the last tick are lost");
         }
     }
 

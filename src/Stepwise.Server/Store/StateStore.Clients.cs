@@ -14,15 +14,19 @@ public sealed partial class StateStore
 
     private const long MillisecondsPerDay = 86_400_000;
 
-    /// <summary>Adds the calls of one telemetry body, all in one transaction, at <paramref name="at"/> (the server's time).</summary>
-    public Task AddClientCallsAsync(string service, IReadOnlyCollection<(string App, string Version, string Operation, long Count)> calls, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>The UTC day a time falls in, as rows count it (days since 1970-01-01).</summary>
+    public static long DayOf(DateTimeOffset at) => at.ToUnixTimeMilliseconds() / MillisecondsPerDay;
+
+    /// <summary>
+    /// Adds summed calls to their (service, day, app, version, operation) rows, all in one transaction: a row's calls
+    /// grow by the row given (saturating), its last-seen time becomes the later of the two.
+    /// </summary>
+    public Task WriteClientCallsAsync(IReadOnlyList<ClientCallRow> rows, CancellationToken cancellationToken)
     {
-        if (calls.Count == 0)
+        if (rows.Count == 0)
         {
             return Task.CompletedTask;
         }
-        var ms = at.ToUnixTimeMilliseconds();
-        var day = ms / MillisecondsPerDay;
         var later = Dialect == StoreDialect.Sqlite ? "max(client_calls.last_seen, excluded.last_seen)" : "GREATEST(client_calls.last_seen, excluded.last_seen)";
         var sql = "INSERT INTO client_calls (service, day, app, version, operation, calls, last_seen) VALUES (@service, @day, @app, @version, @operation, @calls, @at) " +
                   "ON CONFLICT (service, day, app, version, operation) DO UPDATE SET " +
@@ -30,15 +34,20 @@ public sealed partial class StateStore
                   $"last_seen = {later}";
         return WriteAsync(async (connection, tx) =>
         {
-            await using var command = Command(connection, tx, sql, ("service", service), ("day", day), ("app", ""), ("version", ""), ("operation", ""),
-                ("calls", 0L), ("at", ms), ("cap", MaxCallsPerRow));
+            // Parameters named as written (with the @) and set through references: no lookup by name per row.
+            await using var command = Command(connection, tx, sql, ("@service", ""), ("@day", 0L), ("@app", ""), ("@version", ""), ("@operation", ""),
+                ("@calls", 0L), ("@at", 0L), ("@cap", MaxCallsPerRow));
             await command.PrepareAsync(cancellationToken);
-            foreach (var (app, version, operation, count) in calls)
+            var p = command.Parameters;
+            foreach (var row in rows)
             {
-                command.Parameters["app"].Value = app;
-                command.Parameters["version"].Value = version;
-                command.Parameters["operation"].Value = operation;
-                command.Parameters["calls"].Value = Math.Min(count, MaxCallsPerRow);
+                p[0].Value = row.Service;
+                p[1].Value = row.Day;
+                p[2].Value = row.App;
+                p[3].Value = row.Version;
+                p[4].Value = row.Operation;
+                p[5].Value = Math.Min(row.Calls, MaxCallsPerRow);
+                p[6].Value = row.LastSeenMs;
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
         }, null, cancellationToken);

@@ -21,3 +21,6 @@ public sealed record TokenRecord(string Hash, string Name, TokenKind Kind, strin
 
 /// <summary>A stored operator request and, once the reconciler handled it, its outcome.</summary>
 public sealed record RequestRecord(OperatorRequest Request, bool Completed, bool? Accepted, string? Message, string? Rollout, IReadOnlyList<Refusal> Refusals);
+
+/// <summary>Calls summed for one (service, UTC day, client app, version, operation), with the last time one was reported (Unix ms).</summary>
+public sealed record ClientCallRow(string Service, long Day, string App, string Version, string Operation, long Calls, long LastSeenMs);

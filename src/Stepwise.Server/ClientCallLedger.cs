@@ -1,0 +1,106 @@
+using Stepwise.Core.Model;
+using Stepwise.Server.Store;
+
+namespace Stepwise.Server;
+
+/// <summary>
+/// Client telemetry (G8) between its arrival and the store. A body's calls are added here in memory, summed per
+/// (service, UTC day, app, version, operation); the reconciler writes the sums once a tick (and on stop), so the store
+/// takes one row per key and tick however many bodies and instances reported it. Every read of the calls in this
+/// process writes what is pending first, so it sees every body this process accepted; other replicas see them after
+/// this one's next tick. A write that fails keeps the sums for the next one. At most <see cref="MaxPendingKeys"/>
+/// keys wait at once (while the store is down): calls for further keys are dropped and counted.
+/// </summary>
+public sealed class ClientCallLedger(StateStore store)
+{
+    /// <summary>The most keys that wait for the store at once.</summary>
+    public const int MaxPendingKeys = 1_000_000;
+
+    private readonly Lock gate = new();
+    private readonly SemaphoreSlim writer = new(1, 1);
+    private Dictionary<(string Service, long Day, string App, string Version, string Operation), (long Calls, long LastSeen)> pending = [];
+
+    /// <summary>Adds the calls of one body, taken at <paramref name="at"/> (the server's time). Returns the calls dropped because too many keys wait.</summary>
+    public long Add(string service, IReadOnlyList<(string App, string Version, string Operation, long Count)> calls, DateTimeOffset at)
+    {
+        var ms = at.ToUnixTimeMilliseconds();
+        var day = StateStore.DayOf(at);
+        long dropped = 0;
+        lock (gate)
+        {
+            foreach (var (app, version, operation, count) in calls)
+            {
+                var key = (service, day, app, version, operation);
+                if (pending.TryGetValue(key, out var sum))
+                {
+                    pending[key] = (Saturating(sum.Calls, count), Math.Max(sum.LastSeen, ms));
+                }
+                else if (pending.Count < MaxPendingKeys)
+                {
+                    pending[key] = (Math.Min(count, StateStore.MaxCallsPerRow), ms);
+                }
+                else
+                {
+                    dropped += count;
+                }
+            }
+        }
+        return dropped;
+    }
+
+    /// <summary>Writes what is pending in one transaction; on failure the sums wait for the next write.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await writer.WaitAsync(cancellationToken);
+        try
+        {
+            Dictionary<(string Service, long Day, string App, string Version, string Operation), (long Calls, long LastSeen)> taken;
+            lock (gate)
+            {
+                if (pending.Count == 0)
+                {
+                    return;
+                }
+                taken = pending;
+                pending = [];
+            }
+            try
+            {
+                await store.WriteClientCallsAsync([.. taken.Select(e => new ClientCallRow(e.Key.Service, e.Key.Day, e.Key.App, e.Key.Version, e.Key.Operation, e.Value.Calls, e.Value.LastSeen))], cancellationToken);
+            }
+            catch
+            {
+                lock (gate)
+                {
+                    foreach (var (key, sum) in taken)
+                    {
+                        pending[key] = pending.TryGetValue(key, out var later) ? (Saturating(later.Calls, sum.Calls), Math.Max(later.LastSeen, sum.LastSeen)) : sum;
+                    }
+                }
+                throw;
+            }
+        }
+        finally
+        {
+            writer.Release();
+        }
+    }
+
+    /// <summary>
+    /// The calls since <paramref name="since"/> (see <see cref="StateStore.LoadClientCallsAsync"/>), after writing what is
+    /// pending. A store that takes no writes still answers reads: the pending sums then wait, unseen, for the next write.
+    /// </summary>
+    public async Task<IReadOnlyList<ClientCalls>> LoadAsync(DateTimeOffset since, string? service, string? operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await FlushAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
+        {
+        }
+        return await store.LoadClientCallsAsync(since, service, operation, cancellationToken);
+    }
+
+    private static long Saturating(long a, long b) => a > StateStore.MaxCallsPerRow - b ? StateStore.MaxCallsPerRow : a + b;
+}

@@ -1,0 +1,55 @@
+using Stepwise.Server.Store;
+
+namespace Stepwise.Server.Tests;
+
+/// <summary>Client telemetry between arrival and the store: summed per key in memory, one row write per key and flush, read-your-writes.</summary>
+public sealed class ClientCallLedgerTests : IAsyncLifetime
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("stepwise-ledger-").FullName;
+    private StateStore store = null!;
+
+    public async ValueTask InitializeAsync() =>
+        store = await StateStore.OpenAsync(StoreUrl.Parse("sqlite:" + Path.Combine(directory, "s.db")), CancellationToken.None);
+
+    public async ValueTask DisposeAsync()
+    {
+        await store.DisposeAsync();
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task bodies_are_summed_per_key_and_written_once_per_flush()
+    {
+        var ledger = new ClientCallLedger(store);
+        var at = new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 50; i++)
+        {
+            ledger.Add("orders", [("ios-app", "4.2.1", "GET /orders", 2), ("web", "1.0.0", "GET /orders", 1)], at.AddSeconds(i)).ShouldBe(0);
+        }
+        (await store.ClientCallRowsAsync(CancellationToken.None)).ShouldBe(0, "nothing is written before a flush");
+        await ledger.FlushAsync(CancellationToken.None);
+        (await store.ClientCallRowsAsync(CancellationToken.None)).ShouldBe(2);
+        await ledger.FlushAsync(CancellationToken.None); // nothing pending: nothing written twice
+        ledger.Add("orders", [("ios-app", "4.2.1", "GET /orders", 5)], at.AddMinutes(5));
+        // A read writes what is pending first, so it sees every body accepted.
+        var calls = await ledger.LoadAsync(at.AddDays(-1), "orders", null, CancellationToken.None);
+        var ios = calls.Single(c => c.App == "ios-app");
+        ios.Calls.ShouldBe(105);
+        ios.LastSeen.ShouldBe(at.AddMinutes(5));
+        calls.Single(c => c.App == "web").Calls.ShouldBe(50);
+    }
+
+    [Fact]
+    public async Task sums_saturate_and_each_utc_day_is_its_own_row()
+    {
+        var ledger = new ClientCallLedger(store);
+        var at = new DateTimeOffset(2026, 12, 1, 23, 59, 0, TimeSpan.Zero);
+        ledger.Add("orders", [("a", "1.0.0", "GET /x", long.MaxValue / 2)], at);
+        ledger.Add("orders", [("a", "1.0.0", "GET /x", long.MaxValue / 2)], at);
+        ledger.Add("orders", [("a", "1.0.0", "GET /x", 1)], at.AddMinutes(2));
+        await ledger.FlushAsync(CancellationToken.None);
+        (await store.ClientCallRowsAsync(CancellationToken.None)).ShouldBe(2);
+        var calls = await ledger.LoadAsync(at.AddDays(-1), null, null, CancellationToken.None);
+        calls.ShouldHaveSingleItem().Calls.ShouldBe(StateStore.MaxCallsPerRow + 1);
+    }
+}
