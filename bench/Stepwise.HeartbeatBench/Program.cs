@@ -19,9 +19,16 @@ using Stepwise.Server.Store;
 // address (127.1.x.y), so the per-address limit sees CONNECTIONS clients, as it would see many nodes; no-token-limit
 // turns both off, to measure what the limiters cost.
 //        dotnet run -c Release --project bench/Stepwise.HeartbeatBench -- rollback   (see RollbackTiming)
+//        dotnet run -c Release --project bench/Stepwise.HeartbeatBench -- telemetry [calls] [instances] [intervals]   (see TelemetryIngestion)
 if (args.Length > 0 && args[0] == "rollback")
 {
     await RollbackTiming.RunAsync();
+    return;
+}
+if (args.Length > 0 && args[0] == "telemetry")
+{
+    long Long(int index, long fallback) => args.Length > index ? long.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
+    await TelemetryIngestion.RunAsync(Long(1, 1_000_000), (int)Long(2, 10), (int)Long(3, 10));
     return;
 }
 var nodes = Arg(0, 100_000);
@@ -78,7 +85,7 @@ await using (var store = await StateStore.OpenAsync(StoreUrl.Parse("sqlite:" + d
     await tx.CommitAsync();
 }
 
-var port = FreePort();
+var port = BenchProcess.FreePort();
 string? thumbprint = null;
 var serverArguments = new List<string> { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", "sqlite:" + database, "--urls", $"{scheme}://127.0.0.1:{port}", "--config", config, "--tick", "1s" };
 if (!tokenLimit)
@@ -143,20 +150,7 @@ try
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == thumbprint;
     }
     using var http = new HttpClient(handler) { BaseAddress = new Uri($"{scheme}://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
-    for (var attempt = 0; ; attempt++)
-    {
-        try
-        {
-            if (await http.GetStringAsync("healthz") == "ok")
-            {
-                break;
-            }
-        }
-        catch (HttpRequestException) when (attempt < 300)
-        {
-            await Task.Delay(100);
-        }
-    }
+    await BenchProcess.WaitForHealthAsync(http);
     var bodies = new byte[nodes][];
     for (var i = 0; i < nodes; i++)
     {
@@ -178,10 +172,10 @@ try
         {
             if (clock.Elapsed.TotalSeconds > warmup)
             {
-                peakRss = Math.Max(peakRss, Rss(server.Id));
+                peakRss = Math.Max(peakRss, BenchProcess.Rss(server.Id));
                 if (cpuAtWarmup < 0)
                 {
-                    cpuAtWarmup = CpuSeconds(server.Id);
+                    cpuAtWarmup = BenchProcess.CpuSeconds(server.Id);
                 }
             }
             try
@@ -237,7 +231,7 @@ try
             Console.WriteLine("server " + line);
         }
     }
-    var serverCpu = CpuSeconds(server.Id) - cpuAtWarmup;
+    var serverCpu = BenchProcess.CpuSeconds(server.Id) - cpuAtWarmup;
     await sampler.CancelAsync();
     await rssTask;
 
@@ -271,42 +265,6 @@ finally
 }
 
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
-
-static int FreePort()
-{
-    var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-    listener.Stop();
-    return port;
-}
-
-// Resident set size of a process from /proc (Linux), in bytes.
-static long Rss(int pid)
-{
-    try
-    {
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-            }
-        }
-    }
-    catch (IOException)
-    {
-    }
-    return 0;
-}
-
-// User + system CPU time of a process from /proc (Linux), in seconds.
-static double CpuSeconds(int pid)
-{
-    var stat = File.ReadAllText($"/proc/{pid}/stat");
-    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-}
 
 static async Task<long> CountNodesAsync(string database)
 {

@@ -50,7 +50,7 @@ internal static class RollbackTiming
                 releases:
                   - version: 1.0.0
             """);
-        var port = FreePort();
+        var port = BenchProcess.FreePort();
         using var server = Process.Start(new ProcessStartInfo("dotnet")
         {
             ArgumentList = { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", "sqlite:" + Path.Combine(directory, "s.db"), "--urls", $"http://127.0.0.1:{port}", "--config", config, "--tick", "1s" },
@@ -143,14 +143,5 @@ internal static class RollbackTiming
             await server.WaitForExitAsync();
             Directory.Delete(directory, recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+/// <summary>What the benches read of the server process they start: a free port, its health, its CPU time and memory (Linux /proc).</summary>
+internal static class BenchProcess
+{
+    public static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    /// <summary>Waits until GET /healthz answers ok (30 s at most).</summary>
+    public static async Task WaitForHealthAsync(HttpClient http)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                if (await http.GetStringAsync("healthz") == "ok")
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (attempt < 300)
+            {
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>User + system CPU time of a process, in seconds.</summary>
+    public static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    /// <summary>Resident set size of a process, in bytes (0 when it can't be read).</summary>
+    public static long Rss(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return 0;
+    }
+}
