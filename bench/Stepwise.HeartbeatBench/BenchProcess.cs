@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -12,6 +13,21 @@ internal static class BenchProcess
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         return port;
+    }
+
+    /// <summary>Starts `stepwise server` (SQLite in <paramref name="directory"/>, tick 1 s) on <paramref name="port"/>, its output discarded.</summary>
+    public static Process StartServer(string directory, string config, int port, string adminToken)
+    {
+        var server = Process.Start(new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", "sqlite:" + Path.Combine(directory, "s.db"), "--urls", $"http://127.0.0.1:{port}", "--config", config, "--tick", "1s" },
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            Environment = { ["STEPWISE_ADMIN_TOKEN"] = adminToken },
+        })!;
+        server.OutputDataReceived += (_, _) => { };
+        server.BeginOutputReadLine();
+        return server;
     }
 
     /// <summary>Waits until GET /healthz answers ok (30 s at most).</summary>

@@ -51,33 +51,12 @@ internal static class RollbackTiming
                   - version: 1.0.0
             """);
         var port = BenchProcess.FreePort();
-        using var server = Process.Start(new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", "sqlite:" + Path.Combine(directory, "s.db"), "--urls", $"http://127.0.0.1:{port}", "--config", config, "--tick", "1s" },
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            Environment = { ["STEPWISE_ADMIN_TOKEN"] = Admin },
-        })!;
-        server.OutputDataReceived += (_, _) => { };
-        server.BeginOutputReadLine();
+        using var server = BenchProcess.StartServer(directory, config, port, Admin);
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Admin);
-            while (true)
-            {
-                try
-                {
-                    if (await http.GetStringAsync("healthz") == "ok")
-                    {
-                        break;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    await Task.Delay(100);
-                }
-            }
+            await BenchProcess.WaitForHealthAsync(http);
             var nodes = Enumerable.Range(1, 10).Select(i => $"n{i:D2}").ToList();
             var release = nodes.ToDictionary(n => n, _ => "1.0.0");
             var tokens = new Dictionary<string, string>();

@@ -38,15 +38,7 @@ internal static class TelemetryIngestion
                   - version: 1.0.0
             """);
         var port = BenchProcess.FreePort();
-        using var server = Process.Start(new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", "sqlite:" + Path.Combine(directory, "s.db"), "--urls", $"http://127.0.0.1:{port}", "--config", config, "--tick", "1s" },
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            Environment = { ["STEPWISE_ADMIN_TOKEN"] = Admin },
-        })!;
-        server.OutputDataReceived += (_, _) => { };
-        server.BeginOutputReadLine();
+        using var server = BenchProcess.StartServer(directory, config, port, Admin);
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
