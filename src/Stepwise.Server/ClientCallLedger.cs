@@ -1,5 +1,7 @@
 using Stepwise.Core.Model;
 using Stepwise.Server.Store;
+using Key = (string Service, long Day, string App, string Version, string Operation);
+using Sum = (long Calls, long LastSeen);
 
 namespace Stepwise.Server;
 
@@ -18,7 +20,7 @@ public sealed class ClientCallLedger(StateStore store)
 
     private readonly Lock gate = new();
     private readonly SemaphoreSlim writer = new(1, 1);
-    private Dictionary<(string Service, long Day, string App, string Version, string Operation), (long Calls, long LastSeen)> pending = [];
+    private Dictionary<Key, Sum> pending = [];
 
     /// <summary>Adds the calls of one body, taken at <paramref name="at"/> (the server's time). Returns the calls dropped because too many keys wait.</summary>
     public long Add(string service, IReadOnlyList<(string App, string Version, string Operation, long Count)> calls, DateTimeOffset at)
@@ -30,14 +32,10 @@ public sealed class ClientCallLedger(StateStore store)
         {
             foreach (var (app, version, operation, count) in calls)
             {
-                var key = (service, day, app, version, operation);
-                if (pending.TryGetValue(key, out var sum))
+                Key key = (service, day, app, version, operation);
+                if (pending.TryGetValue(key, out var sum) || pending.Count < MaxPendingKeys)
                 {
-                    pending[key] = (Saturating(sum.Calls, count), Math.Max(sum.LastSeen, ms));
-                }
-                else if (pending.Count < MaxPendingKeys)
-                {
-                    pending[key] = (Math.Min(count, StateStore.MaxCallsPerRow), ms);
+                    pending[key] = Merge(sum, (count, ms));
                 }
                 else
                 {
@@ -54,7 +52,7 @@ public sealed class ClientCallLedger(StateStore store)
         await writer.WaitAsync(cancellationToken);
         try
         {
-            Dictionary<(string Service, long Day, string App, string Version, string Operation), (long Calls, long LastSeen)> taken;
+            Dictionary<Key, Sum> taken;
             lock (gate)
             {
                 if (pending.Count == 0)
@@ -74,7 +72,7 @@ public sealed class ClientCallLedger(StateStore store)
                 {
                     foreach (var (key, sum) in taken)
                     {
-                        pending[key] = pending.TryGetValue(key, out var later) ? (Saturating(later.Calls, sum.Calls), Math.Max(later.LastSeen, sum.LastSeen)) : sum;
+                        pending[key] = Merge(pending.GetValueOrDefault(key), sum);
                     }
                 }
                 throw;
@@ -102,5 +100,7 @@ public sealed class ClientCallLedger(StateStore store)
         return await store.LoadClientCallsAsync(since, service, operation, cancellationToken);
     }
 
-    private static long Saturating(long a, long b) => a > StateStore.MaxCallsPerRow - b ? StateStore.MaxCallsPerRow : a + b;
+    /// <summary>Two sums of one key as one: calls added (saturating at a row's cap), the later last-seen time.</summary>
+    private static Sum Merge(Sum a, Sum b) =>
+        (a.Calls > StateStore.MaxCallsPerRow - b.Calls ? StateStore.MaxCallsPerRow : a.Calls + b.Calls, Math.Max(a.LastSeen, b.LastSeen));
 }
