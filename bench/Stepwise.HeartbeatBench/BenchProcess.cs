@@ -15,21 +15,6 @@ internal static class BenchProcess
         return port;
     }
 
-    /// <summary>Starts `stepwise server` (SQLite in <paramref name="directory"/>, tick 1 s) on <paramref name="port"/>, its output discarded.</summary>
-    public static Process StartServer(string directory, string config, int port, string adminToken)
-    {
-        var server = Process.Start(new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", "sqlite:" + Path.Combine(directory, "s.db"), "--urls", $"http://127.0.0.1:{port}", "--config", config, "--tick", "1s" },
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            Environment = { ["STEPWISE_ADMIN_TOKEN"] = adminToken },
-        })!;
-        server.OutputDataReceived += (_, _) => { };
-        server.BeginOutputReadLine();
-        return server;
-    }
-
     /// <summary>Waits until GET /healthz answers ok (30 s at most).</summary>
     public static async Task WaitForHealthAsync(HttpClient http)
     {
@@ -74,5 +59,65 @@ internal static class BenchProcess
         {
         }
         return 0;
+    }
+}
+
+/// <summary>
+/// A `stepwise server` a bench started: SQLite in a temporary folder of its own, tick 1 s, on a free loopback port,
+/// with an HTTP client signed in with the admin token, healthy when returned. Disposing it stops the server and deletes
+/// the folder.
+/// </summary>
+internal sealed class BenchServer : IAsyncDisposable
+{
+    private readonly string directory;
+
+    private BenchServer(string directory, Process process, HttpClient admin)
+    {
+        this.directory = directory;
+        Process = process;
+        Admin = admin;
+    }
+
+    public Process Process { get; }
+
+    public HttpClient Admin { get; }
+
+    public static async Task<BenchServer> StartAsync(string name, string yaml, string adminToken, TimeSpan requestTimeout)
+    {
+        var directory = Directory.CreateTempSubdirectory($"stepwise-{name}-bench-").FullName;
+        var config = Path.Combine(directory, "stepwise.yaml");
+        await File.WriteAllTextAsync(config, yaml);
+        var port = BenchProcess.FreePort();
+        var process = Process.Start(new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "stepwise.dll"), "server", "--store", "sqlite:" + Path.Combine(directory, "s.db"), "--urls", $"http://127.0.0.1:{port}", "--config", config, "--tick", "1s" },
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            Environment = { ["STEPWISE_ADMIN_TOKEN"] = adminToken },
+        })!;
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = requestTimeout };
+        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);
+        var server = new BenchServer(directory, process, admin);
+        try
+        {
+            await BenchProcess.WaitForHealthAsync(admin);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Admin.Dispose();
+        Process.Kill(entireProcessTree: true);
+        await Process.WaitForExitAsync();
+        Process.Dispose();
+        Directory.Delete(directory, recursive: true);
     }
 }

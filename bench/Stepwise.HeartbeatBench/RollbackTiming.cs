@@ -32,9 +32,7 @@ internal static class RollbackTiming
 
     private static async Task<double> OnceAsync()
     {
-        var directory = Directory.CreateTempSubdirectory("stepwise-rollback-bench-").FullName;
-        var config = Path.Combine(directory, "stepwise.yaml");
-        await File.WriteAllTextAsync(config, $$"""
+        await using var server = await BenchServer.StartAsync("rollback", $$"""
             version: 1
             policy:
               canary: { nodes: 2 }
@@ -49,78 +47,65 @@ internal static class RollbackTiming
               - name: orders
                 releases:
                   - version: 1.0.0
-            """);
-        var port = BenchProcess.FreePort();
-        using var server = BenchProcess.StartServer(directory, config, port, Admin);
-        try
+            """, Admin, TimeSpan.FromSeconds(30));
+        var http = server.Admin;
+        var nodes = Enumerable.Range(1, 10).Select(i => $"n{i:D2}").ToList();
+        var release = nodes.ToDictionary(n => n, _ => "1.0.0");
+        var tokens = new Dictionary<string, string>();
+        foreach (var node in nodes)
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Admin);
-            await BenchProcess.WaitForHealthAsync(http);
-            var nodes = Enumerable.Range(1, 10).Select(i => $"n{i:D2}").ToList();
-            var release = nodes.ToDictionary(n => n, _ => "1.0.0");
-            var tokens = new Dictionary<string, string>();
-            foreach (var node in nodes)
+            using var created = await http.PostAsJsonAsync("api/v1/tokens", new TokenBody(TokenKind.Agent, "agent-" + node, node), SnapshotJson.Options);
+            tokens[node] = (await created.Content.ReadFromJsonAsync<TokenCreated>(SnapshotJson.Options))!.Token;
+        }
+        var backOnN = new Dictionary<string, DateTimeOffset>();
+        using var stop = new CancellationTokenSource();
+        var agents = nodes.Select(node => Task.Run(async () =>
+        {
+            using var agent = new HttpClient { BaseAddress = http.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens[node]);
+            while (!stop.IsCancellationRequested)
             {
-                using var created = await http.PostAsJsonAsync("api/v1/tokens", new TokenBody(TokenKind.Agent, "agent-" + node, node), SnapshotJson.Options);
-                tokens[node] = (await created.Content.ReadFromJsonAsync<TokenCreated>(SnapshotJson.Options))!.Token;
-            }
-            var backOnN = new Dictionary<string, DateTimeOffset>();
-            using var stop = new CancellationTokenSource();
-            var agents = nodes.Select(node => Task.Run(async () =>
-            {
-                using var agent = new HttpClient { BaseAddress = http.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-                agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens[node]);
-                while (!stop.IsCancellationRequested)
+                var errors = release[node] == "1.1.0" ? 40 : 0;
+                using var response = await agent.PostAsJsonAsync("api/v1/agent/heartbeat", new Heartbeat(node, "orders", release[node], NodeHealth.Healthy, true, 200, errors, []), SnapshotJson.Options);
+                var reply = (await response.Content.ReadFromJsonAsync<HeartbeatReply>(SnapshotJson.Options))!;
+                if (reply.DesiredRelease is { } desired && desired != release[node])
                 {
-                    var errors = release[node] == "1.1.0" ? 40 : 0;
-                    using var response = await agent.PostAsJsonAsync("api/v1/agent/heartbeat", new Heartbeat(node, "orders", release[node], NodeHealth.Healthy, true, 200, errors, []), SnapshotJson.Options);
-                    var reply = (await response.Content.ReadFromJsonAsync<HeartbeatReply>(SnapshotJson.Options))!;
-                    if (reply.DesiredRelease is { } desired && desired != release[node])
+                    release[node] = desired; // the agent restarts on the desired release; the next heartbeat reports it
+                    if (desired == "1.0.0")
                     {
-                        release[node] = desired; // the agent restarts on the desired release; the next heartbeat reports it
-                        if (desired == "1.0.0")
+                        lock (backOnN)
                         {
-                            lock (backOnN)
-                            {
-                                backOnN[node] = DateTimeOffset.UtcNow;
-                            }
+                            backOnN[node] = DateTimeOffset.UtcNow;
                         }
                     }
-                    try
-                    {
-                        await Task.Delay(HeartbeatEvery, stop.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        break;
-                    }
                 }
-            })).ToArray();
-            await Task.Delay(TimeSpan.FromSeconds(4)); // admission
-            (await http.PostAsJsonAsync("api/v1/services/orders/releases", new ReleaseRegistration("1.1.0", new Artifact("app", [])), SnapshotJson.Options)).EnsureSuccessStatusCode();
-            using var start = await http.PostAsJsonAsync("api/v1/rollouts", new StartRolloutBody("orders", "1.1.0"), SnapshotJson.Options);
-            var rollout = (await start.Content.ReadFromJsonAsync<RequestOutcome>(SnapshotJson.Options))!.Rollout!;
-            RolloutView view;
-            do
-            {
-                await Task.Delay(200);
-                view = (await http.GetFromJsonAsync<RolloutView>($"api/v1/rollouts/{rollout}", SnapshotJson.Options))!;
+                try
+                {
+                    await Task.Delay(HeartbeatEvery, stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
             }
-            while (view.Phase != RolloutPhase.RolledBack);
-            await stop.CancelAsync();
-            await Task.WhenAll(agents);
-            var events = (await http.GetFromJsonAsync<List<EventView>>("api/v1/events?limit=1000", SnapshotJson.Options))!;
-            var failed = events.First(e => e.Kind == "record-analysis" && e.Data!.Value.GetProperty("verdict").GetString() == "fail").At;
-            // The canary is back on N when its agent has switched and reported N (at the next heartbeat).
-            var last = view.CanaryNodes.Max(n => backOnN[n]) + HeartbeatEvery;
-            return (last - failed).TotalSeconds;
-        }
-        finally
+        })).ToArray();
+        await Task.Delay(TimeSpan.FromSeconds(4)); // admission
+        (await http.PostAsJsonAsync("api/v1/services/orders/releases", new ReleaseRegistration("1.1.0", new Artifact("app", [])), SnapshotJson.Options)).EnsureSuccessStatusCode();
+        using var start = await http.PostAsJsonAsync("api/v1/rollouts", new StartRolloutBody("orders", "1.1.0"), SnapshotJson.Options);
+        var rollout = (await start.Content.ReadFromJsonAsync<RequestOutcome>(SnapshotJson.Options))!.Rollout!;
+        RolloutView view;
+        do
         {
-            server.Kill(entireProcessTree: true);
-            await server.WaitForExitAsync();
-            Directory.Delete(directory, recursive: true);
+            await Task.Delay(200);
+            view = (await http.GetFromJsonAsync<RolloutView>($"api/v1/rollouts/{rollout}", SnapshotJson.Options))!;
         }
+        while (view.Phase != RolloutPhase.RolledBack);
+        await stop.CancelAsync();
+        await Task.WhenAll(agents);
+        var events = (await http.GetFromJsonAsync<List<EventView>>("api/v1/events?limit=1000", SnapshotJson.Options))!;
+        var failed = events.First(e => e.Kind == "record-analysis" && e.Data!.Value.GetProperty("verdict").GetString() == "fail").At;
+        // The canary is back on N when its agent has switched and reported N (at the next heartbeat).
+        var last = view.CanaryNodes.Max(n => backOnN[n]) + HeartbeatEvery;
+        return (last - failed).TotalSeconds;
     }
 }

@@ -25,9 +25,7 @@ internal static class TelemetryIngestion
 
     public static async Task RunAsync(long calls, int instances, int intervals)
     {
-        var directory = Directory.CreateTempSubdirectory("stepwise-telemetry-bench-").FullName;
-        var config = Path.Combine(directory, "stepwise.yaml");
-        await File.WriteAllTextAsync(config, """
+        await using var server = await BenchServer.StartAsync("telemetry", """
             version: 1
             services:
               - name: orders
@@ -36,41 +34,28 @@ internal static class TelemetryIngestion
               - name: warmup
                 releases:
                   - version: 1.0.0
-            """);
-        var port = BenchProcess.FreePort();
-        using var server = BenchProcess.StartServer(directory, config, port, Admin);
-        try
+            """, Admin, TimeSpan.FromSeconds(60));
+        var http = server.Admin;
+        var bodies = Bodies("orders", calls, instances, intervals, seed: 1);
+        var entries = bodies.Sum(b => b.Calls!.Count);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"telemetry: {calls:N0} calls over {Apps * Versions * Operations:N0} keys, {instances} instances x {intervals} intervals = {bodies.Count:N0} bodies, {entries:N0} entries"));
+        // Warm-up: three rounds of the same shape on another service, then time for the JIT's optimised tiers to be
+        // compiled in the background, so that the measured round runs the code a long-running server runs.
+        for (var round = 0; round < 3; round++)
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Admin);
-            await BenchProcess.WaitForHealthAsync(http);
-            var bodies = Bodies("orders", calls, instances, intervals, seed: 1);
-            var entries = bodies.Sum(b => b.Calls!.Count);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"telemetry: {calls:N0} calls over {Apps * Versions * Operations:N0} keys, {instances} instances x {intervals} intervals = {bodies.Count:N0} bodies, {entries:N0} entries"));
-            // Warm-up: three rounds of the same shape on another service, then time for the JIT's optimised tiers to be
-            // compiled in the background, so that the measured round runs the code a long-running server runs.
-            for (var round = 0; round < 3; round++)
-            {
-                await SendAsync(http, "warmup", $"w{round}", Bodies("warmup", calls, instances, intervals, seed: 2 + round));
-            }
-            await Task.Delay(TimeSpan.FromSeconds(3));
-            var cpuBefore = BenchProcess.CpuSeconds(server.Id);
-            var clock = Stopwatch.StartNew();
-            await SendAsync(http, "orders", "m", bodies);
-            var wall = clock.Elapsed.TotalSeconds;
-            var cpu = BenchProcess.CpuSeconds(server.Id) - cpuBefore;
-            var stored = (await http.GetFromJsonAsync<List<ClientView>>($"{Routes.Clients.TrimStart('/')}?service=orders", SnapshotJson.Options))!;
-            var total = stored.Sum(v => v.Calls);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"server CPU {cpu:0.00} s ({cpu * 1e6 / entries:0.0} us per entry), wall {wall:0.00} s; read back {stored.Count:N0} keys, {total:N0} calls ({(total == calls ? "all" : "MISMATCH")})"));
+            await SendAsync(http, "warmup", $"w{round}", Bodies("warmup", calls, instances, intervals, seed: 2 + round));
         }
-        finally
-        {
-            server.Kill(entireProcessTree: true);
-            await server.WaitForExitAsync();
-            Directory.Delete(directory, recursive: true);
-        }
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var cpuBefore = BenchProcess.CpuSeconds(server.Process.Id);
+        var clock = Stopwatch.StartNew();
+        await SendAsync(http, "orders", "m", bodies);
+        var wall = clock.Elapsed.TotalSeconds;
+        var cpu = BenchProcess.CpuSeconds(server.Process.Id) - cpuBefore;
+        var stored = (await http.GetFromJsonAsync<List<ClientView>>($"{Routes.Clients.TrimStart('/')}?service=orders", SnapshotJson.Options))!;
+        var total = stored.Sum(v => v.Calls);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"server CPU {cpu:0.00} s ({cpu * 1e6 / entries:0.0} us per entry), wall {wall:0.00} s; read back {stored.Count:N0} keys, {total:N0} calls ({(total == calls ? "all" : "MISMATCH")})"));
     }
 
     /// <summary>The bodies the instances would ship: per (instance, interval) the distinct keys called, with counts.</summary>
