@@ -52,4 +52,14 @@ public sealed class ClientCallLedgerTests : IAsyncLifetime
         var calls = await ledger.LoadAsync(at.AddDays(-1), null, null, CancellationToken.None);
         calls.ShouldHaveSingleItem().Calls.ShouldBe(StateStore.MaxCallsPerRow + 1);
     }
+
+    [Fact]
+    public void past_the_pending_key_limit_calls_for_new_keys_are_dropped_and_counted_and_known_keys_still_add()
+    {
+        var ledger = new ClientCallLedger(store);
+        var at = new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
+        var full = Enumerable.Range(0, ClientCallLedger.MaxPendingKeys).Select(i => ($"app-{i}", "1.0.0", "GET /x", 1L)).ToList();
+        ledger.Add("orders", full, at).ShouldBe(0);
+        ledger.Add("orders", [("one-more", "1.0.0", "GET /x", 9), ("app-0", "1.0.0", "GET /x", 2)], at).ShouldBe(9);
+    }
 }
