@@ -2,7 +2,6 @@ using System.Text.Json;
 using Stepwise.Api;
 using Stepwise.Cli.Local;
 using Stepwise.Core;
-using Stepwise.Core.Decisions;
 using Stepwise.Core.Model;
 
 namespace Stepwise.Cli.Commands;
@@ -169,21 +168,5 @@ internal sealed partial class DemoRun
         {
             throw new DemoFailure(e.Message.Split('\n')[0]);
         }
-    }
-
-    /// <summary>Whether the event log holds a quarantine of <paramref name="node"/>.</summary>
-    private async Task<bool> QuarantineLoggedAsync(string node, CancellationToken ct)
-    {
-        var kind = Names.Of(ActionKind.QuarantineNode);
-        long after = 0;
-        while ((await Api.GetAsync<List<EventView>>($"{Routes.Events}?after={after}&limit=500", ct)).Value is { Count: > 0 } page)
-        {
-            if (page.Any(e => e.Kind == kind && (e.Subject == node || e.Message.Contains(node, StringComparison.Ordinal))))
-            {
-                return true;
-            }
-            after = page[^1].Id;
-        }
-        return false;
     }
 }

@@ -113,9 +113,6 @@ internal sealed partial class DemoRun(string sampleDll, TextWriter output, bool 
             }
             return node is { State: NodeState.Active, MayServe: true } && node.ActualRelease != "1.0.0" ? node : null;
         }, ct);
-        // A quarantine can be over before the next look at the fleet (the node moves forward within a heartbeat or two
-        // on a busy machine); the event log has it either way.
-        quarantined = quarantined || await QuarantineLoggedAsync(straggler, ct);
         Act("stale node quarantined", $"{straggler}, offline during the push, returns on 1.0.0: quarantined, moved forward, then serves",
             quarantined && back.ActualRelease == "1.1.0", $"{(quarantined ? "quarantined" : "never quarantined")}, now {back.ActualRelease} {Names.Of(back.State)}");
 
