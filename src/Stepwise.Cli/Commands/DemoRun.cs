@@ -66,7 +66,7 @@ internal sealed partial class DemoRun(string sampleDll, TextWriter output, bool 
         fleet.StartTraffic();
         StartOldClient();
 
-        // A safe release; n6 goes offline mid-push.
+        // A safe release; a node the push has not reached yet goes offline mid-push.
         var first = await StartRolloutAsync("1.1.0", ct);
         string? straggler = null;
         var phases = await WatchRolloutAsync(first, ct, onPhase: async (view, phase) =>
@@ -78,8 +78,15 @@ internal sealed partial class DemoRun(string sampleDll, TextWriter output, bool 
                 straggler = list.Where(n => n.ActualRelease == "1.0.0" && n.DesiredRelease != "1.1.0" && !view.CanaryNodes.Contains(n.Id)).Select(n => n.Id).OrderBy(id => id, StringComparer.Ordinal).LastOrDefault();
                 if (straggler is not null)
                 {
-                    Say($"taking {straggler} offline mid-push: SIGKILL its agent and its app");
+                    // The operator takes the dead node out of the fleet at once, so the last wave neither waits for it
+                    // nor tells it to run 1.1.0: it comes back on 1.0.0, as a node that missed the push does.
+                    Say($"taking {straggler} offline mid-push: SIGKILL its agent and its app; the operator decommissions it so the push goes on without it");
                     fleet.KillNode(straggler);
+                    var decommissioned = await Api.PostAsync<RequestOutcome>(ApiClient.Route(Routes.DecommissionNode, ("node", straggler)), new ReasonBody("down mid-push"), ct);
+                    if (!decommissioned.Ok)
+                    {
+                        throw new DemoFailure($"decommissioning {straggler} was refused: {decommissioned.Problem?.Detail}");
+                    }
                 }
             }
         });
@@ -99,11 +106,11 @@ internal sealed partial class DemoRun(string sampleDll, TextWriter output, bool 
         var back = await WaitAsync($"{straggler} to serve again", async () =>
         {
             var node = (await Api.GetAsync<List<NodeView>>(Routes.Nodes, ct)).Value?.FirstOrDefault(n => n.Id == straggler);
-            // Offline past the retention policy, it was decommissioned: it stays out, whatever it reports, until an operator lets it back.
+            // Decommissioned, it stays out, whatever it reports, until an operator lets it back.
             if (node is { State: NodeState.Decommissioned, LastHeartbeat: { } heartbeat, StateSince: { } since } && heartbeat > since && !enabled)
             {
                 enabled = true;
-                Say($"{straggler} heartbeats again but stays out: decommissioned while away; the operator lets it back");
+                Say($"{straggler} heartbeats again on {node.ActualRelease} but stays out: decommissioned; the operator lets it back");
                 await Api.PostAsync<RequestOutcome>(ApiClient.Route(Routes.EnableNode, ("node", straggler)), new ReasonBody("back from the outage"), ct);
             }
             if (node is { State: NodeState.Quarantined } && !quarantined)
