@@ -34,32 +34,46 @@ public static class ClientVersions
         return null;
     }
 
-    /// <summary>The normalised version (4.2 → 4.2.0, 4.2.1+b.7 → 4.2.1), or null when <paramref name="version"/> is outside the grammar.</summary>
+    /// <summary>
+    /// The normalised version (4.2 → 4.2.0, 4.2.1+b.7 → 4.2.1), or null when <paramref name="version"/> is outside the
+    /// grammar. A version already normal is returned as it is, without allocating.
+    /// </summary>
     public static string? Normalise(string? version)
     {
         if (string.IsNullOrEmpty(version) || version.Length > MaxVersionLength)
         {
             return null;
         }
-        var plus = version.IndexOf('+');
-        if (plus >= 0 && !Identifiers(version[(plus + 1)..], numericRule: false))
+        var text = version.AsSpan();
+        var plus = text.IndexOf('+');
+        if (plus >= 0 && !Identifiers(text[(plus + 1)..], numericRule: false))
         {
             return null;
         }
-        var body = plus >= 0 ? version[..plus] : version;
+        var body = plus >= 0 ? text[..plus] : text;
         var dash = body.IndexOf('-');
         var core = dash >= 0 ? body[..dash] : body;
         if (dash >= 0 && !Identifiers(body[(dash + 1)..], numericRule: true))
         {
             return null;
         }
-        var parts = core.Split('.');
-        if (parts.Length is < 2 or > 3 || parts.Any(p => !Number(p)))
+        var parts = 0;
+        foreach (var range in core.Split('.'))
+        {
+            if (++parts > 3 || !Number(core[range]))
+            {
+                return null;
+            }
+        }
+        if (parts < 2)
         {
             return null;
         }
-        var normal = parts.Length == 2 ? core + ".0" : core;
-        return dash >= 0 ? normal + body[dash..] : normal;
+        if (parts == 3 && plus < 0)
+        {
+            return version;
+        }
+        return parts == 2 ? string.Concat(core, ".0", body[core.Length..]) : body.ToString();
     }
 
     /// <summary>Why <paramref name="version"/> is not a client version, or null.</summary>
@@ -76,9 +90,9 @@ public static class ClientVersions
             return bad;
         }
         var space = operation!.IndexOf(' ');
-        var ok = space is >= 1 and <= 16 && operation[..space].All(char.IsAsciiLetterUpper) &&
-                 space + 1 < operation.Length && operation[space + 1] == '/' &&
-                 !operation[(space + 1)..].Any(c => char.IsWhiteSpace(c) || char.IsControl(c));
+        var path = space + 1 < operation.Length ? operation.AsSpan(space + 1) : [];
+        var ok = space is >= 1 and <= 16 && !operation.AsSpan(0, space).ContainsAnyExceptInRange('A', 'Z') &&
+                 path.Length > 0 && path[0] == '/' && !ContainsWhiteSpaceOrControl(path);
         return ok ? null : $"{what} '{Model.Identifiers.Printable(operation)}' is not an operation key (an upper-case HTTP method, one space, a path starting with '/', e.g. 'GET /orders/{{id}}')";
     }
 
@@ -138,21 +152,41 @@ public static class ClientVersions
     private static int CompareNumbers(string a, string b) =>
         a.Length != b.Length ? a.Length.CompareTo(b.Length) : Math.Sign(string.CompareOrdinal(a, b));
 
-    private static bool Number(string s) => s.Length > 0 && s.All(char.IsAsciiDigit) && (s.Length == 1 || s[0] != '0');
+    private static bool Number(ReadOnlySpan<char> s) => s.Length > 0 && !s.ContainsAnyExceptInRange('0', '9') && (s.Length == 1 || s[0] != '0');
 
-    private static bool Identifiers(string s, bool numericRule)
+    private static bool ContainsWhiteSpaceOrControl(ReadOnlySpan<char> s)
+    {
+        foreach (var c in s)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool Identifiers(ReadOnlySpan<char> s, bool numericRule)
     {
         if (s.Length == 0)
         {
             return false;
         }
-        foreach (var id in s.Split('.'))
+        foreach (var range in s.Split('.'))
         {
-            if (id.Length == 0 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+            var id = s[range];
+            if (id.Length == 0)
             {
                 return false;
             }
-            if (numericRule && id.All(char.IsAsciiDigit) && id.Length > 1 && id[0] == '0')
+            foreach (var c in id)
+            {
+                if (!(char.IsAsciiLetterOrDigit(c) || c == '-'))
+                {
+                    return false;
+                }
+            }
+            if (numericRule && id.Length > 1 && id[0] == '0' && !id.ContainsAnyExceptInRange('0', '9'))
             {
                 return false;
             }

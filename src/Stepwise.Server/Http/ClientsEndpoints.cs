@@ -24,7 +24,7 @@ internal static class ClientsEndpoints
     /// </summary>
     public static async Task<IResult> Telemetry(HttpContext context, ServerRuntime rt)
     {
-        var (body, error) = await Bodies.ReadJsonAsync<ClientTelemetryBody>(context, Math.Min(MaxTelemetryBytes, rt.Options.MaxBodyBytes));
+        var (body, error) = await Bodies.ReadJsonAsync<ClientTelemetryBody>(context, Math.Min(MaxTelemetryBytes, rt.Options.MaxBodyBytes), options: ClientCallCountReader.Options);
         if (error is not null)
         {
             return error;
@@ -152,47 +152,48 @@ internal static class ClientsEndpoints
             return (null, problem);
         }
         var calls = new List<(string, string, string, long)>(body.Calls!.Count);
-        var keys = new HashSet<(string, string, string)>();
+        var keys = new HashSet<(string, string, string)>(body.Calls.Count);
+        // Where an entry is, named only when it is wrong: a body of valid entries builds no message.
+        static string At(int i, string field = "") => $"calls[{i}]{field}";
         for (var i = 0; i < body.Calls!.Count; i++)
         {
             var entry = body.Calls[i];
-            var at = $"calls[{i}]";
             if (entry is null)
             {
-                return (null, $"{at} is null");
+                return (null, $"{At(i)} is null");
             }
             string? version;
             if (entry.App == ClientVersions.Unknown || entry.Version == ClientVersions.Unknown)
             {
                 if (entry.App != entry.Version)
                 {
-                    return (null, $"{at}: app and version are both 'unknown' or neither is (got {Identifiers.Printable(entry.App ?? "")}/{Identifiers.Printable(entry.Version ?? "")})");
+                    return (null, $"{At(i)}: app and version are both 'unknown' or neither is (got {Identifiers.Printable(entry.App ?? "")}/{Identifiers.Printable(entry.Version ?? "")})");
                 }
                 version = ClientVersions.Unknown;
             }
             else
             {
-                if (ClientVersions.CheckApp(entry.App, $"{at}.app") is { } badApp)
+                if (ClientVersions.CheckApp(entry.App) is not null)
                 {
-                    return (null, badApp);
+                    return (null, ClientVersions.CheckApp(entry.App, At(i, ".app")));
                 }
-                if (ClientVersions.CheckVersion(entry.Version, $"{at}.version") is { } badVersion)
+                version = ClientVersions.Normalise(entry.Version);
+                if (version is null)
                 {
-                    return (null, badVersion);
+                    return (null, ClientVersions.CheckVersion(entry.Version, At(i, ".version")));
                 }
-                version = ClientVersions.Normalise(entry.Version)!;
             }
-            if (ClientVersions.CheckOperation(entry.Operation, $"{at}.operation") is { } badOperation)
+            if (ClientVersions.CheckOperation(entry.Operation) is not null)
             {
-                return (null, badOperation);
+                return (null, ClientVersions.CheckOperation(entry.Operation, At(i, ".operation")));
             }
             if (entry.Count is not { } count || count < 1 || count > MaxCount)
             {
-                return (null, $"{at}.count must be 1 to {MaxCount:N0} (got {(entry.Count is null ? "none" : entry.Count)})");
+                return (null, $"{At(i, ".count")} must be 1 to {MaxCount:N0} (got {(entry.Count is null ? "none" : entry.Count)})");
             }
             if (!keys.Add((entry.App!, version, entry.Operation!)))
             {
-                return (null, $"{at}: {entry.App}/{version} {Identifiers.Printable(entry.Operation!)} is listed twice; send one entry per (app, version, operation)");
+                return (null, $"{At(i)}: {entry.App}/{version} {Identifiers.Printable(entry.Operation!)} is listed twice; send one entry per (app, version, operation)");
             }
             calls.Add((entry.App!, version, entry.Operation!, count));
         }

@@ -184,6 +184,21 @@ public class G8OldClientsTests
     [InlineData("4.2.1-a..b")]
     public void malformed_client_versions_are_refused(string version) => ClientVersions.Normalise(version).ShouldBeNull();
 
+    [Theory]
+    [InlineData("4.2", "4.2.0")]
+    [InlineData("4.2.1", "4.2.1")]
+    [InlineData("4.2.1+build.7", "4.2.1")]
+    [InlineData("4.2+build.7", "4.2.0")]
+    [InlineData("4.2-rc.1", "4.2.0-rc.1")]
+    [InlineData("4.2-rc.1+b", "4.2.0-rc.1")]
+    [InlineData("0.0.0-0-x.y", "0.0.0-0-x.y")]
+    [InlineData("10.20.30-alpha.beta+exp.sha.5114f85", "10.20.30-alpha.beta")]
+    public void client_versions_are_normalised_with_the_patch_filled_in_and_build_metadata_dropped(string version, string normal)
+    {
+        ClientVersions.Normalise(version).ShouldBe(normal);
+        ClientVersions.Normalise(normal).ShouldBeSameAs(normal, "a version already normal is returned as it is");
+    }
+
     [Fact]
     public void minimum_versions_are_read_from_stepwise_yaml_and_bad_ones_name_the_line()
     {
