@@ -105,7 +105,22 @@ public sealed class ClientTelemetryTests
         { """{"service":"../etc","from":"2026-12-01T10:00:00Z","to":"2026-12-01T10:00:10Z","calls":[],"dropped":0}""", "service" },
         { """{"service":"orders","from":"2026-12-01T10:00:00Z","to":"2026-12-01T10:00:10Z","calls":[null],"dropped":0}""", "calls[0] is null" },
         { "[1,2,3]", "invalid ClientTelemetryBody JSON" },
+        { Calls("""{"app":"ios-app","version":"4.2.1","operation":"GET /orders","count":1,"extra":1}"""), "'extra' is not a member of a calls entry" },
+        { Calls("""{"app":"ios-app","App":"web","version":"4.2.1","operation":"GET /orders","count":1}"""), "appears twice" },
+        { Calls("""{"app":"ios-app","version":"4.2.1","operation":"GET /orders","COUNT":1,"count":2}"""), "appears twice" },
+        { Calls("""{"app":5,"version":"4.2.1","operation":"GET /orders","count":1}"""), "at $.calls[0]" },
+        { Calls("""{"app":["ios-app"],"version":"4.2.1","operation":"GET /orders","count":1}"""), "at $.calls[0]" },
+        { Calls("""{"app":"ios-app","version":"4.2.1","operation":"GET /orders","count":"1"}"""), "at $.calls[0]" },
+        { Calls("""{"app":"ios-app","version":"4.2.1","operation":"GET /orders","count":1e3}"""), "at $.calls[0]" },
+        { Calls("""{"app":"ios-app","version":"4.2.1","operation":"GET /orders","count":1,}"""), "trailing comma" },
+        { Calls("""["ios-app","4.2.1","GET /orders",1]"""), "a calls entry is a JSON object" },
+        { Calls("\"ios-app\""), "a calls entry is a JSON object" },
+        { Calls("""{"app":"ios-app","version":"4.2.1","operation":"GET /orders","count":1}{"""), "invalid ClientTelemetryBody JSON" },
+        { Calls("""{"app":"ios-app","version":"4.2.1","operation":"GET /orders\ud800","count":1}"""), "invalid ClientTelemetryBody JSON" },
     };
+
+    private static string Calls(string entries) =>
+        $$"""{"service":"orders","from":"2026-12-01T10:00:00Z","to":"2026-12-01T10:00:10Z","calls":[{{entries}}],"dropped":0}""";
 
     private static string Entry(string app, string version, string operation, string count, bool twice = false)
     {
@@ -123,6 +138,41 @@ public sealed class ClientTelemetryTests
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await TestServer.ProblemAsync(response)).GetProperty("detail").GetString()!.ShouldContain(expected);
         (await server.Host.Runtime.Store.ClientCallRowsAsync(CancellationToken.None)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task entries_are_read_like_every_body_names_in_any_case_escapes_and_comments()
+    {
+        var (server, agent) = await StartAsync();
+        await using var _ = server;
+        var body = Calls("""
+            {"App":"ios-app","VERSION":"4.2","Operation":"GET /orders","Count":2},
+            {"app":"\u0069os-app", /* the same key, escaped */ "version":"4.2.0","operation":"GET \/orders/{id}","count":3},
+            {"app":"unknown","version":"unknown","operation":"GET /orders/caf\u00e9","count":4}
+            """);
+        using var response = await agent.PostAsync(Routes.ClientTelemetry, new StringContent(body, Encoding.UTF8, "application/json"));
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var seen = await server.GetAsync<List<ClientView>>(Routes.Clients);
+        seen.Select(c => (c.App, c.Version, c.Operation, c.Calls)).OrderBy(c => c.Operation, StringComparer.Ordinal).ShouldBe(
+            [("ios-app", "4.2.0", "GET /orders", 2), ("unknown", "unknown", "GET /orders/café", 4), ("ios-app", "4.2.0", "GET /orders/{id}", 3)]);
+    }
+
+    [Fact]
+    public async Task the_strings_bodies_share_are_bounded_however_many_distinct_ones_arrive()
+    {
+        var (server, agent) = await StartAsync();
+        await using var _ = server;
+        var apps = Http.ClientCallCountReader.Pool.MaxStrings + 5_000;
+        for (var first = 0; first < apps; first += Http.ClientsEndpoints.MaxCallsPerBody)
+        {
+            var calls = Enumerable.Range(first, Math.Min(Http.ClientsEndpoints.MaxCallsPerBody, apps - first)).Select(i => ($"app-{i}", "1.0.0", "GET /orders", 1L)).ToArray();
+            using var response = await agent.PostAsJsonAsync(Routes.ClientTelemetry, Body("orders", calls));
+            response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        }
+        Http.ClientCallCountReader.Pool.Count.ShouldBeLessThanOrEqualTo(Http.ClientCallCountReader.Pool.MaxStrings);
+        var seen = await server.GetAsync<List<ClientView>>(Routes.Clients);
+        seen.Count.ShouldBe(apps);
+        seen.Select(c => c.App).Distinct().Count().ShouldBe(apps);
     }
 
     [Fact]

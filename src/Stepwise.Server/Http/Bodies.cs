@@ -45,7 +45,7 @@ public static class Bodies
         return (buffer.ToArray(), null);
     }
 
-    public static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpContext context, int maxBytes, bool allowEmpty = false)
+    public static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpContext context, int maxBytes, bool allowEmpty = false, JsonSerializerOptions? options = null)
         where T : class
     {
         if (context.Request.ContentType is { Length: > 0 } type && !IsJson(type))
@@ -64,7 +64,7 @@ public static class Bodies
         }
         try
         {
-            var value = JsonSerializer.Deserialize<T>(bytes, SnapshotJson.Options);
+            var value = JsonSerializer.Deserialize<T>(bytes, options ?? SnapshotJson.Options);
             return value is null ? (null, Problems.BadRequest($"the body is null; send a JSON {typeof(T).Name} object")) : (value, null);
         }
         catch (JsonException e)
