@@ -231,11 +231,19 @@ internal sealed partial class SchemaComparer
         }
     }
 
-    /// <summary>The findings comparing two alternatives would produce, without reporting them.</summary>
+    /// <summary>
+    /// The findings comparing two alternatives on their own would produce, without reporting them: a function of the
+    /// two schemas and the channel, so each pair is tried once.
+    /// </summary>
     private FindingCollector Trial(Node old, Node @new, SchemaChannel channel)
     {
-        var scratch = new FindingCollector();
-        new SchemaComparer(oldViews, newViews, scratch).Compare(old, @new, channel, "", "", nullabilityJudged: true);
+        var key = (oldViews.Get(old).Key, newViews.Get(@new).Key, channel);
+        if (!_trials.TryGetValue(key, out var scratch))
+        {
+            scratch = new FindingCollector();
+            new SchemaComparer(oldViews, newViews, scratch) { _trials = _trials }.Compare(old, @new, channel, "", "", nullabilityJudged: true);
+            _trials[key] = scratch;
+        }
         return scratch;
     }
 

@@ -11,6 +11,12 @@ internal sealed partial class SchemaComparer(SchemaView.Builder oldViews, Schema
 {
     private readonly HashSet<((JsonSource, string) Old, (JsonSource, string) New, SchemaChannel Channel)> _compared = [];
 
+    /// <summary>
+    /// What comparing two alternatives on their own found (see <see cref="Trial"/>), by pair: the same alternatives meet
+    /// again wherever their oneOf or anyOf is written inline. Shared with the comparers the trials run in.
+    /// </summary>
+    private Dictionary<((JsonSource, string) Old, (JsonSource, string) New, SchemaChannel Channel), FindingCollector> _trials = [];
+
     /// <summary>The pairs whose nullability was compared: not those compared only as alternatives.</summary>
     private readonly HashSet<((JsonSource, string) Old, (JsonSource, string) New, SchemaChannel Channel)> _nullabilityCompared = [];
 
