@@ -96,6 +96,23 @@ public sealed class PgQueryPartsTests
     }
 
     [Fact]
+    public async Task a_script_at_the_size_cap_is_parsed_in_parts_within_a_bounded_wait_and_allocation()
+    {
+        TestDatabases.RequireLibPgQuery();
+        var statement = "ALTER TABLE orders ADD COLUMN note text;\n";
+        var sql = string.Concat(Enumerable.Repeat(statement, (int)(SqlInput.DefaultMaxBytes / statement.Length)));
+        PgQuery.Parts(Encoding.UTF8.GetBytes(sql + "\0"), 4).Count.ShouldBe(4);
+        // The parts run on several threads: count what the whole process allocates (other tests add to it; the bound
+        // is wide enough for them), and wait a bounded time, never a timing.
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var parsed = await Task.Run(() => PgQuery.ParseScript(sql, 4), TestContext.Current.CancellationToken)
+            .WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        (GC.GetTotalAllocatedBytes(precise: true) - before).ShouldBeLessThan(2L << 30);
+        parsed.Error.ShouldBeNull();
+        parsed.Statements.Count.ShouldBe((int)(SqlInput.DefaultMaxBytes / statement.Length));
+    }
+
+    [Fact]
     public void scripts_of_random_fragments_parse_in_parts_as_they_do_whole()
     {
         TestDatabases.RequireLibPgQuery();
