@@ -250,7 +250,26 @@ public sealed record OverrideBody(GuaranteeId Guarantee, string Subject, string 
 
 /// <param name="Node">An agent token's node.</param>
 /// <param name="Service">Instead of a node: the service an agent token reports client telemetry for (a service token).</param>
-public sealed record TokenBody(TokenKind Kind, string Name, string? Node = null, string? Service = null);
+public sealed record TokenBody(TokenKind Kind, string Name, string? Node = null, string? Service = null)
+{
+    /// <summary>
+    /// What is wrong with the token's scope, or null: an agent token reports for exactly one node or one service, and
+    /// only agent tokens have either. The server refuses such a body; the CLI says so before it calls the server.
+    /// </summary>
+    public TokenScopeError? ScopeError() => Kind == TokenKind.Agent
+        ? (Node is null) == (Service is null) ? TokenScopeError.AgentNeedsNodeOrService : null
+        : Node is not null || Service is not null ? TokenScopeError.ScopeOnlyForAgents : null;
+}
+
+/// <summary>Why a token's scope is wrong (see <see cref="TokenBody.ScopeError"/>): never sent, only told in words.</summary>
+public enum TokenScopeError
+{
+    /// <summary>An agent token with neither a node nor a service, or with both.</summary>
+    AgentNeedsNodeOrService,
+
+    /// <summary>A node or a service on a token that is not an agent token.</summary>
+    ScopeOnlyForAgents,
+}
 
 public sealed record TokenCreated(string Name, TokenKind Kind, string? Node, string Token, string? Service = null);
 

@@ -73,6 +73,8 @@ public sealed class OperatorCommandsTests
     [InlineData(new[] { "token", "create", "x", "--kind", "root" }, "--kind")]
     [InlineData(new[] { "token", "create", "x", "--kind", "agent" }, "--node")]
     [InlineData(new[] { "token", "create", "x", "--kind", "read", "--node", "n1" }, "--node")]
+    [InlineData(new[] { "token", "create", "x", "--kind", "agent", "--node", "n1", "--service", "orders" }, "give exactly one")]
+    [InlineData(new[] { "token", "create", "x", "--kind", "read", "--service", "orders" }, "belong to agent tokens only")]
     [InlineData(new[] { "override", "create", "--guarantee", "G9", "--subject", "s", "--reason", "r" }, "--guarantee")]
     [InlineData(new[] { "override", "create", "--guarantee", "G4", "--subject", "s", "--reason", " " }, "--reason")]
     public void bad_input_exits_2_before_calling_the_server(string[] args, string expected)

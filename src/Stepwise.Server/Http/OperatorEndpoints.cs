@@ -57,21 +57,21 @@ internal static class OperatorEndpoints
         {
             return Problems.BadRequest("a token needs a kind (admin, read or agent) and a name (1 to 128 ASCII letters, digits, '.', '_' or '-')");
         }
-        if (body.Kind == TokenKind.Agent && (body.Node is null) == (body.Service is null))
+        if (body.ScopeError() is TokenScopeError.AgentNeedsNodeOrService)
         {
             return Problems.BadRequest("an agent token reports for one node ('node': heartbeats and telemetry) or for one service ('service': client telemetry only); give exactly one of them");
         }
-        if (body.Kind == TokenKind.Agent && body.Node is not null && Identifiers.CheckId(body.Node, "node") is { } badNode)
+        if (body.ScopeError() is TokenScopeError.ScopeOnlyForAgents)
+        {
+            return Problems.BadRequest("only agent tokens belong to a node or a service; leave 'node' and 'service' out");
+        }
+        if (body.Node is not null && Identifiers.CheckId(body.Node, "node") is { } badNode)
         {
             return Problems.BadRequest($"an agent token's node ('node'): {badNode}");
         }
-        if (body.Kind == TokenKind.Agent && body.Service is not null && Identifiers.CheckId(body.Service, "service") is { } badService)
+        if (body.Service is not null && Identifiers.CheckId(body.Service, "service") is { } badService)
         {
             return Problems.BadRequest($"an agent token's service ('service'): {badService}");
-        }
-        if (body.Kind != TokenKind.Agent && (body.Node is not null || body.Service is not null))
-        {
-            return Problems.BadRequest("only agent tokens belong to a node or a service; leave 'node' and 'service' out");
         }
         var created = await tokens.CreateAsync(body.Kind, body.Name, body.Node, body.Service, rt.Time.GetUtcNow(), context.RequestAborted);
         return created is null

@@ -35,18 +35,18 @@ public static class TokenCommand
                 stderr.WriteLine($"error: --kind {parse.GetValue(kind)}: write admin, read or agent");
                 return ExitCodes.BadInput;
             }
-            if (tokenKind == TokenKind.Agent && (parse.GetValue(node) is null) == (parse.GetValue(service) is null))
+            var body = new TokenBody(tokenKind, parse.GetValue(name)!, parse.GetValue(node), parse.GetValue(service));
+            switch (body.ScopeError())
             {
-                stderr.WriteLine("error: an agent token reports for one node (--node NODE: heartbeats and telemetry) or one service (--service SERVICE: client telemetry only); give exactly one");
-                return ExitCodes.BadInput;
-            }
-            if (tokenKind != TokenKind.Agent && (parse.GetValue(node) is not null || parse.GetValue(service) is not null))
-            {
-                stderr.WriteLine("error: --node and --service belong to agent tokens only; leave them out or use --kind agent");
-                return ExitCodes.BadInput;
+                case TokenScopeError.AgentNeedsNodeOrService:
+                    stderr.WriteLine("error: an agent token reports for one node (--node NODE: heartbeats and telemetry) or one service (--service SERVICE: client telemetry only); give exactly one");
+                    return ExitCodes.BadInput;
+                case TokenScopeError.ScopeOnlyForAgents:
+                    stderr.WriteLine("error: --node and --service belong to agent tokens only; leave them out or use --kind agent");
+                    return ExitCodes.BadInput;
             }
             return await server.RunAsync(parse,
-                c => c.PostAsync<TokenCreated>(Routes.Tokens, new TokenBody(tokenKind, parse.GetValue(name)!, parse.GetValue(node), parse.GetValue(service)), ct),
+                c => c.PostAsync<TokenCreated>(Routes.Tokens, body, ct),
                 (console, created) => Created(parse.InvocationConfiguration.Output, created));
         });
         return command;
