@@ -11,9 +11,10 @@ namespace Stepwise.Server;
 /// takes one row per key and tick however many bodies and instances reported it. Every read of the calls in this
 /// process writes what is pending first, so it sees every body this process accepted; other replicas see them after
 /// this one's next tick. A write that fails keeps the sums for the next one. At most <see cref="MaxPendingKeys"/>
-/// keys wait at once (while the store is down): calls for further keys are dropped and counted.
+/// keys wait at once (while the store is down), those being written included: calls for further keys are dropped and
+/// counted.
 /// </summary>
-public sealed class ClientCallLedger(StateStore store)
+public sealed class ClientCallLedger(StateStore store, int maxPendingKeys = ClientCallLedger.MaxPendingKeys)
 {
     /// <summary>The most keys that wait for the store at once.</summary>
     public const int MaxPendingKeys = 1_000_000;
@@ -21,6 +22,24 @@ public sealed class ClientCallLedger(StateStore store)
     private readonly Lock gate = new();
     private readonly SemaphoreSlim writer = new(1, 1);
     private Dictionary<Key, Sum> pending = [];
+
+    /// <summary>The keys of the write under way: they come back to <see cref="pending"/> if it fails, so they count against the limit.</summary>
+    private int writing;
+
+    /// <summary>The store's write of the sums (replaced in tests to hold or fail it).</summary>
+    internal Func<IReadOnlyList<ClientCallRow>, CancellationToken, Task> Write { get; init; } = store.WriteClientCallsAsync;
+
+    /// <summary>How many keys wait, those being written included.</summary>
+    internal int PendingKeys
+    {
+        get
+        {
+            lock (gate)
+            {
+                return pending.Count + writing;
+            }
+        }
+    }
 
     /// <summary>Adds the calls of one body, taken at <paramref name="at"/> (the server's time). Returns the calls dropped because too many keys wait.</summary>
     public long Add(string service, IReadOnlyList<(string App, string Version, string Operation, long Count)> calls, DateTimeOffset at)
@@ -33,7 +52,7 @@ public sealed class ClientCallLedger(StateStore store)
             foreach (var (app, version, operation, count) in calls)
             {
                 Key key = (service, day, app, version, operation);
-                if (pending.TryGetValue(key, out var sum) || pending.Count < MaxPendingKeys)
+                if (pending.TryGetValue(key, out var sum) || pending.Count + writing < maxPendingKeys)
                 {
                     pending[key] = Merge(sum, (count, ms));
                 }
@@ -61,19 +80,26 @@ public sealed class ClientCallLedger(StateStore store)
                 }
                 taken = pending;
                 pending = [];
+                writing = taken.Count;
             }
             try
             {
-                await store.WriteClientCallsAsync([.. taken.Select(e => new ClientCallRow(e.Key.Service, e.Key.Day, e.Key.App, e.Key.Version, e.Key.Operation, e.Value.Calls, e.Value.LastSeen))], cancellationToken);
+                await Write([.. taken.Select(e => new ClientCallRow(e.Key.Service, e.Key.Day, e.Key.App, e.Key.Version, e.Key.Operation, e.Value.Calls, e.Value.LastSeen))], cancellationToken);
+                lock (gate)
+                {
+                    writing = 0;
+                }
             }
             catch
             {
+                // Keys added during the write were held to the room it left, so these fit back under the limit.
                 lock (gate)
                 {
                     foreach (var (key, sum) in taken)
                     {
                         pending[key] = Merge(pending.GetValueOrDefault(key), sum);
                     }
+                    writing = 0;
                 }
                 throw;
             }

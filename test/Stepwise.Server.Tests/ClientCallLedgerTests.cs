@@ -62,4 +62,31 @@ public sealed class ClientCallLedgerTests : IAsyncLifetime
         ledger.Add("orders", full, at).ShouldBe(0);
         ledger.Add("orders", [("one-more", "1.0.0", "GET /x", 9), ("app-0", "1.0.0", "GET /x", 2)], at).ShouldBe(9);
     }
+
+    [Fact]
+    public async Task keys_being_written_count_against_the_limit_so_a_failed_write_puts_them_back_within_it()
+    {
+        var writing = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var ledger = new ClientCallLedger(store, maxPendingKeys: 3)
+        {
+            Write = async (rows, ct) =>
+            {
+                writing.SetResult();
+                await release.Task.WaitAsync(ct);
+                throw new IOException("the store is down");
+            },
+        };
+        var at = new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
+        ledger.Add("orders", [("a", "1.0.0", "GET /x", 1), ("b", "1.0.0", "GET /x", 1)], at).ShouldBe(0);
+        var flush = ledger.FlushAsync(TestContext.Current.CancellationToken);
+        await writing.Task.WaitAsync(TestContext.Current.CancellationToken);
+        // Two keys are being written: room for one more, and a key already waiting still adds.
+        ledger.Add("orders", [("c", "1.0.0", "GET /x", 1), ("d", "1.0.0", "GET /x", 7), ("c", "1.0.0", "GET /x", 1)], at).ShouldBe(7);
+        ledger.PendingKeys.ShouldBe(3);
+        release.SetResult();
+        await Should.ThrowAsync<IOException>(flush);
+        ledger.PendingKeys.ShouldBe(3, "the failed write's keys are back, and no more than the limit waits");
+        ledger.Add("orders", [("a", "1.0.0", "GET /x", 4), ("e", "1.0.0", "GET /x", 5)], at).ShouldBe(5);
+    }
 }
