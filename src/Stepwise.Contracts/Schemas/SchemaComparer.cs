@@ -1,4 +1,5 @@
 using Stepwise.Contracts.Json;
+using Pair = ((Stepwise.Contracts.Json.JsonSource, string) Old, (Stepwise.Contracts.Json.JsonSource, string) New, Stepwise.Contracts.Schemas.SchemaChannel Channel);
 
 namespace Stepwise.Contracts.Schemas;
 
@@ -9,16 +10,16 @@ namespace Stepwise.Contracts.Schemas;
 /// </summary>
 internal sealed partial class SchemaComparer(SchemaView.Builder oldViews, SchemaView.Builder newViews, FindingCollector findings)
 {
-    private readonly HashSet<((JsonSource, string) Old, (JsonSource, string) New, SchemaChannel Channel)> _compared = [];
+    private readonly HashSet<Pair> _compared = [];
 
     /// <summary>
     /// What comparing two alternatives on their own found (see <see cref="Trial"/>), by pair: the same alternatives meet
     /// again wherever their oneOf or anyOf is written inline. Shared with the comparers the trials run in.
     /// </summary>
-    private Dictionary<((JsonSource, string) Old, (JsonSource, string) New, SchemaChannel Channel), FindingCollector> _trials = [];
+    private Dictionary<Pair, FindingCollector> _trials = [];
 
     /// <summary>The pairs whose nullability was compared: not those compared only as alternatives.</summary>
-    private readonly HashSet<((JsonSource, string) Old, (JsonSource, string) New, SchemaChannel Channel)> _nullabilityCompared = [];
+    private readonly HashSet<Pair> _nullabilityCompared = [];
 
     /// <summary>Compares <paramref name="old"/> with <paramref name="new"/>; <paramref name="where"/> names what the schema describes ("POST /pets request body").</summary>
     public void Compare(Node old, Node @new, SchemaChannel channel, string where) => Compare(old, @new, channel, where, "");
