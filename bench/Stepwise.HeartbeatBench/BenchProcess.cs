@@ -1,19 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 /// <summary>What the benches read of the server process they start: a free port, its health, its CPU time and memory (Linux /proc).</summary>
 internal static class BenchProcess
 {
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    /// <summary>A loopback port free now (the local fleet's way of finding one).</summary>
+    public static int FreePort() => Stepwise.Cli.Local.LocalFleet.FreePort();
 
     /// <summary>Waits until GET /healthz answers ok (30 s at most).</summary>
     public static async Task WaitForHealthAsync(HttpClient http)
@@ -22,7 +14,7 @@ internal static class BenchProcess
         {
             try
             {
-                if (await http.GetStringAsync("healthz") == "ok")
+                if (await http.GetStringAsync(Stepwise.Api.Routes.Liveness.TrimStart('/')) == "ok")
                 {
                     return;
                 }

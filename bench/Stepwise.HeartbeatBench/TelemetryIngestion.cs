@@ -21,7 +21,6 @@ internal static class TelemetryIngestion
     private const int Apps = 100;
     private const int Versions = 10;
     private const int Operations = 10;
-    private const int MaxEntries = 5_000;
 
     public static async Task RunAsync(long calls, int instances, int intervals)
     {
@@ -81,7 +80,7 @@ internal static class TelemetryIngestion
             var entries = counts[b].Select(kv => (ClientCallCount?)new ClientCallCount(
                 $"app-{kv.Key / (Versions * Operations)}", $"1.{kv.Key / Operations % Versions}.0", $"GET /orders/op{kv.Key % Operations}", kv.Value)).ToList();
             var from = start.AddSeconds(b / instances);
-            foreach (var chunk in entries.Chunk(MaxEntries))
+            foreach (var chunk in entries.Chunk(Stepwise.Clients.StepwiseProtocol.MaxCallsPerBatch))
             {
                 bodies.Add(new ClientTelemetryBody(service, "1.0.0", $"i{b % instances}", from, from.AddSeconds(1), chunk, 0));
             }
