@@ -20,7 +20,18 @@ public sealed record ContractLimits(long MaxFileBytes = ContractLimits.DefaultMa
     /// Reads a whole file, at most <see cref="MaxFileBytes"/> of it: a larger file (or an endless one such as a
     /// device) is bad input naming the cap and how to raise it.
     /// </summary>
-    public byte[] ReadFile(string path, string displayPath)
+    public byte[] ReadFile(string path, string displayPath) => Read(path, displayPath, mapLarge: false).ToArray();
+
+    /// <summary>Files from this size up are mapped by <see cref="ReadContent"/>: below it, a read costs less than a mapping.</summary>
+    internal const long MapFromBytes = 1024 * 1024;
+
+    /// <summary>
+    /// A whole file's bytes, bounded like <see cref="ReadFile"/>. A regular file of <see cref="MapFromBytes"/> or more
+    /// is mapped rather than copied (<see cref="Json.MappedFile"/>); the memory stays valid for as long as it is referenced.
+    /// </summary>
+    internal ReadOnlyMemory<byte> ReadContent(string path, string displayPath) => Read(path, displayPath, mapLarge: true);
+
+    private ReadOnlyMemory<byte> Read(string path, string displayPath, bool mapLarge)
     {
         try
         {
@@ -28,6 +39,10 @@ public sealed record ContractLimits(long MaxFileBytes = ContractLimits.DefaultMa
             if (stream.CanSeek && stream.Length > MaxFileBytes)
             {
                 throw TooLarge(displayPath, stream.Length);
+            }
+            if (mapLarge && stream.CanSeek && stream.Length is >= MapFromBytes and <= int.MaxValue && Json.MappedFile.TryMap(stream, (int)stream.Length) is { } mapped)
+            {
+                return mapped;
             }
             if (stream.CanSeek && ReadWhole(stream) is { } whole)
             {

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 
 namespace Stepwise.Contracts.Json;
@@ -57,9 +59,9 @@ internal readonly record struct Node(JsonSource Source, JsonElement Element, str
 
 /// <summary>
 /// The files of one side of a comparison: the root file plus every file its $refs reach, each parsed once,
-/// with $ref resolution memoized per (file, reference text).
+/// with $ref resolution memoized per (file, reference text). Disposing it disposes every file it read.
 /// </summary>
-internal sealed class DocumentSet
+internal sealed class DocumentSet : IDisposable
 {
     private readonly Dictionary<string, JsonSource> _sources = new(StringComparer.Ordinal);
     private readonly Dictionary<(string File, string Ref), Node> _resolved = new();
@@ -81,6 +83,14 @@ internal sealed class DocumentSet
     }
 
     public JsonSource Root { get; }
+
+    public void Dispose()
+    {
+        foreach (var source in _sources.Values)
+        {
+            source.Dispose();
+        }
+    }
 
     public Node RootNode => new(Root, Root.Root, "");
 
@@ -167,7 +177,8 @@ internal sealed class DocumentSet
         {
             var source = pending.Dequeue();
             var references = new HashSet<string>(StringComparer.Ordinal);
-            CollectReferences(source.Root, references);
+            var buffer = new char[256];
+            CollectReferences(source.Root, references.GetAlternateLookup<ReadOnlySpan<char>>(), ref buffer);
             var at = new Node(source, source.Root, "");
             foreach (var reference in references)
             {
@@ -192,7 +203,19 @@ internal sealed class DocumentSet
 
     private static bool IsExampleKey(string name) => name is "example" or "examples" || name.StartsWith("x-", StringComparison.Ordinal);
 
-    private static void CollectReferences(JsonElement element, HashSet<string> references)
+    /// <summary><see cref="IsExampleKey(string)"/> on the name as written, without making a string of every name in the file.</summary>
+    private static bool IsExampleKey(JsonProperty property)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        return raw.IndexOf((byte)'\\') >= 0 ? IsExampleKey(property.Name) : raw.SequenceEqual("example"u8) || raw.SequenceEqual("examples"u8) || raw.StartsWith("x-"u8);
+    }
+
+    /// <summary>
+    /// Adds every distinct <c>$ref</c> under <paramref name="element"/>. A large description repeats a few thousand
+    /// references tens of thousands of times, so each is decoded into <paramref name="buffer"/> and made a string only
+    /// the first time it is seen.
+    /// </summary>
+    private static void CollectReferences(JsonElement element, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> references, ref char[] buffer)
     {
         if (element.ValueKind == JsonValueKind.Object)
         {
@@ -202,12 +225,12 @@ internal sealed class DocumentSet
                 {
                     if (property.NameEquals("$ref"))
                     {
-                        references.Add(property.Value.GetString()!);
+                        AddReference(property.Value, references, ref buffer);
                     }
                 }
-                else if (!IsExampleKey(property.Name))
+                else if (!IsExampleKey(property))
                 {
-                    CollectReferences(property.Value, references);
+                    CollectReferences(property.Value, references, ref buffer);
                 }
             }
         }
@@ -215,9 +238,29 @@ internal sealed class DocumentSet
         {
             foreach (var item in element.EnumerateArray())
             {
-                CollectReferences(item, references);
+                CollectReferences(item, references, ref buffer);
             }
         }
+    }
+
+    private static void AddReference(JsonElement value, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> references, ref char[] buffer)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        if (raw.Length >= 2 && raw[0] == (byte)'"')
+        {
+            raw = raw[1..^1];
+        }
+        if (raw.IndexOf((byte)'\\') >= 0)
+        {
+            references.Set.Add(value.GetString()!); // escaped: let the reader unescape it
+            return;
+        }
+        if (buffer.Length < raw.Length)
+        {
+            buffer = new char[raw.Length];
+        }
+        var length = Encoding.UTF8.GetChars(raw, buffer);
+        references.Add(buffer.AsSpan(0, length));
     }
 
     private static string? FindReference(JsonElement element, string reference, string pointer)

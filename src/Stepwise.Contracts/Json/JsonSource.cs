@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using YamlDotNet.Core;
@@ -8,18 +9,18 @@ namespace Stepwise.Contracts.Json;
 
 /// <summary>
 /// One contract file parsed once into a <see cref="JsonDocument"/> (YAML is converted to JSON first),
-/// with a way back from a JSON pointer to the file's line and column for findings and errors.
+/// with a way back from a JSON pointer to the file's line and column for findings and errors. Disposing it releases
+/// the parse and, for a large file, its mapping (see <see cref="MappedFile"/>).
 /// </summary>
-internal sealed class JsonSource
+internal sealed class JsonSource : IDisposable
 {
     internal const int MaxDepth = 512;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private readonly byte[]? _json;
+    private readonly ReadOnlyMemory<byte> _json;
     private readonly Dictionary<string, (int Line, int Column)>? _yamlPositions;
-    private int[]? _lineStarts;
 
-    private JsonSource(string path, string displayPath, JsonDocument document, byte[]? json, Dictionary<string, (int, int)>? yamlPositions)
+    private JsonSource(string path, string displayPath, JsonDocument document, ReadOnlyMemory<byte> json, Dictionary<string, (int, int)>? yamlPositions)
     {
         Path = path;
         DisplayPath = displayPath;
@@ -49,32 +50,57 @@ internal sealed class JsonSource
         {
             throw new ContractInputException("this is a directory: OpenAPI descriptions and JSON Schemas are read from a file", displayPath);
         }
-        var bytes = limits.ReadFile(path, displayPath);
-        return Parse(bytes, System.IO.Path.GetFullPath(path), displayPath, limits);
+        var bytes = limits.ReadContent(path, displayPath);
+        try
+        {
+            return Parse(bytes, System.IO.Path.GetFullPath(path), displayPath, limits);
+        }
+        catch
+        {
+            Release(bytes);
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Document.Dispose();
+        Release(_json);
+    }
+
+    private static void Release(ReadOnlyMemory<byte> bytes)
+    {
+        if (MemoryMarshal.TryGetMemoryManager(bytes, out MappedFile? mapped))
+        {
+            ((IDisposable)mapped).Dispose();
+        }
     }
 
     /// <summary>Parses bytes already in memory (JSON or YAML, decided by extension and content).</summary>
-    public static JsonSource Parse(byte[] bytes, string path, string displayPath, ContractLimits? limits = null)
+    public static JsonSource Parse(ReadOnlyMemory<byte> bytes, string path, string displayPath, ContractLimits? limits = null)
     {
         limits ??= ContractLimits.Default;
-        var start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
-        var content = bytes.AsSpan(start);
+        var json = bytes.Span.StartsWith("\uFEFF"u8) ? bytes[3..] : bytes;
+        var content = json.Span;
         if (content.Trim(" \t\r\n"u8).IsEmpty)
         {
             throw new ContractInputException("the file is empty: expected a JSON or YAML contract", displayPath);
         }
-        if (content.IndexOf((byte)0) >= 0)
+        // A NUL byte never parses as JSON (not even inside a string), so JSON is scanned for one only when it fails
+        // to parse or to decode: the message is the same as scanning first, without a pass over every good file.
+        var isJson = LooksLikeJson(path, content);
+        if (!isJson)
         {
-            throw new ContractInputException("the file is binary, not JSON or YAML text (is it a protobuf descriptor set? then pass --kind protobuf)", displayPath);
+            ThrowIfBinary(content, displayPath);
         }
         string? text = null;
-        var isJson = LooksLikeJson(path, content);
         try
         {
             if (isJson)
             {
                 if (!System.Text.Unicode.Utf8.IsValid(content))
                 {
+                    ThrowIfBinary(content, displayPath);
                     throw new DecoderFallbackException();
                 }
             }
@@ -90,14 +116,14 @@ internal sealed class JsonSource
 
         if (isJson)
         {
-            var json = start == 0 ? bytes : content.ToArray();
             try
             {
-                var doc = JsonDocument.Parse(json.AsMemory(), new JsonDocumentOptions { MaxDepth = MaxDepth });
+                var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth });
                 return new JsonSource(path, displayPath, doc, json, null);
             }
             catch (JsonException e)
             {
+                ThrowIfBinary(json.Span, displayPath);
                 var line = e.LineNumber is { } l ? (int)l + 1 : (int?)null;
                 var column = e.BytePositionInLine is { } c ? (int)c + 1 : (int?)null;
                 throw new ContractInputException($"invalid JSON: {StripPosition(e.Message)}", displayPath, line, column, e);
@@ -107,7 +133,15 @@ internal sealed class JsonSource
         var positions = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
         var converted = YamlJson.YamlToJson(text!, displayPath, positions, limits.MaxYamlAliasNodes);
         var document = JsonDocument.Parse(converted.AsMemory(), new JsonDocumentOptions { MaxDepth = MaxDepth });
-        return new JsonSource(path, displayPath, document, null, positions);
+        return new JsonSource(path, displayPath, document, default, positions);
+    }
+
+    private static void ThrowIfBinary(ReadOnlySpan<byte> content, string displayPath)
+    {
+        if (content.IndexOf((byte)0) >= 0)
+        {
+            throw new ContractInputException("the file is binary, not JSON or YAML text (is it a protobuf descriptor set? then pass --kind protobuf)", displayPath);
+        }
     }
 
     private static bool LooksLikeJson(string path, ReadOnlySpan<byte> content)
@@ -174,12 +208,13 @@ internal sealed class JsonSource
             node.Terminal = true;
         }
         var offsets = new Dictionary<string, long>(StringComparer.Ordinal) { [""] = 0 };
-        var reader = new Utf8JsonReader(_json, new JsonReaderOptions { MaxDepth = MaxDepth });
+        var reader = new Utf8JsonReader(_json.Span, new JsonReaderOptions { MaxDepth = MaxDepth });
         if (reader.Read())
         {
             offsets[""] = reader.TokenStartIndex;
             Walk(ref reader, trie, offsets);
         }
+        var located = new List<(long Offset, string Pointer)>(pointers.Count);
         foreach (var p in pointers)
         {
             var probe = p;
@@ -187,7 +222,24 @@ internal sealed class JsonSource
             {
                 probe = probe[..probe.LastIndexOf('/')];
             }
-            result[p] = PositionOf(offsets.GetValueOrDefault(probe));
+            located.Add((offsets.GetValueOrDefault(probe), p));
+        }
+        // Lines are counted once, from offset to offset in file order, rather than indexed for the whole file.
+        located.Sort((a, b) => a.Offset.CompareTo(b.Offset));
+        var json = _json.Span;
+        var (line, lineStart, at) = (1, 0, 0);
+        foreach (var (offset, p) in located)
+        {
+            var upTo = (int)Math.Min(offset, json.Length);
+            var between = json[at..upTo];
+            var newlines = between.Count((byte)'\n');
+            if (newlines > 0)
+            {
+                line += newlines;
+                lineStart = at + between.LastIndexOf((byte)'\n') + 1;
+            }
+            at = upTo;
+            result[p] = (line, upTo - lineStart + 1);
         }
         return result;
     }
@@ -241,34 +293,6 @@ internal sealed class JsonSource
                 index++;
             }
         }
-    }
-
-    private (int Line, int Column) PositionOf(long offset)
-    {
-        var json = _json!;
-        if (_lineStarts is null)
-        {
-            var starts = new List<int> { 0 };
-            var span = json.AsSpan();
-            var from = 0;
-            while (true)
-            {
-                var nl = span[from..].IndexOf((byte)'\n');
-                if (nl < 0)
-                {
-                    break;
-                }
-                from += nl + 1;
-                starts.Add(from);
-            }
-            _lineStarts = starts.ToArray();
-        }
-        var index = Array.BinarySearch(_lineStarts, (int)offset);
-        if (index < 0)
-        {
-            index = ~index - 1;
-        }
-        return (index + 1, (int)offset - _lineStarts[index] + 1);
     }
 
     private sealed class PointerTrie(string pointer)

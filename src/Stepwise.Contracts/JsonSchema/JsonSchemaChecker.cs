@@ -20,12 +20,10 @@ public sealed class JsonSchemaChecker(SchemaRole role = SchemaRole.Reader, Contr
 
     public IReadOnlyList<Finding> Compare(string oldPath, string newPath, CancellationToken cancellationToken = default)
     {
-        var oldSource = Load(oldPath);
+        using var oldDocs = new DocumentSet(Load(oldPath), Limits);
         cancellationToken.ThrowIfCancellationRequested();
-        var newSource = Load(newPath);
+        using var newDocs = new DocumentSet(Load(newPath), Limits);
         cancellationToken.ThrowIfCancellationRequested();
-        var oldDocs = new DocumentSet(oldSource, Limits);
-        var newDocs = new DocumentSet(newSource, Limits);
         oldDocs.ValidateReferences();
         newDocs.ValidateReferences();
         var findings = new FindingCollector();
@@ -39,13 +37,19 @@ public sealed class JsonSchemaChecker(SchemaRole role = SchemaRole.Reader, Contr
     {
         var source = JsonSource.Load(path, limits: Limits);
         var root = source.Root;
+        string? problem = null;
         if (root.ValueKind is not (JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False))
         {
-            throw new ContractInputException($"a JSON Schema is an object (or true/false); this file's top level is {root.ValueKind.ToString().ToLowerInvariant()}", source.DisplayPath, 1, 1);
+            problem = $"a JSON Schema is an object (or true/false); this file's top level is {root.ValueKind.ToString().ToLowerInvariant()}";
         }
-        if (root.ValueKind == JsonValueKind.Object && (root.TryGetProperty("openapi", out _) || root.TryGetProperty("swagger", out _)))
+        else if (root.ValueKind == JsonValueKind.Object && (root.TryGetProperty("openapi", out _) || root.TryGetProperty("swagger", out _)))
         {
-            throw new ContractInputException("this is an OpenAPI description, not a JSON Schema: pass --kind openapi (or leave --kind out)", source.DisplayPath, 1, 1);
+            problem = "this is an OpenAPI description, not a JSON Schema: pass --kind openapi (or leave --kind out)";
+        }
+        if (problem is not null)
+        {
+            source.Dispose();
+            throw new ContractInputException(problem, source.DisplayPath, 1, 1);
         }
         return source;
     }

@@ -27,16 +27,22 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null, TimePr
         {
             newSide = Side.Load(newPath, Limits);
         }
-        catch (ContractInputException)
+        catch (Exception e)
         {
             // Both files may be bad: report the old one's problem first, as a sequential read would.
-            if (((IAsyncResult)oldLoad).AsyncWaitHandle.WaitOne() && oldLoad.IsFaulted)
+            if (((IAsyncResult)oldLoad).AsyncWaitHandle.WaitOne() && oldLoad.IsCompletedSuccessfully)
+            {
+                oldLoad.Result.Documents.Dispose();
+            }
+            else if (e is ContractInputException && oldLoad.IsFaulted)
             {
                 oldLoad.GetAwaiter().GetResult();
             }
             throw;
         }
+        using var newDocuments = newSide.Documents;
         var oldSide = oldLoad.GetAwaiter().GetResult();
+        using var oldDocuments = oldSide.Documents;
         cancellationToken.ThrowIfCancellationRequested();
         var findings = new FindingCollector();
         var schemas = new SchemaComparer(oldSide.Views, newSide.Views, findings);
@@ -73,6 +79,24 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null, TimePr
         public static Side Load(string path, ContractLimits limits)
         {
             var source = JsonSource.Load(path, limits: limits);
+            var documents = new DocumentSet(source, limits);
+            try
+            {
+                var version = VersionOf(source);
+                var side = new Side(documents, openApi30: version.StartsWith("3.0", StringComparison.Ordinal));
+                side.Read();
+                return side;
+            }
+            catch
+            {
+                documents.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>The <c>openapi</c> version of a description Stepwise reads (3.x), or bad input saying what the file is instead.</summary>
+        private static string VersionOf(JsonSource source)
+        {
             var root = new Node(source, source.Root, "");
             if (source.Root.ValueKind != JsonValueKind.Object)
             {
@@ -91,8 +115,14 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null, TimePr
             {
                 throw DocumentSet.Error(version, $"OpenAPI version '{v}' is not supported: Stepwise reads OpenAPI 3.0 and 3.1");
             }
-            var side = new Side(new DocumentSet(source, limits), openApi30: v.StartsWith("3.0", StringComparison.Ordinal));
-            side.Documents.ValidateReferences();
+            return v;
+        }
+
+        /// <summary>Validates the references and reads the operations and webhooks.</summary>
+        private void Read()
+        {
+            var root = Documents.RootNode;
+            Documents.ValidateReferences();
             if (root.TryGet("paths", out var paths))
             {
                 if (paths.Element.ValueKind != JsonValueKind.Object)
@@ -105,7 +135,7 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null, TimePr
                     {
                         continue;
                     }
-                    var item = side.Documents.Resolve(rawItem);
+                    var item = Documents.Resolve(rawItem);
                     if (item.Element.ValueKind != JsonValueKind.Object)
                     {
                         throw DocumentSet.Error(item, $"the path item '{template}' must be an object");
@@ -118,15 +148,14 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null, TimePr
                             {
                                 throw DocumentSet.Error(op, $"the operation '{method.ToUpperInvariant()} {template}' must be an object");
                             }
-                            ValidateParameters(side.Documents, item, op);
+                            ValidateParameters(Documents, item, op);
                             var operation = new Operation(method, template, item, op);
-                            side.Operations.TryAdd(method + " " + NormalizeTemplate(template), operation with { Callbacks = side.ReadCallbacks(operation) });
+                            Operations.TryAdd(method + " " + NormalizeTemplate(template), operation with { Callbacks = ReadCallbacks(operation) });
                         }
                     }
                 }
             }
-            side.ReadWebhooks(root);
-            return side;
+            ReadWebhooks(root);
         }
     }
 
