@@ -64,7 +64,8 @@ internal readonly record struct Node(JsonSource Source, JsonElement Element, str
 internal sealed class DocumentSet : IDisposable
 {
     private readonly Dictionary<string, JsonSource> _sources = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string File, string Ref), Node> _resolved = new();
+    /// <summary>Resolved references by the file they are written in and their text; looked up by the text as written, without a string.</summary>
+    private readonly Dictionary<JsonSource, Dictionary<string, Node>> _resolved = [];
     private readonly string _baseDirectory;
     private readonly string _realBaseDirectory;
     private readonly ContractLimits _limits;
@@ -108,16 +109,37 @@ internal sealed class DocumentSet : IDisposable
             {
                 throw Error(node, $"$ref chain is circular or longer than 64 hops at '{reference.GetString()}'");
             }
-            node = ResolveReference(node, reference.GetString()!);
+            node = Cached(node.Source, reference) is { } cached ? cached : ResolveReference(node, reference.GetString()!);
         }
         return node;
+    }
+
+    /// <summary>What the reference <paramref name="reference"/>, written in <paramref name="source"/>, resolved to before.</summary>
+    private Node? Cached(JsonSource source, JsonElement reference)
+    {
+        if (!_resolved.TryGetValue(source, out var known))
+        {
+            return null;
+        }
+        var raw = JsonMarshal.GetRawUtf8Value(reference)[1..^1];
+        if (raw.Length > 512 || raw.IndexOf((byte)'\\') >= 0)
+        {
+            return known.TryGetValue(reference.GetString()!, out var found) ? found : null;
+        }
+        Span<char> text = stackalloc char[raw.Length];
+        var length = Encoding.UTF8.GetChars(raw, text);
+        return known.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(text[..length], out var hit) ? hit : null;
     }
 
     /// <summary>Resolves one $ref written in <paramref name="at"/>.</summary>
     public Node ResolveReference(Node at, string reference)
     {
-        var key = (at.Source.Path, reference);
-        if (_resolved.TryGetValue(key, out var cached))
+        if (!_resolved.TryGetValue(at.Source, out var known))
+        {
+            known = new Dictionary<string, Node>(StringComparer.Ordinal);
+            _resolved[at.Source] = known;
+        }
+        if (known.TryGetValue(reference, out var cached))
         {
             return cached;
         }
@@ -161,7 +183,7 @@ internal sealed class DocumentSet : IDisposable
             throw Error(at, $"unresolved $ref '{reference}': nothing at '{JsonPointer.Display(fragment)}' in {source.DisplayPath}");
         }
         var node = new Node(source, target, fragment);
-        _resolved[key] = node;
+        known[reference] = node;
         return node;
     }
 

@@ -22,7 +22,7 @@ internal sealed partial class SchemaComparer
             var newCount = n.PrefixItems?.Count ?? 0;
             for (var i = 0; i < Math.Min(oldCount, newCount); i++)
             {
-                Compare(o.PrefixItems![i], n.PrefixItems![i], ctx.Channel, ctx.Where, $"{ctx.Path}[{i}]");
+                Compare(o.PrefixItems![i], n.PrefixItems![i], ctx.Channel, ctx.Where, new FieldPath($"{ctx.Path}[{i}]"));
             }
             if (oldCount != newCount)
             {
@@ -33,7 +33,7 @@ internal sealed partial class SchemaComparer
         }
         if (o.Items is { } oldItems && n.Items is { } newItems)
         {
-            Compare(oldItems, newItems, ctx.Channel, ctx.Where, ctx.Path + "[]");
+            Compare(oldItems, newItems, ctx.Channel, ctx.Where, new FieldPath(ctx.Path, "[]"));
         }
         else if ((o.Items ?? n.Items) is not null && AdmitsArrays(o) && AdmitsArrays(n))
         {
@@ -41,7 +41,7 @@ internal sealed partial class SchemaComparer
             // items is compared as the schema that admits every value, so S added is a narrowing, S removed a widening,
             // and items: {} or true either way is nothing.
             Compare(o.Items ?? SchemaView.Unconstrained(o.Origin, ItemsKeyword(o)), n.Items ?? SchemaView.Unconstrained(n.Origin, ItemsKeyword(n)),
-                ctx.Channel, ctx.Where, ctx.Path + "[]");
+                ctx.Channel, ctx.Where, new FieldPath(ctx.Path, "[]"));
         }
     }
 

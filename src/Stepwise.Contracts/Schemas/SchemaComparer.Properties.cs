@@ -11,7 +11,7 @@ internal sealed partial class SchemaComparer
         foreach (var (name, oldProp) in o.Properties)
         {
             var oldView = oldViews.Get(oldProp);
-            var childPath = ctx.Path + "." + name;
+            var childPath = new FieldPath(ctx.Path, ".", name);
             var hidden = "";
             if (n.Properties.TryGetValue(name, out var newProp) && Counts(ctx.Channel, oldView) && !Counts(ctx.Channel, newViews.Get(newProp)))
             {
@@ -24,11 +24,11 @@ internal sealed partial class SchemaComparer
                 var counts = Counts(ctx.Channel, oldView) && Counts(ctx.Channel, newView);
                 if (counts && n.Required.Contains(name) && !o.Required.Contains(name))
                 {
-                    ctx.At(newProp, childPath).Emit("property-required-added", Pairing.NewReadsOld, $"property '{name}' is now required");
+                    ctx.At(newProp, childPath.ToString()).Emit("property-required-added", Pairing.NewReadsOld, $"property '{name}' is now required");
                 }
                 else if (counts && o.Required.Contains(name) && !n.Required.Contains(name))
                 {
-                    ctx.At(newProp, childPath).Emit("property-required-removed", Pairing.OldReadsNew, $"property '{name}' is no longer required");
+                    ctx.At(newProp, childPath.ToString()).Emit("property-required-removed", Pairing.OldReadsNew, $"property '{name}' is no longer required");
                 }
                 if (counts)
                 {
@@ -40,7 +40,7 @@ internal sealed partial class SchemaComparer
             {
                 continue; // not part of this message, or a property whose schema is false: no data carries it
             }
-            var removed = ctx.At(oldProp, childPath);
+            var removed = ctx.At(oldProp, childPath.ToString());
             var wasRequired = o.Required.Contains(name);
             removed.Emit("property-removed", Pairing.OldReadsNew,
                 (wasRequired ? $"required property '{name}' was removed" : $"property '{name}' was removed") + hidden,
@@ -69,8 +69,8 @@ internal sealed partial class SchemaComparer
             {
                 continue; // a property whose schema is false: no writer can send it
             }
-            var childPath = ctx.Path + "." + name;
-            var added = ctx.At(newProp, childPath);
+            var childPath = new FieldPath(ctx.Path, ".", name);
+            var added = ctx.At(newProp, childPath.ToString());
             // Reached for a property new to this message: absent before, or hidden (writeOnly in a response, readOnly in a request).
             if (n.Required.Contains(name) && (!o.Required.Contains(name) || o.Properties.ContainsKey(name)))
             {
@@ -114,7 +114,7 @@ internal sealed partial class SchemaComparer
                 ctx.Emit("additional-properties-opened", Pairing.OldReadsNew, "additionalProperties no longer constrains unknown properties");
                 break;
             case (AdditionalProperties.Schema, AdditionalProperties.Schema):
-                Compare(o.AdditionalSchema!.Value, n.AdditionalSchema!.Value, ctx.Channel, ctx.Where, ctx.Path + ".*");
+                Compare(o.AdditionalSchema!.Value, n.AdditionalSchema!.Value, ctx.Channel, ctx.Where, new FieldPath(ctx.Path, ".*"));
                 break;
         }
     }

@@ -1,3 +1,5 @@
+using Stepwise.Contracts.Json;
+
 namespace Stepwise.Contracts.Schemas;
 
 /// <summary>Compares the allowed types (number covers integer) and nullability, and names types for messages.</summary>
@@ -93,8 +95,8 @@ internal sealed partial class SchemaComparer
         {
             return;
         }
-        var oldNullable = AllowsNull(o, oldViews, []);
-        var newNullable = AllowsNull(n, newViews, []);
+        var oldNullable = AllowsNull(o, oldViews);
+        var newNullable = AllowsNull(n, newViews);
         if (oldNullable && !newNullable)
         {
             ctx.Emit("nullable-removed", Pairing.NewReadsOld, "null is no longer allowed");
@@ -105,16 +107,32 @@ internal sealed partial class SchemaComparer
         }
     }
 
-    private static bool AllowsNull(SchemaView view, SchemaView.Builder views, HashSet<SchemaView> seen)
+    /// <summary>Whether the schema or, through references, any of its alternatives allows null; <paramref name="seen"/> ends cycles.</summary>
+    private static bool AllowsNull(SchemaView view, SchemaView.Builder views, HashSet<SchemaView>? seen = null)
     {
         if (view.Nullable)
         {
             return true;
         }
+        if (view.OneOf is null && view.AnyOf is null)
+        {
+            return false;
+        }
+        seen ??= [];
         if (!seen.Add(view))
         {
             return false;
         }
-        return (view.OneOf ?? []).Concat(view.AnyOf ?? []).Any(v => AllowsNull(views.Get(v), views, seen));
+        foreach (var alternatives in (ReadOnlySpan<List<Node>?>)[view.OneOf, view.AnyOf])
+        {
+            foreach (var alternative in alternatives ?? [])
+            {
+                if (AllowsNull(views.Get(alternative), views, seen))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

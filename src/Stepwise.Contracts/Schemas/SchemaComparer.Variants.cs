@@ -41,7 +41,7 @@ internal sealed partial class SchemaComparer
                 continue;
             }
             newMatched[j] = true;
-            Compare(oldVariants[i], newVariants[j], ctx.Channel, ctx.Where, $"{ctx.Path}<{newKeyword} {j}>", nullabilityJudged: true);
+            Compare(oldVariants[i], newVariants[j], ctx.Channel, ctx.Where, new FieldPath($"{ctx.Path}<{newKeyword} {j}>"), nullabilityJudged: true);
         }
         // Alternatives written differently but equal (no findings between them) are the same alternative.
         foreach (var i in oldUnmatched.ToList())
@@ -60,7 +60,7 @@ internal sealed partial class SchemaComparer
         if (oldUnmatched.Count == 1 && newUnmatched.Count == 1)
         {
             // One alternative changed in place: compare it instead of calling it removed and added.
-            Compare(oldVariants[oldUnmatched[0]], newVariants[newUnmatched[0]], ctx.Channel, ctx.Where, $"{ctx.Path}<{newKeyword} {newUnmatched[0]}>", nullabilityJudged: true);
+            Compare(oldVariants[oldUnmatched[0]], newVariants[newUnmatched[0]], ctx.Channel, ctx.Where, new FieldPath($"{ctx.Path}<{newKeyword} {newUnmatched[0]}>"), nullabilityJudged: true);
             return;
         }
         // An alternative whose values another alternative of the reader accepts changes nothing the reader rejects: anyOf
@@ -207,11 +207,11 @@ internal sealed partial class SchemaComparer
             {
                 if (listIsNew)
                 {
-                    Compare(single, list[k], ctx.Channel, ctx.Where, $"{ctx.Path}<{keyword} {k}>", nullabilityJudged: true);
+                    Compare(single, list[k], ctx.Channel, ctx.Where, new FieldPath($"{ctx.Path}<{keyword} {k}>"), nullabilityJudged: true);
                 }
                 else
                 {
-                    Compare(list[k], single, ctx.Channel, ctx.Where, ctx.Path, nullabilityJudged: true);
+                    Compare(list[k], single, ctx.Channel, ctx.Where, new FieldPath(ctx.Path), nullabilityJudged: true);
                 }
                 continue;
             }
@@ -241,7 +241,7 @@ internal sealed partial class SchemaComparer
         if (!_trials.TryGetValue(key, out var scratch))
         {
             scratch = new FindingCollector();
-            new SchemaComparer(oldViews, newViews, scratch) { _trials = _trials }.Compare(old, @new, channel, "", "", nullabilityJudged: true);
+            new SchemaComparer(oldViews, newViews, scratch) { _trials = _trials }.Compare(old, @new, channel, "", new FieldPath(""), nullabilityJudged: true);
             _trials[key] = scratch;
         }
         return scratch;

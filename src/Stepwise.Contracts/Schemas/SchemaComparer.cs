@@ -22,28 +22,37 @@ internal sealed partial class SchemaComparer(SchemaView.Builder oldViews, Schema
     private readonly HashSet<Pair> _nullabilityCompared = [];
 
     /// <summary>Compares <paramref name="old"/> with <paramref name="new"/>; <paramref name="where"/> names what the schema describes ("POST /pets request body").</summary>
-    public void Compare(Node old, Node @new, SchemaChannel channel, string where) => Compare(old, @new, channel, where, "");
+    public void Compare(Node old, Node @new, SchemaChannel channel, string where) => Compare(old, @new, channel, where, new FieldPath(""));
+
+    /// <summary>
+    /// Where a field is, as messages write it (<c>.items[].name</c>): a parent path and one step, joined only when the
+    /// pair is compared for the first time. Most pairs met were compared before, so most paths are never written.
+    /// </summary>
+    private readonly record struct FieldPath(string Parent, string Separator = "", string Name = "")
+    {
+        public override string ToString() => Separator.Length == 0 && Name.Length == 0 ? Parent : string.Concat(Parent, Separator, Name);
+    }
 
     /// <summary>
     /// <paramref name="nullabilityJudged"/>: the schemas are alternatives (oneOf/anyOf) whose owner's nullability, which
     /// counts every alternative, was compared already; null accepted by another alternative is still accepted.
     /// </summary>
-    private void Compare(Node oldRaw, Node newRaw, SchemaChannel channel, string where, string path, bool nullabilityJudged = false)
+    private void Compare(Node oldRaw, Node newRaw, SchemaChannel channel, string where, FieldPath path, bool nullabilityJudged = false)
     {
         var o = oldViews.Get(oldRaw);
         var n = newViews.Get(newRaw);
         var pair = (o.Key, n.Key, channel);
         var judgeNullability = !nullabilityJudged && _nullabilityCompared.Add(pair);
-        var ctx = new Ctx(this, channel, where, path, n.Origin, oldRaw, newRaw, NullabilityJudged: !judgeNullability);
         if (!_compared.Add(pair))
         {
             // Compared before as alternatives: only the nullability, judged there for the whole schema, is left.
             if (judgeNullability && !o.RejectsEverything && !n.RejectsEverything && ComparesNullability(o, n))
             {
-                CompareNullability(o, n, ctx);
+                CompareNullability(o, n, new Ctx(this, channel, where, path.ToString(), n.Origin, oldRaw, newRaw, NullabilityJudged: false));
             }
             return;
         }
+        var ctx = new Ctx(this, channel, where, path.ToString(), n.Origin, oldRaw, newRaw, NullabilityJudged: !judgeNullability);
 
         if (o.RejectsEverything || n.RejectsEverything)
         {
@@ -76,19 +85,12 @@ internal sealed partial class SchemaComparer(SchemaView.Builder oldViews, Schema
             ctx.Emit("default-changed", Pairing.OldReadsNew, text, severity);
         }
         CompareUnmodeled(o, n, ctx);
-        if (o.Discriminator is not null && o.Discriminator == n.Discriminator && o.DiscriminatorMapping is { } oldMapping)
+        if (o.Discriminator is not null && o.Discriminator == n.Discriminator && o.DiscriminatorMapping is { } oldMapping
+            && ChangedMappings(oldMapping, n.DiscriminatorMapping) is { Count: > 0 } changed)
         {
-            // A tag that selected one schema now selects another, or is no longer mapped: readers pick differently.
-            var changed = oldMapping
-                .Where(m => n.DiscriminatorMapping is null || !n.DiscriminatorMapping.TryGetValue(m.Key, out var target) || target != m.Value)
-                .Select(m => $"'{m.Key}' ({m.Value} -> {(n.DiscriminatorMapping is { } nm && nm.TryGetValue(m.Key, out var t) ? t : "unmapped")})")
-                .ToList();
-            if (changed.Count > 0)
-            {
-                var text = $"the discriminator mapping changed for {string.Join(", ", changed)}";
-                ctx.Emit("discriminator-changed", Pairing.NewReadsOld, text);
-                ctx.Emit("discriminator-changed", Pairing.OldReadsNew, text);
-            }
+            var text = $"the discriminator mapping changed for {string.Join(", ", changed)}";
+            ctx.Emit("discriminator-changed", Pairing.NewReadsOld, text);
+            ctx.Emit("discriminator-changed", Pairing.OldReadsNew, text);
         }
         if (o.Discriminator != n.Discriminator && (o.OneOf ?? o.AnyOf ?? n.OneOf ?? n.AnyOf) is not null)
         {
@@ -102,6 +104,13 @@ internal sealed partial class SchemaComparer(SchemaView.Builder oldViews, Schema
             CompareVariants(o.AnyOf, n.AnyOf, "anyOf", "anyOf", ctx);
         }
     }
+
+    /// <summary>The discriminator tags that selected one schema and now select another, or are no longer mapped: readers pick differently.</summary>
+    private static List<string> ChangedMappings(Dictionary<string, string> oldMapping, Dictionary<string, string>? newMapping) =>
+        oldMapping
+            .Where(m => newMapping is null || !newMapping.TryGetValue(m.Key, out var target) || target != m.Value)
+            .Select(m => $"'{m.Key}' ({m.Value} -> {(newMapping is not null && newMapping.TryGetValue(m.Key, out var t) ? t : "unmapped")})")
+            .ToList();
 
     private static void CompareUnmodeled(SchemaView o, SchemaView n, Ctx ctx)
     {

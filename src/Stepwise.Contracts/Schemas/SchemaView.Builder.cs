@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using Stepwise.Contracts.Json;
 
@@ -36,12 +38,29 @@ internal sealed partial class SchemaView
             }
             foreach (var p in raw.Element.EnumerateObject())
             {
-                if (!AnnotationKeywords.Contains(p.Name) && !p.Name.StartsWith("x-", StringComparison.Ordinal))
+                if (!IsAnnotation(p))
                 {
                     return true;
                 }
             }
             return false;
+        }
+
+        /// <summary>An annotation keyword or an extension (<c>x-</c>), read from the name as written: most are, and then no string is made.</summary>
+        private static bool IsAnnotation(JsonProperty property)
+        {
+            var name = JsonMarshal.GetRawUtf8PropertyName(property);
+            if (name.StartsWith("x-"u8))
+            {
+                return true;
+            }
+            if (name.Length > 64 || name.IndexOf((byte)'\\') >= 0)
+            {
+                return AnnotationKeywords.Contains(property.Name);
+            }
+            Span<char> text = stackalloc char[name.Length];
+            var length = Encoding.UTF8.GetChars(name, text);
+            return AnnotationKeywords.GetAlternateLookup<ReadOnlySpan<char>>().Contains(text[..length]);
         }
 
         private SchemaView Build(Node node)
