@@ -22,8 +22,8 @@ internal sealed partial class SchemaComparer
             ctx.Emit("enum-constraint-removed", Pairing.OldReadsNew, $"values are no longer restricted to [{string.Join(", ", o.Enum)}]");
             return;
         }
-        var removed = o.Enum.Where(v => !n.Enum.Contains(v)).ToList();
-        var added = n.Enum.Where(v => !o.Enum.Contains(v)).ToList();
+        var removed = Missing(o.Enum, n.Enum);
+        var added = Missing(n.Enum, o.Enum);
         if (removed.Count > 0)
         {
             ctx.Emit("enum-value-removed", Pairing.NewReadsOld, $"enum value{Plural(removed)} {string.Join(", ", removed)} removed");
@@ -47,8 +47,8 @@ internal sealed partial class SchemaComparer
             return; // adding or dropping the list itself restricts nothing: the schema's type still governs
         }
         var serverReads = ctx.Channel.Scope == "request";
-        var removed = o.ExtensibleEnum.Where(v => !n.ExtensibleEnum.Contains(v)).ToList();
-        var added = n.ExtensibleEnum.Where(v => !o.ExtensibleEnum.Contains(v)).ToList();
+        var removed = Missing(o.ExtensibleEnum, n.ExtensibleEnum);
+        var added = Missing(n.ExtensibleEnum, o.ExtensibleEnum);
         if (removed.Count > 0)
         {
             ctx.Emit("extensible-enum-value-removed", Pairing.NewReadsOld,
@@ -64,8 +64,28 @@ internal sealed partial class SchemaComparer
 
     private static string Plural<T>(ICollection<T> items) => items.Count == 1 ? "" : "s";
 
+    /// <summary>The values of <paramref name="values"/> that <paramref name="other"/> lacks, in their order.</summary>
+    private static List<string> Missing(HashSet<string> values, HashSet<string> other)
+    {
+        var missing = new List<string>();
+        foreach (var value in values)
+        {
+            if (!other.Contains(value))
+            {
+                missing.Add(value);
+            }
+        }
+        return missing;
+    }
+
     private static void CompareRanges(SchemaView o, SchemaView n, Ctx ctx)
     {
+        if (o.Minimum == n.Minimum && o.Maximum == n.Maximum && o.MinLength == n.MinLength && o.MaxLength == n.MaxLength
+            && o.MinItems == n.MinItems && o.MaxItems == n.MaxItems && o.MinProperties == n.MinProperties && o.MaxProperties == n.MaxProperties
+            && o.MultipleOf == n.MultipleOf)
+        {
+            return; // nearly every pair: nothing below would be reported
+        }
         var narrowed = new List<string>();
         var widened = new List<string>();
         CompareBound("minimum", o.Minimum, n.Minimum, lower: true, narrowed, widened);

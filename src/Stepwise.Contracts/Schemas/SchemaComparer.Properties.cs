@@ -88,13 +88,19 @@ internal sealed partial class SchemaComparer
 
         // Names required without being declared as properties (alternatives that refine the schema around them,
         // "anyOf: [{required: [state]}, {required: [assignee]}]"): a requirement all the same.
-        foreach (var name in n.Required.Where(r => !o.Required.Contains(r) && !n.Properties.ContainsKey(r)))
+        foreach (var name in n.Required)
         {
-            ctx.At(ctx.Location, ctx.Path + "." + name).Emit("property-required-added", Pairing.NewReadsOld, $"property '{name}' is now required");
+            if (!o.Required.Contains(name) && !n.Properties.ContainsKey(name))
+            {
+                ctx.At(ctx.Location, ctx.Path + "." + name).Emit("property-required-added", Pairing.NewReadsOld, $"property '{name}' is now required");
+            }
         }
-        foreach (var name in o.Required.Where(r => !n.Required.Contains(r) && !o.Properties.ContainsKey(r)))
+        foreach (var name in o.Required)
         {
-            ctx.At(ctx.Location, ctx.Path + "." + name).Emit("property-required-removed", Pairing.OldReadsNew, $"property '{name}' is no longer required");
+            if (!n.Required.Contains(name) && !o.Properties.ContainsKey(name))
+            {
+                ctx.At(ctx.Location, ctx.Path + "." + name).Emit("property-required-removed", Pairing.OldReadsNew, $"property '{name}' is no longer required");
+            }
         }
 
         switch (o.Additional, n.Additional)

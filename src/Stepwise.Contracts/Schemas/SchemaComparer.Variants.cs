@@ -20,6 +20,12 @@ internal sealed partial class SchemaComparer
             CompareOneSidedVariants(oldVariants, newVariants, newVariants is null ? oldKeyword : newKeyword, ctx);
             return;
         }
+        ComparePairedVariants(oldVariants, newVariants, oldKeyword, newKeyword, ctx);
+    }
+
+    /// <summary><see cref="CompareVariants"/> when both schemas have alternatives (kept apart: its lambdas cost an allocation on every call).</summary>
+    private void ComparePairedVariants(List<Node> oldVariants, List<Node> newVariants, string oldKeyword, string newKeyword, Ctx ctx)
+    {
         var oldTags = oldVariants.Select(v => SchemaView.VariantTag(v, oldViews.Get(v))).ToList();
         var newTags = newVariants.Select(v => SchemaView.VariantTag(v, newViews.Get(v))).ToList();
         var newMatched = new bool[newVariants.Count];

@@ -118,10 +118,7 @@ internal sealed partial class SchemaComparer(SchemaView.Builder oldViews, Schema
         {
             return;
         }
-        var changed = SchemaView.UnmodeledKeywords.Append("unevaluatedProperties")
-            .Where(k => (o.Unmodeled?.GetValueOrDefault(k)) != (n.Unmodeled?.GetValueOrDefault(k)))
-            .Select(k => o.Unmodeled?.ContainsKey(k) != true ? k + " added" : n.Unmodeled?.ContainsKey(k) != true ? k + " removed" : k + " changed")
-            .ToList();
+        var changed = UnmodeledChanges(o.Unmodeled, n.Unmodeled);
         if (changed.Count == 0)
         {
             return;
@@ -130,6 +127,12 @@ internal sealed partial class SchemaComparer(SchemaView.Builder oldViews, Schema
         ctx.Emit("keyword-changed", Pairing.NewReadsOld, text);
         ctx.Emit("keyword-changed", Pairing.OldReadsNew, text);
     }
+
+    private static List<string> UnmodeledChanges(SortedDictionary<string, string>? o, SortedDictionary<string, string>? n) =>
+        SchemaView.UnmodeledKeywords.Append("unevaluatedProperties")
+            .Where(k => (o?.GetValueOrDefault(k)) != (n?.GetValueOrDefault(k)))
+            .Select(k => o?.ContainsKey(k) != true ? k + " added" : n?.ContainsKey(k) != true ? k + " removed" : k + " changed")
+            .ToList();
 
     /// <summary>Findings are made in one place so that every message reads the same: where, what, whom it breaks.</summary>
     private readonly record struct Ctx(SchemaComparer Owner, SchemaChannel Channel, string Where, string Path, Node Location, Node OldRaw, Node NewRaw, bool NullabilityJudged)
