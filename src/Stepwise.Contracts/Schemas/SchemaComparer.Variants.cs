@@ -243,7 +243,7 @@ internal sealed partial class SchemaComparer
     /// </summary>
     private FindingCollector Trial(Node old, Node @new, SchemaChannel channel)
     {
-        var key = (oldViews.Get(old).Key, newViews.Get(@new).Key, channel);
+        var key = (oldViews.Get(old), newViews.Get(@new), channel);
         if (!_trials.TryGetValue(key, out var scratch))
         {
             scratch = new FindingCollector();

@@ -1,5 +1,5 @@
 using Stepwise.Contracts.Json;
-using Pair = ((Stepwise.Contracts.Json.JsonSource, string) Old, (Stepwise.Contracts.Json.JsonSource, string) New, Stepwise.Contracts.Schemas.SchemaChannel Channel);
+using Pair = (Stepwise.Contracts.Schemas.SchemaView Old, Stepwise.Contracts.Schemas.SchemaView New, Stepwise.Contracts.Schemas.SchemaChannel Channel);
 
 namespace Stepwise.Contracts.Schemas;
 
@@ -41,7 +41,7 @@ internal sealed partial class SchemaComparer(SchemaView.Builder oldViews, Schema
     {
         var o = oldViews.Get(oldRaw);
         var n = newViews.Get(newRaw);
-        var pair = (o.Key, n.Key, channel);
+        Pair pair = (o, n, channel); // a view is made once per schema, so the views themselves (compared by reference) key the pair
         var judgeNullability = !nullabilityJudged && _nullabilityCompared.Add(pair);
         if (!_compared.Add(pair))
         {

@@ -122,6 +122,10 @@ internal sealed partial class SchemaView
 
             if (node.TryGet("properties", out var properties))
             {
+                if (properties.IsObject)
+                {
+                    view.Properties.EnsureCapacity(properties.Element.GetPropertyCount());
+                }
                 foreach (var (name, value) in properties.Properties())
                 {
                     view.Properties[name] = value;
