@@ -178,13 +178,55 @@ internal sealed class DocumentSet : IDisposable
         {
             throw Error(at, $"unresolved $ref '{reference}': only JSON-pointer fragments ('#/...') are supported, not anchors");
         }
-        if (!JsonPointer.TryEvaluate(source.Root, fragment, out var target))
+        if (!TryEvaluate(source, fragment, out var target))
         {
             throw Error(at, $"unresolved $ref '{reference}': nothing at '{JsonPointer.Display(fragment)}' in {source.DisplayPath}");
         }
         var node = new Node(source, target, fragment);
         known[reference] = node;
         return node;
+    }
+
+    /// <summary>
+    /// The members of large objects by name, by file and the object's pointer (null: not a large object). References
+    /// mostly name a member of one of a few objects with thousands of members (components/schemas): looking each up by
+    /// walking the object's members would cost a pass over thousands of names per reference.
+    /// </summary>
+    private readonly Dictionary<JsonSource, Dictionary<string, Dictionary<string, JsonElement>?>> _members = [];
+
+    private const int IndexedFrom = 32;
+
+    /// <summary><see cref="JsonPointer.TryEvaluate"/>, with the last step taken through an index when it is into a large object.</summary>
+    private bool TryEvaluate(JsonSource source, string fragment, out JsonElement target)
+    {
+        var slash = fragment.LastIndexOf('/');
+        if (slash <= 0)
+        {
+            return JsonPointer.TryEvaluate(source.Root, fragment, out target);
+        }
+        if (!_members.TryGetValue(source, out var objects))
+        {
+            objects = new Dictionary<string, Dictionary<string, JsonElement>?>(StringComparer.Ordinal);
+            _members[source] = objects;
+        }
+        var parentPointer = fragment[..slash];
+        if (!objects.TryGetValue(parentPointer, out var members))
+        {
+            if (JsonPointer.TryEvaluate(source.Root, parentPointer, out var parent) && parent.ValueKind == JsonValueKind.Object && parent.GetPropertyCount() >= IndexedFrom)
+            {
+                members = new Dictionary<string, JsonElement>(parent.GetPropertyCount(), StringComparer.Ordinal);
+                foreach (var member in parent.EnumerateObject())
+                {
+                    members[member.Name] = member.Value; // the last of repeated names, as a lookup by name finds
+                }
+            }
+            objects[parentPointer] = members;
+        }
+        if (members is null)
+        {
+            return JsonPointer.TryEvaluate(source.Root, fragment, out target);
+        }
+        return members.TryGetValue(JsonPointer.Unescape(fragment[(slash + 1)..]), out target);
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ internal static class JsonPointer
 {
     public static string Escape(string segment)
     {
-        if (segment.IndexOfAny(['~', '/']) < 0)
+        if (segment.AsSpan().IndexOfAny('~', '/') < 0)
         {
             return segment;
         }

@@ -11,22 +11,33 @@ internal sealed partial class SchemaView
     /// <summary>Builds views of one side's schemas, each once, following references and merging allOf.</summary>
     internal sealed partial class Builder(DocumentSet documents, bool openApi30)
     {
-        private readonly Dictionary<(JsonSource, string), SchemaView> _views = [];
-        private readonly HashSet<(JsonSource, string)> _building = [];
+        /// <summary>
+        /// Views by file, then by pointer: a pointer alone is hashed with the fast ordinal hash a string key gets, where a
+        /// (file, pointer) tuple would hash the pointer with the randomized one on every lookup.
+        /// </summary>
+        private readonly Dictionary<JsonSource, Dictionary<string, SchemaView>> _views = [];
+
+        /// <summary>The schemas being built, innermost last: a handful at a time, so a list beats a set.</summary>
+        private readonly List<(JsonSource, string)> _building = [];
 
         public DocumentSet Documents => documents;
 
         public SchemaView Get(Node raw)
         {
             var node = HasSiblingsBesideRef(raw) ? raw : documents.Resolve(raw);
-            if (_views.TryGetValue(node.Key, out var cached))
+            if (!_views.TryGetValue(node.Source, out var views))
+            {
+                views = new Dictionary<string, SchemaView>(StringComparer.Ordinal);
+                _views[node.Source] = views;
+            }
+            if (views.TryGetValue(node.Pointer, out var cached))
             {
                 return cached;
             }
             _building.Add(node.Key);
             var view = Build(node);
-            _building.Remove(node.Key);
-            _views[node.Key] = view;
+            _building.RemoveAt(_building.Count - 1);
+            views[node.Pointer] = view;
             return view;
         }
 
