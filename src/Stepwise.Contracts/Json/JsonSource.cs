@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -168,7 +169,7 @@ internal sealed class JsonSource : IDisposable
     /// <summary>Line and column (1-based) of the element a pointer names, or of its nearest existing ancestor.</summary>
     public (int Line, int Column) Locate(string pointer) => LocateAll([pointer])[pointer];
 
-    /// <summary>Locates many pointers in one pass over the file.</summary>
+    /// <summary>Locates many pointers in one walk down the parsed document.</summary>
     public IReadOnlyDictionary<string, (int Line, int Column)> LocateAll(IReadOnlyCollection<string> pointers)
     {
         var result = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
@@ -207,13 +208,10 @@ internal sealed class JsonSource : IDisposable
             }
             node.Terminal = true;
         }
-        var offsets = new Dictionary<string, long>(StringComparer.Ordinal) { [""] = 0 };
-        var reader = new Utf8JsonReader(_json.Span, new JsonReaderOptions { MaxDepth = MaxDepth });
-        if (reader.Read())
-        {
-            offsets[""] = reader.TokenStartIndex;
-            Walk(ref reader, trie, offsets);
-        }
+        // The parsed document is walked down the pointers only, each element's offset read from where its bytes lie
+        // in the file: a member at its name's opening quote, an item (and the root) at its first byte.
+        var offsets = new Dictionary<string, long>(StringComparer.Ordinal) { [""] = OffsetOf(JsonMarshal.GetRawUtf8Value(Root)) };
+        Walk(Root, trie, offsets);
         var located = new List<(long Offset, string Pointer)>(pointers.Count);
         foreach (var p in pointers)
         {
@@ -256,41 +254,40 @@ internal sealed class JsonSource : IDisposable
         }
     }
 
-    private static void Walk(ref Utf8JsonReader reader, PointerTrie node, Dictionary<string, long> offsets)
+    /// <summary>Where <paramref name="bytes"/>, a span of this file's parsed memory, starts in the file.</summary>
+    private long OffsetOf(ReadOnlySpan<byte> bytes) =>
+        (long)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(_json.Span), ref MemoryMarshal.GetReference(bytes));
+
+    private void Walk(JsonElement element, PointerTrie node, Dictionary<string, long> offsets)
     {
-        if (reader.TokenType == JsonTokenType.StartObject)
+        if (node.Children is not { } children)
         {
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            return;
+        }
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in element.EnumerateObject())
             {
-                var name = reader.GetString()!;
-                var at = reader.TokenStartIndex;
-                reader.Read();
-                if (node.Children is not null && node.Children.TryGetValue(name, out var child))
+                // Every member of that name, as a reader of the file meets them: the last one's offset stands.
+                if (children.TryGetValue(property.Name, out var child))
                 {
-                    offsets[child.Pointer] = at;
-                    Walk(ref reader, child, offsets);
-                }
-                else
-                {
-                    reader.Skip();
+                    offsets[child.Pointer] = OffsetOf(JsonMarshal.GetRawUtf8PropertyName(property)) - 1;
+                    Walk(property.Value, child, offsets);
                 }
             }
         }
-        else if (reader.TokenType == JsonTokenType.StartArray)
+        else if (element.ValueKind == JsonValueKind.Array)
         {
-            var index = 0;
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            var length = element.GetArrayLength();
+            foreach (var (segment, child) in children)
             {
-                if (node.Children is not null && node.Children.TryGetValue(index.ToString(CultureInfo.InvariantCulture), out var child))
+                if (int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < length
+                    && index.ToString(CultureInfo.InvariantCulture) == segment)
                 {
-                    offsets[child.Pointer] = reader.TokenStartIndex;
-                    Walk(ref reader, child, offsets);
+                    var item = element[index];
+                    offsets[child.Pointer] = OffsetOf(JsonMarshal.GetRawUtf8Value(item));
+                    Walk(item, child, offsets);
                 }
-                else
-                {
-                    reader.Skip();
-                }
-                index++;
             }
         }
     }
