@@ -63,19 +63,18 @@ internal sealed class JsonSource : IDisposable
         }
     }
 
+    /// <summary>The mapping the file is read through, when it is large enough to be mapped.</summary>
+    internal MappedFile? Mapping => MappingOf(_json);
+
     public void Dispose()
     {
         Document.Dispose();
         Release(_json);
     }
 
-    private static void Release(ReadOnlyMemory<byte> bytes)
-    {
-        if (MemoryMarshal.TryGetMemoryManager(bytes, out MappedFile? mapped))
-        {
-            ((IDisposable)mapped).Dispose();
-        }
-    }
+    private static MappedFile? MappingOf(ReadOnlyMemory<byte> bytes) => MemoryMarshal.TryGetMemoryManager(bytes, out MappedFile? mapped) ? mapped : null;
+
+    private static void Release(ReadOnlyMemory<byte> bytes) => ((IDisposable?)MappingOf(bytes))?.Dispose();
 
     /// <summary>Parses bytes already in memory (JSON or YAML, decided by extension and content).</summary>
     public static JsonSource Parse(ReadOnlyMemory<byte> bytes, string path, string displayPath, ContractLimits? limits = null)

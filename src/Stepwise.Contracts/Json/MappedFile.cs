@@ -54,6 +54,9 @@ internal sealed unsafe class MappedFile : MemoryManager<byte>
         }
     }
 
+    /// <summary>Whether the mapping was released (the owning source disposed).</summary>
+    internal bool Released => Volatile.Read(ref _released) == 1;
+
     public override Span<byte> GetSpan() => new(_pointer, _length);
 
     public override MemoryHandle Pin(int elementIndex = 0) => new(_pointer + elementIndex);
