@@ -20,7 +20,14 @@ public sealed record ContractLimits(long MaxFileBytes = ContractLimits.DefaultMa
     /// Reads a whole file, at most <see cref="MaxFileBytes"/> of it: a larger file (or an endless one such as a
     /// device) is bad input naming the cap and how to raise it.
     /// </summary>
-    public byte[] ReadFile(string path, string displayPath) => Read(path, displayPath, mapLarge: false).ToArray();
+    public byte[] ReadFile(string path, string displayPath)
+    {
+        var content = Read(path, displayPath, mapLarge: false);
+        // Unmapped, the file was read into an array of its length: hand that array over rather than a copy.
+        return System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var read) && read is { Offset: 0, Array: { } array } && read.Count == array.Length
+            ? array
+            : content.ToArray();
+    }
 
     /// <summary>Files from this size up are mapped by <see cref="ReadContent"/>: below it, a read costs less than a mapping.</summary>
     internal const long MapFromBytes = 1024 * 1024;
