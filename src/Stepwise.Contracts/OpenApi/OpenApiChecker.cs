@@ -79,17 +79,26 @@ public sealed partial class OpenApiChecker(ContractLimits? limits = null, TimePr
         public static Side Load(string path, ContractLimits limits)
         {
             var source = JsonSource.Load(path, limits: limits);
-            var documents = new DocumentSet(source, limits);
+            DocumentSet? documents = null;
             try
             {
                 var version = VersionOf(source);
+                documents = new DocumentSet(source, limits);
                 var side = new Side(documents, openApi30: version.StartsWith("3.0", StringComparison.Ordinal));
                 side.Read();
                 return side;
             }
             catch
             {
-                documents.Dispose();
+                // Whatever was read is released: the file itself, and any file its references reached.
+                if (documents is null)
+                {
+                    source.Dispose();
+                }
+                else
+                {
+                    documents.Dispose();
+                }
                 throw;
             }
         }
