@@ -10,9 +10,9 @@ internal sealed partial class SchemaView
     {
         private void ReadOwn(Node node, SchemaView view)
         {
-            var e = node.Element;
+            var e = SchemaKeywords.Of(node.Element);
             var explicitNull = false;
-            if (e.TryGetProperty("type", out var type))
+            if (e.TryGet(Keyword.Type, out var type))
             {
                 if (type.ValueKind == JsonValueKind.String)
                 {
@@ -31,11 +31,11 @@ internal sealed partial class SchemaView
                     view.Types = types;
                 }
             }
-            if (e.TryGetProperty("nullable", out var nullable) && nullable.ValueKind == JsonValueKind.True)
+            if (e.TryGet(Keyword.Nullable, out var nullable) && nullable.ValueKind == JsonValueKind.True)
             {
                 explicitNull = true;
             }
-            if (e.TryGetProperty("enum", out var en) && en.ValueKind == JsonValueKind.Array)
+            if (e.TryGet(Keyword.Enum, out var en) && en.ValueKind == JsonValueKind.Array)
             {
                 view.Enum = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var v in en.EnumerateArray())
@@ -47,7 +47,7 @@ internal sealed partial class SchemaView
                     view.Enum.Add(CanonicalValue(v));
                 }
             }
-            if (e.TryGetProperty("x-extensible-enum", out var extensible) && extensible.ValueKind == JsonValueKind.Array)
+            if (e.TryGet(Keyword.ExtensibleEnum, out var extensible) && extensible.ValueKind == JsonValueKind.Array)
             {
                 view.ExtensibleEnum = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var v in extensible.EnumerateArray())
@@ -58,7 +58,7 @@ internal sealed partial class SchemaView
                     }
                 }
             }
-            if (e.TryGetProperty("const", out var constant))
+            if (e.TryGet(Keyword.Const, out var constant))
             {
                 if (constant.ValueKind == JsonValueKind.Null)
                 {
@@ -72,23 +72,23 @@ internal sealed partial class SchemaView
             }
             view.Nullable = explicitNull;
 
-            view.Minimum = ReadBound(e, "minimum", "exclusiveMinimum", lower: true);
-            view.Maximum = ReadBound(e, "maximum", "exclusiveMaximum", lower: false);
-            view.MinLength = Number(e, "minLength");
-            view.MaxLength = Number(e, "maxLength");
-            view.MinItems = Number(e, "minItems");
-            view.MaxItems = Number(e, "maxItems");
-            view.MinProperties = Number(e, "minProperties");
-            view.MaxProperties = Number(e, "maxProperties");
-            view.MultipleOf = Number(e, "multipleOf");
-            view.Pattern = node.GetString("pattern");
-            view.Format = node.GetString("format");
-            view.UniqueItems = node.GetBool("uniqueItems");
-            view.ReadOnly = node.GetBool("readOnly");
-            view.WriteOnly = node.GetBool("writeOnly");
-            view.Deprecated = node.GetBool("deprecated");
-            view.Title = node.GetString("title");
-            if (node.TryGet("discriminator", out var discriminator))
+            view.Minimum = ReadBound(e, Keyword.Minimum, Keyword.ExclusiveMinimum, lower: true);
+            view.Maximum = ReadBound(e, Keyword.Maximum, Keyword.ExclusiveMaximum, lower: false);
+            view.MinLength = e.Number(Keyword.MinLength);
+            view.MaxLength = e.Number(Keyword.MaxLength);
+            view.MinItems = e.Number(Keyword.MinItems);
+            view.MaxItems = e.Number(Keyword.MaxItems);
+            view.MinProperties = e.Number(Keyword.MinProperties);
+            view.MaxProperties = e.Number(Keyword.MaxProperties);
+            view.MultipleOf = e.Number(Keyword.MultipleOf);
+            view.Pattern = e.GetString(Keyword.Pattern);
+            view.Format = e.GetString(Keyword.Format);
+            view.UniqueItems = e.GetBool(Keyword.UniqueItems);
+            view.ReadOnly = e.GetBool(Keyword.ReadOnly);
+            view.WriteOnly = e.GetBool(Keyword.WriteOnly);
+            view.Deprecated = e.GetBool(Keyword.Deprecated);
+            view.Title = e.GetString(Keyword.Title);
+            if (e.TryGet(Keyword.Discriminator, node, out var discriminator))
             {
                 view.Discriminator = discriminator.GetString("propertyName");
                 if (discriminator.TryGet("mapping", out var mapping))
@@ -101,26 +101,26 @@ internal sealed partial class SchemaView
                     }
                 }
             }
-            foreach (var keyword in UnmodeledKeywords)
+            for (var i = 0; i < UnmodeledKeywords.Length; i++)
             {
-                if (e.TryGetProperty(keyword, out var value))
+                if (e.TryGetUnmodeled(i, out var value))
                 {
                     view.Unmodeled ??= new SortedDictionary<string, string>(StringComparer.Ordinal);
-                    view.Unmodeled[keyword] = Canonical(value);
+                    view.Unmodeled[UnmodeledKeywords[i]] = Canonical(value);
                 }
             }
             // unevaluatedProperties with a schema (false is the closed model, read below) is not modelled either.
-            if (e.TryGetProperty("unevaluatedProperties", out var unevaluated) && unevaluated.ValueKind == JsonValueKind.Object && e.TryGetProperty("additionalProperties", out _))
+            if (e.TryGet(Keyword.UnevaluatedProperties, out var unevaluated) && unevaluated.ValueKind == JsonValueKind.Object && e.TryGet(Keyword.AdditionalProperties, out _))
             {
                 view.Unmodeled ??= new SortedDictionary<string, string>(StringComparer.Ordinal);
                 view.Unmodeled["unevaluatedProperties"] = Canonical(unevaluated);
             }
-            if (e.TryGetProperty("default", out var defaultValue))
+            if (e.TryGet(Keyword.Default, out var defaultValue))
             {
                 view.Default = CanonicalValue(defaultValue);
             }
 
-            if (node.TryGet("properties", out var properties))
+            if (e.TryGet(Keyword.Properties, node, out var properties))
             {
                 if (properties.IsObject)
                 {
@@ -131,7 +131,7 @@ internal sealed partial class SchemaView
                     view.Properties[name] = value;
                 }
             }
-            if (node.TryGet("required", out var required))
+            if (e.TryGet(Keyword.Required, node, out var required))
             {
                 foreach (var r in required.Items())
                 {
@@ -141,7 +141,7 @@ internal sealed partial class SchemaView
                     }
                 }
             }
-            var additional = node.Get("additionalProperties") ?? node.Get("unevaluatedProperties");
+            var additional = e.Get(Keyword.AdditionalProperties, node) ?? e.Get(Keyword.UnevaluatedProperties, node);
             if (additional is { } a)
             {
                 switch (a.Element.ValueKind)
@@ -155,27 +155,27 @@ internal sealed partial class SchemaView
                         break;
                 }
             }
-            if (node.TryGet("prefixItems", out var prefix) && prefix.Element.ValueKind == JsonValueKind.Array)
+            if (e.TryGet(Keyword.PrefixItems, node, out var prefix) && prefix.Element.ValueKind == JsonValueKind.Array)
             {
                 view.PrefixItems = prefix.Items().ToList();
             }
-            if (node.TryGet("items", out var items))
+            if (e.TryGet(Keyword.Items, node, out var items))
             {
                 if (items.Element.ValueKind == JsonValueKind.Array)
                 {
                     view.PrefixItems ??= items.Items().ToList(); // draft-07 tuple form
-                    view.Items = node.Get("additionalItems");
+                    view.Items = e.AdditionalItems(node);
                 }
                 else
                 {
                     view.Items = items;
                 }
             }
-            if (node.TryGet("oneOf", out var oneOf) && oneOf.Element.ValueKind == JsonValueKind.Array)
+            if (e.TryGet(Keyword.OneOf, node, out var oneOf) && oneOf.Element.ValueKind == JsonValueKind.Array)
             {
                 view.OneOf = oneOf.Items().ToList();
             }
-            if (node.TryGet("anyOf", out var anyOf) && anyOf.Element.ValueKind == JsonValueKind.Array)
+            if (e.TryGet(Keyword.AnyOf, node, out var anyOf) && anyOf.Element.ValueKind == JsonValueKind.Array)
             {
                 view.AnyOf = anyOf.Items().ToList();
             }
@@ -198,23 +198,20 @@ internal sealed partial class SchemaView
             }
         }
 
-        private Bound? ReadBound(JsonElement e, string inclusive, string exclusive, bool lower)
+        private Bound? ReadBound(in SchemaKeywords e, Keyword inclusive, Keyword exclusive, bool lower)
         {
             Bound? bound = null;
-            if (Number(e, inclusive) is { } value)
+            if (e.Number(inclusive) is { } value)
             {
-                var exclusiveFlag = e.TryGetProperty(exclusive, out var ex) && ex.ValueKind == JsonValueKind.True;
+                var exclusiveFlag = e.TryGet(exclusive, out var ex) && ex.ValueKind == JsonValueKind.True;
                 bound = new Bound(value, exclusiveFlag);
             }
-            if (!openApi30 && Number(e, exclusive) is { } exclusiveValue)
+            if (!openApi30 && e.Number(exclusive) is { } exclusiveValue)
             {
                 var candidate = new Bound(exclusiveValue, true);
                 bound = bound is null ? candidate : Tighter(bound.Value, candidate, lower);
             }
             return bound;
         }
-
-        private static decimal? Number(JsonElement e, string name) =>
-            e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDecimal(out var d) ? d : null;
     }
 }
