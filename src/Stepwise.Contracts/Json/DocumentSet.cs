@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 
 namespace Stepwise.Contracts.Json;
@@ -121,14 +119,7 @@ internal sealed class DocumentSet : IDisposable
         {
             return null;
         }
-        var raw = JsonMarshal.GetRawUtf8Value(reference)[1..^1];
-        if (raw.Length > 512 || raw.IndexOf((byte)'\\') >= 0)
-        {
-            return known.TryGetValue(reference.GetString()!, out var found) ? found : null;
-        }
-        Span<char> text = stackalloc char[raw.Length];
-        var length = Encoding.UTF8.GetChars(raw, text);
-        return known.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(text[..length], out var hit) ? hit : null;
+        return known.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(JsonText.Value(reference, stackalloc char[256]), out var hit) ? hit : null;
     }
 
     /// <summary>Resolves one $ref written in <paramref name="at"/>.</summary>
@@ -241,8 +232,7 @@ internal sealed class DocumentSet : IDisposable
         {
             var source = pending.Dequeue();
             var references = new HashSet<string>(StringComparer.Ordinal);
-            var buffer = new char[256];
-            CollectReferences(source.Root, references.GetAlternateLookup<ReadOnlySpan<char>>(), ref buffer);
+            CollectReferences(source.Root, references.GetAlternateLookup<ReadOnlySpan<char>>(), new char[256]);
             var at = new Node(source, source.Root, "");
             foreach (var reference in references)
             {
@@ -265,21 +255,14 @@ internal sealed class DocumentSet : IDisposable
         }
     }
 
-    private static bool IsExampleKey(string name) => name is "example" or "examples" || name.StartsWith("x-", StringComparison.Ordinal);
-
-    /// <summary><see cref="IsExampleKey(string)"/> on the name as written, without making a string of every name in the file.</summary>
-    private static bool IsExampleKey(JsonProperty property)
-    {
-        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
-        return raw.IndexOf((byte)'\\') >= 0 ? IsExampleKey(property.Name) : raw.SequenceEqual("example"u8) || raw.SequenceEqual("examples"u8) || raw.StartsWith("x-"u8);
-    }
+    private static bool IsExampleKey(ReadOnlySpan<char> name) => name is "example" or "examples" || name.StartsWith("x-", StringComparison.Ordinal);
 
     /// <summary>
     /// Adds every distinct <c>$ref</c> under <paramref name="element"/>. A large description repeats a few thousand
-    /// references tens of thousands of times, so each is decoded into <paramref name="buffer"/> and made a string only
-    /// the first time it is seen.
+    /// references tens of thousands of times, so names and references are read into <paramref name="buffer"/>
+    /// (<see cref="JsonText"/>) and a reference becomes a string only the first time it is seen.
     /// </summary>
-    private static void CollectReferences(JsonElement element, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> references, ref char[] buffer)
+    private static void CollectReferences(JsonElement element, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> references, Span<char> buffer)
     {
         if (element.ValueKind == JsonValueKind.Object)
         {
@@ -289,12 +272,12 @@ internal sealed class DocumentSet : IDisposable
                 {
                     if (property.NameEquals("$ref"))
                     {
-                        AddReference(property.Value, references, ref buffer);
+                        references.Add(JsonText.Value(property.Value, buffer));
                     }
                 }
-                else if (!IsExampleKey(property))
+                else if (!IsExampleKey(JsonText.Name(property, buffer)))
                 {
-                    CollectReferences(property.Value, references, ref buffer);
+                    CollectReferences(property.Value, references, buffer);
                 }
             }
         }
@@ -302,29 +285,9 @@ internal sealed class DocumentSet : IDisposable
         {
             foreach (var item in element.EnumerateArray())
             {
-                CollectReferences(item, references, ref buffer);
+                CollectReferences(item, references, buffer);
             }
         }
-    }
-
-    private static void AddReference(JsonElement value, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> references, ref char[] buffer)
-    {
-        var raw = JsonMarshal.GetRawUtf8Value(value);
-        if (raw.Length >= 2 && raw[0] == (byte)'"')
-        {
-            raw = raw[1..^1];
-        }
-        if (raw.IndexOf((byte)'\\') >= 0)
-        {
-            references.Set.Add(value.GetString()!); // escaped: let the reader unescape it
-            return;
-        }
-        if (buffer.Length < raw.Length)
-        {
-            buffer = new char[raw.Length];
-        }
-        var length = Encoding.UTF8.GetChars(raw, buffer);
-        references.Add(buffer.AsSpan(0, length));
     }
 
     private static string? FindReference(JsonElement element, string reference, string pointer)

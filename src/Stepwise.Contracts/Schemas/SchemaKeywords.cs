@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using Stepwise.Contracts.Json;
 
@@ -58,21 +56,12 @@ internal ref struct SchemaKeywords
             return keywords;
         }
         var lookup = Slots.GetAlternateLookup<ReadOnlySpan<char>>();
-        Span<char> text = stackalloc char[32];
+        Span<char> buffer = stackalloc char[64];
         foreach (var member in schema.EnumerateObject())
         {
-            var name = JsonMarshal.GetRawUtf8PropertyName(member);
-            int slot;
-            if (name.IndexOf((byte)'\\') >= 0)
+            if (!lookup.TryGetValue(JsonText.Name(member, buffer), out var slot))
             {
-                if (!Slots.TryGetValue(member.Name, out slot)) // escaped: the name it means
-                {
-                    continue;
-                }
-            }
-            else if (name.Length > text.Length || !lookup.TryGetValue(text[..Encoding.UTF8.GetChars(name, text)], out slot))
-            {
-                continue; // no keyword is that long, or not a keyword read here
+                continue; // not a keyword read here
             }
             keywords._found[slot] = member.Value;
             keywords._present |= 1UL << slot;

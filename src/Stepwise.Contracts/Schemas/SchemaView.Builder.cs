@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using Stepwise.Contracts.Json;
 
@@ -57,21 +55,11 @@ internal sealed partial class SchemaView
             return false;
         }
 
-        /// <summary>An annotation keyword or an extension (<c>x-</c>), read from the name as written: most are, and then no string is made.</summary>
+        /// <summary>An annotation keyword or an extension (<c>x-</c>), read without making a string of its name (<see cref="JsonText"/>).</summary>
         private static bool IsAnnotation(JsonProperty property)
         {
-            var name = JsonMarshal.GetRawUtf8PropertyName(property);
-            if (name.StartsWith("x-"u8))
-            {
-                return true;
-            }
-            if (name.Length > 64 || name.IndexOf((byte)'\\') >= 0)
-            {
-                return AnnotationKeywords.Contains(property.Name);
-            }
-            Span<char> text = stackalloc char[name.Length];
-            var length = Encoding.UTF8.GetChars(name, text);
-            return AnnotationKeywords.GetAlternateLookup<ReadOnlySpan<char>>().Contains(text[..length]);
+            var name = JsonText.Name(property, stackalloc char[64]);
+            return name.StartsWith("x-", StringComparison.Ordinal) || AnnotationKeywords.GetAlternateLookup<ReadOnlySpan<char>>().Contains(name);
         }
 
         private SchemaView Build(Node node)
