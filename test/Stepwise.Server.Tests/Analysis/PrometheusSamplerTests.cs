@@ -40,7 +40,10 @@ public sealed class PrometheusSamplerTests
               - version: 1.0.0
         """;
 
-    /// <summary>Answers /api/v1/query like Prometheus: failing until <see cref="Healthy"/>, then 20% errors on 1.1.0.</summary>
+    /// <summary>
+    /// Answers /api/v1/query like Prometheus: failing until <see cref="Healthy"/>, then <see cref="CanaryErrors"/> errors
+    /// in 1,000 requests on 1.1.0 and <see cref="BaselineErrors"/> on 1.0.0.
+    /// </summary>
     private sealed class FakePrometheus : IDisposable
     {
         private readonly LoopbackListener listener;
@@ -51,6 +54,10 @@ public sealed class PrometheusSamplerTests
 
         public volatile bool Healthy;
 
+        public int CanaryErrors { get; init; } = 200;
+
+        public int BaselineErrors { get; init; }
+
         public ConcurrentQueue<string> Queries { get; } = new();
 
         private (int, string?) Answer(string path, string body)
@@ -59,7 +66,7 @@ public sealed class PrometheusSamplerTests
             var query = form["query"] ?? "";
             Queries.Enqueue(query);
             var bad = query.Contains("release=\"1.1.0\"", StringComparison.Ordinal);
-            var value = query.StartsWith("sum(increase(errors_total", StringComparison.Ordinal) ? (bad ? 200 : 0) : 1000;
+            var value = query.StartsWith("sum(increase(errors_total", StringComparison.Ordinal) ? (bad ? CanaryErrors : BaselineErrors) : 1000;
             var json = path != "/api/v1/query" || form["time"] is null
                 ? """{"status":"error","errorType":"bad_data","error":"not an instant query"}"""
                 : Healthy
@@ -110,7 +117,9 @@ public sealed class PrometheusSamplerTests
     [Fact]
     public async Task with_two_replicas_the_one_that_does_not_lead_shows_the_prometheus_metric_with_its_numbers()
     {
-        using var prometheus = new FakePrometheus { Healthy = true };
+        // 2% errors on both sides, under the 5% ceiling: the canary passes, so the leader does not roll it back while the
+        // follower is asked (with a failing canary, the rollback could come before the follower's first look).
+        using var prometheus = new FakePrometheus { Healthy = true, CanaryErrors = 20, BaselineErrors = 20 };
         var store = await Postgres.NewDatabaseUrlAsync();
         // A long bake: the rollout stays in analysis while both replicas are asked.
         var yaml = Yaml.Replace("bake: 4s", "bake: 10m", StringComparison.Ordinal).Replace("timeout: 60s", "timeout: 20m", StringComparison.Ordinal);
@@ -128,12 +137,13 @@ public sealed class PrometheusSamplerTests
         using var start = await leader.Admin.PostAsJsonAsync(Routes.Rollouts.TrimStart('/'), new StartRolloutBody("orders", "1.1.0"), SnapshotJson.Options);
         var id = (await start.Content.ReadFromJsonAsync<RequestOutcome>(SnapshotJson.Options))!.Rollout!;
 
-        // The follower's own view judges the same answers: 20% errors on the canary against none on the baseline.
+        // The follower's own view judges the same answers: 2% errors on each side.
         var seen = await fleet.RunUntilAsync(() => follower.GetAsync<RolloutView>($"api/v1/rollouts/{id}"),
             r => r.Analysis?.Metrics.SingleOrDefault() is { Verdict: not Stepwise.Core.Analysis.MetricVerdict.NoData }, "the follower's analysis with data");
         var metric = seen.Analysis!.Metrics.ShouldHaveSingleItem();
-        metric.CanaryValue.ShouldNotBeNull().ShouldBe(0.2, 1e-9);
-        metric.BaselineValue.ShouldNotBeNull().ShouldBe(0.0, 1e-9);
+        metric.Verdict.ShouldBe(Stepwise.Core.Analysis.MetricVerdict.Pass);
+        metric.CanaryValue.ShouldNotBeNull().ShouldBe(0.02, 1e-9);
+        metric.BaselineValue.ShouldNotBeNull().ShouldBe(0.02, 1e-9);
         follower.Host.Leads.ShouldBeFalse();
     }
 }
