@@ -33,6 +33,7 @@ public static class CompatCommand
         };
         command.SetAction(parseResult =>
         {
+            _ = HeapPages.Prepare(); // a batch over large inputs: its heap on 2 MiB pages where Linux gives them
             var stdout = parseResult.InvocationConfiguration.Output;
             var stderr = parseResult.InvocationConfiguration.Error;
             var oldPath = parseResult.GetValue(oldArgument)!;

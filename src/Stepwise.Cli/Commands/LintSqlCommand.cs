@@ -31,6 +31,7 @@ public static class LintSqlCommand
         var cmd = new Command("lint-sql", "Lint migration SQL: which statements are safe in an expand, contract-only, or blocking.") { files, dialect, phase, format, standalone, trace, maxBytes };
         cmd.SetAction(async (parseResult, ct) =>
         {
+            _ = HeapPages.Prepare(); // a batch over large inputs: its heap on 2 MiB pages where Linux gives them
             var stdout = parseResult.InvocationConfiguration.Output;
             var stderr = parseResult.InvocationConfiguration.Error;
             var d = parseResult.GetValue(dialect) == "sqlite" ? SqlDialect.Sqlite : SqlDialect.Postgres;
