@@ -36,6 +36,16 @@ public sealed class InputErrorTests
         OpenApiError("openapi: 3.1.0\npaths: {}\npaths: {}\n", extension: "yaml").Message.ShouldContain("duplicate key paths");
     }
 
+    [Theory]
+    [InlineData("""{"/pets": 5}""", "the path item '/pets' must be an object")]
+    [InlineData("""{"/pets": {"get": 7}}""", "the operation 'GET /pets' must be an object")]
+    [InlineData("""{"/pets": {"get": {"parameters": [{"in": "query"}], "responses": {}}}}""", "a parameter needs 'name' and 'in'")]
+    public void a_malformed_path_item_is_bad_input_saying_which(string paths, string message)
+    {
+        OpenApiError(Spec.WithPaths(paths)).Message.ShouldBe(message);
+        OpenApiError(Spec.WithPaths("{}"), Spec.WithPaths(paths)).Message.ShouldBe(message);
+    }
+
     [Fact]
     public void an_unresolved_reference_names_the_reference_and_where_it_is()
     {

@@ -89,23 +89,9 @@ public sealed partial class OpenApiChecker
                     {
                         continue;
                     }
-                    var item = Documents.Resolve(rawItem);
-                    if (item.Element.ValueKind != JsonValueKind.Object)
+                    foreach (var (method, operation) in ReadPathItem(rawItem, $"the path item '{template}' must be an object", label: null, template))
                     {
-                        throw DocumentSet.Error(item, $"the path item '{template}' must be an object");
-                    }
-                    foreach (var method in Methods)
-                    {
-                        if (item.TryGet(method, out var op))
-                        {
-                            if (op.Element.ValueKind != JsonValueKind.Object)
-                            {
-                                throw DocumentSet.Error(op, $"the operation '{method.ToUpperInvariant()} {template}' must be an object");
-                            }
-                            ValidateParameters(Documents, item, op);
-                            var operation = new Operation(method, template, item, op);
-                            Operations.TryAdd(method + " " + NormalizeTemplate(template), operation with { Callbacks = ReadCallbacks(operation) });
-                        }
+                        Operations.TryAdd(method + " " + NormalizeTemplate(template), operation with { Callbacks = ReadCallbacks(operation) });
                     }
                 }
             }

@@ -42,7 +42,7 @@ public sealed partial class OpenApiChecker
                 {
                     continue;
                 }
-                foreach (var (key, operation) in ReadPathItem(raw, $"the webhook '{Abbreviate(name)}'", method => $"webhook {Abbreviate(name)} {method}", name))
+                foreach (var (key, operation) in ReadPathItem(raw, $"the webhook '{Abbreviate(name)}' must be an object (a path item)", method => $"webhook {Abbreviate(name)} {method}", name))
                 {
                     Webhooks.TryAdd(name + " " + key, operation);
                 }
@@ -78,7 +78,7 @@ public sealed partial class OpenApiChecker
                         continue;
                     }
                     var label = $"callback {Abbreviate(name)} {Abbreviate(expression)}";
-                    foreach (var (key, operation) in ReadPathItem(item, $"the {label} of {owner.Display}", method => $"{label} {method} of {owner.Display}", expression))
+                    foreach (var (key, operation) in ReadPathItem(item, $"the {label} of {owner.Display} must be an object (a path item)", method => $"{label} {method} of {owner.Display}", expression))
                     {
                         // Callbacks of a callback operation are not read (see docs/compat.md, "Not covered").
                         result.TryAdd(name + "\n" + expression + "\n" + key, operation);
@@ -88,30 +88,32 @@ public sealed partial class OpenApiChecker
             return result;
         }
 
-        /// <summary>The operations of a webhook's or callback's path item (a $ref is followed), keyed by method.</summary>
-        private IEnumerable<(string Method, Operation Operation)> ReadPathItem(Node raw, string what, Func<string, string> label, string template)
+        /// <summary>
+        /// The operations of a path item (a $ref is followed), with their methods, each checked as it is read:
+        /// <paramref name="notAnObject"/> is the error for an item that is not an object, and <paramref name="label"/>
+        /// names a webhook's or callback's operation by its method in capitals (null: by method and template).
+        /// </summary>
+        private IEnumerable<(string Method, Operation Operation)> ReadPathItem(Node raw, string notAnObject, Func<string, string>? label, string template)
         {
             var item = Documents.Resolve(raw);
             if (item.Element.ValueKind != JsonValueKind.Object)
             {
-                throw DocumentSet.Error(item, $"{what} must be an object (a path item)");
+                throw DocumentSet.Error(item, notAnObject);
             }
-            var result = new List<(string, Operation)>();
             foreach (var method in Methods)
             {
                 if (!item.TryGet(method, out var op))
                 {
                     continue;
                 }
-                var display = label(method.ToUpperInvariant());
+                var operation = new Operation(method, template, item, op) { Label = label?.Invoke(method.ToUpperInvariant()) };
                 if (op.Element.ValueKind != JsonValueKind.Object)
                 {
-                    throw DocumentSet.Error(op, $"the operation '{display}' must be an object");
+                    throw DocumentSet.Error(op, $"the operation '{operation.Display}' must be an object");
                 }
                 ValidateParameters(Documents, item, op);
-                result.Add((method, new Operation(method, template, item, op) { Label = display }));
+                yield return (method, operation);
             }
-            return result;
         }
     }
 
