@@ -127,24 +127,16 @@ internal static class HeapPages
             }
             var anonymous = fields[4] == "0" && (fields.Length == 5 || string.IsNullOrWhiteSpace(fields[5]));
             var heapLike = anonymous && fields[1] is "---p" or "rw-p";
-            if (!heapLike)
+            if (heapLike && runStart >= 0 && from == runEnd)
             {
-                if (runStart >= 0 && runStart <= start && end <= runEnd)
-                {
-                    break;
-                }
-                runStart = runEnd = -1;
+                runEnd = to; // the run goes on
                 continue;
             }
-            if (runStart < 0 || from != runEnd)
+            if (runStart >= 0 && runStart <= start && end <= runEnd)
             {
-                if (runStart >= 0 && runStart <= start && end <= runEnd)
-                {
-                    break;
-                }
-                runStart = from;
+                break; // the run that holds the window has ended
             }
-            runEnd = to;
+            (runStart, runEnd) = heapLike ? (from, to) : (-1, -1);
         }
         return runStart >= 0 && runStart <= start && end <= runEnd && end - runStart <= reservation;
     }
